@@ -1,0 +1,210 @@
+"""hfs-pathway: decision support along the hemifacial spasm treatment pathway.
+
+Start a pathway for a patient, apply clinical events, and evaluate it as of a date::
+
+    from hfs_pathway import Pathway, load_case
+    pathway = Pathway.replay(load_case("examples/typical_toxin_responder.json"))
+    evaluation = pathway.evaluate(datetime.date(2026, 5, 1))
+
+The library proposes and explains; a clinician decides. See ``pathway-spec.md`` for the contract.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._case import Case, Patient, load_case
+    from ._citations import Citation, citation, citations
+    from ._definition import PathwayDefinition
+    from ._errors import (
+        CheckpointNotSatisfied,
+        EventNotAllowed,
+        InvalidCase,
+        InvalidDefinition,
+        InvalidEvent,
+        InvalidGuideline,
+        OutOfOrder,
+        PathwayError,
+    )
+    from ._events import (
+        BotoxInjection,
+        BotoxPlanAdjusted,
+        BotoxResponse,
+        Complication,
+        Event,
+        ImagingResult,
+        MedicationReview,
+        MedicationStarted,
+        MvdPerformed,
+        PathwayExit,
+        PostMvdReview,
+        Presentation,
+        RedFlag,
+        ReferralClosed,
+        ReviewVisit,
+        RiskBenefitDecision,
+        SecondaryCauseOutcomeEvent,
+        SurgicalRiskAssessment,
+        TreatmentDecision,
+    )
+    from ._explain import EventCheck, StageRequirements, Step, check_event, requirements_for
+    from ._guideline import Guideline, Parameter, default_guideline
+    from ._hfs import HFS_PATHWAY
+    from ._pathway import Pathway, evaluate_case
+    from ._results import (
+        Alert,
+        BotoxCycle,
+        Evaluation,
+        HistoryEntry,
+        Recommendation,
+        RiskBenefitAssessment,
+        RiskFigure,
+        RiskModifier,
+    )
+    from ._vocabulary import EventType, ResponseClass, Severity, Stage, Verdict, WaningReason
+
+__version__ = "0.1.0"
+
+# The public names are loaded on first use (PEP 562), so that ``import hfs_pathway`` costs little for
+# a program that only needs part of the library (a CLI's --help, a docs build). Each name maps to
+# the private module that defines it.
+_LAZY: dict[str, str] = {
+    "Case": "._case",
+    "Patient": "._case",
+    "load_case": "._case",
+    "Citation": "._citations",
+    "citation": "._citations",
+    "citations": "._citations",
+    "PathwayDefinition": "._definition",
+    "CheckpointNotSatisfied": "._errors",
+    "EventNotAllowed": "._errors",
+    "InvalidCase": "._errors",
+    "InvalidDefinition": "._errors",
+    "InvalidEvent": "._errors",
+    "InvalidGuideline": "._errors",
+    "OutOfOrder": "._errors",
+    "PathwayError": "._errors",
+    "BotoxInjection": "._events",
+    "BotoxPlanAdjusted": "._events",
+    "BotoxResponse": "._events",
+    "Complication": "._events",
+    "Event": "._events",
+    "ImagingResult": "._events",
+    "MedicationReview": "._events",
+    "MedicationStarted": "._events",
+    "MvdPerformed": "._events",
+    "PathwayExit": "._events",
+    "PostMvdReview": "._events",
+    "Presentation": "._events",
+    "RedFlag": "._events",
+    "ReferralClosed": "._events",
+    "ReviewVisit": "._events",
+    "RiskBenefitDecision": "._events",
+    "SecondaryCauseOutcomeEvent": "._events",
+    "SurgicalRiskAssessment": "._events",
+    "TreatmentDecision": "._events",
+    "EventCheck": "._explain",
+    "StageRequirements": "._explain",
+    "Step": "._explain",
+    "check_event": "._explain",
+    "requirements_for": "._explain",
+    "Guideline": "._guideline",
+    "Parameter": "._guideline",
+    "default_guideline": "._guideline",
+    "HFS_PATHWAY": "._hfs",
+    "Pathway": "._pathway",
+    "evaluate_case": "._pathway",
+    "Alert": "._results",
+    "BotoxCycle": "._results",
+    "Evaluation": "._results",
+    "HistoryEntry": "._results",
+    "Recommendation": "._results",
+    "RiskBenefitAssessment": "._results",
+    "RiskFigure": "._results",
+    "RiskModifier": "._results",
+    "EventType": "._vocabulary",
+    "ResponseClass": "._vocabulary",
+    "Severity": "._vocabulary",
+    "Stage": "._vocabulary",
+    "Verdict": "._vocabulary",
+    "WaningReason": "._vocabulary",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'hfs_pathway' has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+__all__ = [
+    "HFS_PATHWAY",
+    "Alert",
+    "BotoxCycle",
+    "BotoxInjection",
+    "BotoxPlanAdjusted",
+    "BotoxResponse",
+    "Case",
+    "CheckpointNotSatisfied",
+    "Citation",
+    "Complication",
+    "Evaluation",
+    "Event",
+    "EventCheck",
+    "EventNotAllowed",
+    "EventType",
+    "Guideline",
+    "HistoryEntry",
+    "ImagingResult",
+    "InvalidCase",
+    "InvalidDefinition",
+    "InvalidEvent",
+    "InvalidGuideline",
+    "MedicationReview",
+    "MedicationStarted",
+    "MvdPerformed",
+    "OutOfOrder",
+    "Parameter",
+    "Pathway",
+    "PathwayDefinition",
+    "PathwayError",
+    "PathwayExit",
+    "Patient",
+    "PostMvdReview",
+    "Presentation",
+    "Recommendation",
+    "RedFlag",
+    "ReferralClosed",
+    "ResponseClass",
+    "ReviewVisit",
+    "RiskBenefitAssessment",
+    "RiskBenefitDecision",
+    "RiskFigure",
+    "RiskModifier",
+    "SecondaryCauseOutcomeEvent",
+    "Severity",
+    "Stage",
+    "StageRequirements",
+    "Step",
+    "SurgicalRiskAssessment",
+    "TreatmentDecision",
+    "Verdict",
+    "WaningReason",
+    "__version__",
+    "check_event",
+    "citation",
+    "citations",
+    "default_guideline",
+    "evaluate_case",
+    "load_case",
+    "requirements_for",
+]

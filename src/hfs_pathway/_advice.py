@@ -1,0 +1,228 @@
+"""What to do next, and what has fallen overdue, as of a date (spec §3, "Time").
+
+Pure functions of the current stage, the derived record, the patient and the guideline; the
+evaluation date is passed in, never read from a clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from ._case import Patient
+from ._catalog import ALERTS, RECOMMENDATIONS
+from ._dates import add_months
+from ._guideline import Guideline
+from ._record import Record
+from ._results import Alert, Recommendation
+from ._toxin import WANING_TEXT
+from ._vocabulary import ClinicalImpression, Drug, ImagingFinding, Side, Stage
+
+_SPECIALTY = {
+    ImagingFinding.TUMOUR: "neurosurgery (tumour)",
+    ImagingFinding.VASCULAR_MALFORMATION: "neurosurgery or neurovascular team (vascular malformation)",
+    ImagingFinding.OTHER_STRUCTURAL: "neurosurgery (structural lesion)",
+    ImagingFinding.DEMYELINATION: "neurology (demyelinating disease)",
+}
+
+
+def _rec(code: str, text: str | None = None, due: dt.date | None = None) -> Recommendation:
+    kind = RECOMMENDATIONS[code]
+    return Recommendation(code, text or kind.title + ".", kind.rationale, kind.evidence, due)
+
+
+def _time_alert(code: str, text: str, as_of: dt.date) -> Alert:
+    kind = ALERTS[code]
+    return Alert(code, kind.severity, text, kind.rationale, kind.evidence, as_of, None)
+
+
+class Advice:
+    """Recommendations and time-based alerts for one record as of one date."""
+
+    __slots__ = ("alerts", "as_of", "guideline", "patient", "recommendations", "record")
+
+    def __init__(self, record: Record, patient: Patient, guideline: Guideline, as_of: dt.date) -> None:
+        self.record = record
+        self.patient = patient
+        self.guideline = guideline
+        self.as_of = as_of
+        self.recommendations: list[Recommendation] = []
+        self.alerts: list[Alert] = []
+        handler = _BY_STAGE.get(record.stage)
+        if handler is not None:
+            handler(self)
+
+    def recommend(self, code: str, text: str | None = None, due: dt.date | None = None) -> None:
+        self.recommendations.append(_rec(code, text, due))
+
+    def overdue(self, code: str, text: str) -> None:
+        self.alerts.append(_time_alert(code, text, self.as_of))
+
+    def review_due(self, code: str, label: str, due: dt.date) -> None:
+        self.recommend(code, f"{label} due by {due.isoformat()}.", due)
+        if self.as_of > due:
+            self.overdue(
+                "review_overdue", f"{label} was due on {due.isoformat()} ({(self.as_of - due).days} days ago)."
+            )
+
+
+def _presentation(a: Advice) -> None:
+    a.recommend("record_presentation")
+
+
+def _imaging(a: Advice) -> None:
+    r, g = a.record, a.guideline
+    clock = r.imaging_clock or a.as_of
+    due = clock + dt.timedelta(days=g.mri_due_days)
+    if r.urgent_imaging:
+        a.recommend(
+            "urgent_contrast_mri",
+            f"Urgent contrast-enhanced MRI of the brain (red flags: {', '.join(r.red_flags)}), by {due.isoformat()}.",
+            due,
+        )
+    else:
+        a.recommend(
+            "order_mri", f"MRI of the brain with high-resolution T2 and angiography, by {due.isoformat()}.", due
+        )
+    p = r.presentation
+    if p is not None:
+        uncertain = p.clinical_impression is ClinicalImpression.UNCERTAIN
+        if uncertain or p.prior_facial_palsy:
+            a.recommend("consider_emg")
+        if uncertain or p.side is Side.BILATERAL:
+            a.recommend("refer_movement_disorders")
+    waited = (a.as_of - clock).days
+    if waited > g.imaging_overdue_days:
+        a.overdue("imaging_overdue", f"No imaging result {waited} days after {clock.isoformat()}.")
+
+
+def _secondary_cause(a: Advice) -> None:
+    imaging = a.record.imaging
+    specialty = _SPECIALTY.get(imaging.finding, "the relevant specialty") if imaging else "the relevant specialty"
+    a.recommend("refer_secondary_cause", f"Refer to {specialty} to manage the cause of the spasm.")
+
+
+def _treatment_selection(a: Advice) -> None:
+    a.recommend("offer_botulinum_toxin")
+    a.recommend("offer_oral_medication")
+    a.recommend("offer_observation")
+    a.recommend("discuss_mvd")
+    if a.record.mvd_unsuccessful:
+        a.recommend("consider_redo_mvd")
+
+
+def _observation(a: Advice) -> None:
+    r = a.record
+    since = r.last_review or r.stage_entered or a.as_of
+    a.review_due(
+        "observation_review", "Review under observation", add_months(since, a.guideline.observation_review_months)
+    )
+
+
+def _oral_medication(a: Advice) -> None:
+    r = a.record
+    if r.medication is None:
+        text = None
+        if a.patient.asian_ancestry:
+            text = "Start the chosen oral drug; test HLA-B*1502 first if it is carbamazepine."
+        a.recommend("start_oral_medication", text)
+        return
+    since = r.last_review or r.medication.date
+    drug = r.medication.drug.value if r.medication.drug is not Drug.OTHER else "the oral drug"
+    a.review_due(
+        "review_medication",
+        f"Review of {drug}",
+        since + dt.timedelta(days=a.guideline.medication_review_days),
+    )
+
+
+def _botulinum_toxin(a: Advice) -> None:
+    r, g = a.record, a.guideline
+    if not r.cycles:
+        a.recommend("first_botox_injection")
+        return
+    last = r.cycles[-1]
+    if last.response_index is None:
+        due = last.injection_date + dt.timedelta(days=g.response_review_days)
+        a.recommend(
+            "assess_botox_response",
+            f"Record the response to the injection of {last.injection_date.isoformat()} (review by {due.isoformat()}).",
+            due,
+        )
+        age = (a.as_of - last.injection_date).days
+        if age > g.response_assessment_overdue_days:
+            a.overdue(
+                "response_assessment_overdue",
+                f"No response recorded for the injection of {last.injection_date.isoformat()}, {age} days ago.",
+            )
+    opens = last.injection_date + dt.timedelta(days=g.min_reinjection_interval_days)
+    a.recommend(
+        "next_injection_window",
+        f"The next injection can be given from {opens.isoformat()}, when the effect wears off.",
+        opens,
+    )
+
+
+def _waning(a: Advice) -> None:
+    reason = a.record.waning_reason
+    why = f" because {WANING_TEXT[reason]}" if reason is not None else ""
+    a.recommend("adjust_botox_plan", f"Adjust the toxin plan (dose, sites or product){why}.")
+    a.recommend("evaluate_for_mvd", f"Evaluate for microvascular decompression{why}.")
+
+
+def _surgical_evaluation(a: Advice) -> None:
+    risk = a.record.risk
+    if risk is None or a.as_of > risk.valid_until:
+        text = (
+            None
+            if risk is None
+            else f"Repeat the surgical risk assessment (the last expired on {risk.valid_until.isoformat()})."
+        )
+        a.recommend("assess_surgical_risk", text)
+    if risk is None or not risk.audiometry_done:
+        a.recommend("obtain_audiometry")
+    a.recommend("shared_decision_discussion")
+
+
+def _mvd_referral(a: Advice) -> None:
+    a.recommend("refer_for_mvd")
+    risk = a.record.risk
+    if risk is None or not risk.audiometry_done:
+        a.recommend("obtain_audiometry")
+
+
+def next_post_mvd_review(record: Record, guideline: Guideline) -> dt.date | None:
+    """The next scheduled review after surgery: the first milestone not yet covered by a review."""
+    surgery = record.mvd_date
+    if surgery is None:
+        return None
+    months = guideline.post_mvd_review_months
+    index = record.post_mvd_reviews
+    last = record.last_post_mvd_review
+    if last is not None:
+        passed = sum(1 for m in months if add_months(surgery, m) <= last)
+        index = max(index, passed)
+    if index < len(months):
+        return add_months(surgery, months[index])
+    return add_months(last or surgery, 12)
+
+
+def _post_mvd(a: Advice) -> None:
+    due = next_post_mvd_review(a.record, a.guideline)
+    if due is not None:
+        a.review_due("post_mvd_review", "Review after surgery", due)
+
+
+_BY_STAGE: dict[Stage, Callable[[Advice], None]] = {
+    Stage.PRESENTATION: _presentation,
+    Stage.IMAGING: _imaging,
+    Stage.SECONDARY_CAUSE: _secondary_cause,
+    Stage.TREATMENT_SELECTION: _treatment_selection,
+    Stage.OBSERVATION: _observation,
+    Stage.ORAL_MEDICATION: _oral_medication,
+    Stage.BOTULINUM_TOXIN: _botulinum_toxin,
+    Stage.WANING_RESPONSE: _waning,
+    Stage.SURGICAL_EVALUATION: _surgical_evaluation,
+    Stage.MVD_REFERRAL: _mvd_referral,
+    Stage.POST_MVD: _post_mvd,
+}

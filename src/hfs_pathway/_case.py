@@ -1,0 +1,155 @@
+"""Cases: a patient and their events, loaded from JSON with typed, located errors.
+
+Loading is the edge where untrusted input becomes typed data. Whatever arrives (bytes, text, a
+path, a parsed mapping), the result is a :class:`Case` or one of the library's own errors: an
+``InvalidCase`` for the wrong shape, an ``InvalidEvent`` carrying the index of the first bad event.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
+
+from ._errors import InvalidCase, InvalidEvent
+from ._events import EVENT_ADAPTER, EVENT_MODELS, ClinicalDate, Event
+from ._vocabulary import Sex
+
+
+class Patient(BaseModel):
+    """The patient: an opaque id and the few facts the rules use."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    id: Annotated[str, Field(min_length=1, max_length=200)]
+    birth_date: ClinicalDate | None = None
+    sex: Sex | None = None
+    asian_ancestry: StrictBool | None = None
+    """For the HLA-B*1502 warning before carbamazepine."""
+
+
+class Case(BaseModel):
+    """A patient and their clinical events, in date order."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    patient: Patient
+    events: tuple[Event, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The case as JSON-ready data that loads back to an equal case."""
+        return {
+            "patient": self.patient.model_dump(mode="json", exclude_none=True),
+            "events": [event_to_dict(e) for e in self.events],
+        }
+
+
+def event_to_dict(event: Event) -> dict[str, Any]:
+    """An event as JSON-ready data, ``type`` first, unset optional fields left out."""
+    data = event.model_dump(mode="json", exclude_none=True)
+    return {"type": data.pop("type"), **data}
+
+
+def load_case(source: str | bytes | Path | Mapping[str, Any]) -> Case:
+    """Read a case from a file path, JSON text or bytes, or an already parsed mapping.
+
+    Raises ``InvalidCase`` when the input is not JSON or not shaped like a case, and
+    ``InvalidEvent`` (with ``event_index``) for the first event that does not validate.
+    """
+    if isinstance(source, Path):
+        try:
+            source = source.read_bytes()
+        except OSError as exc:
+            raise InvalidCase(f"cannot read case file {str(source)!r}: {exc.strerror}") from None
+    if isinstance(source, (str, bytes, bytearray)):
+        try:
+            data: Any = json.loads(source)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InvalidCase(f"the case is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise InvalidCase("the case is not valid JSON: it is nested too deeply") from None
+    else:
+        data = source
+    return case_from_data(data)
+
+
+def case_from_data(data: Any) -> Case:
+    """Validate parsed JSON data as a case."""
+    if not isinstance(data, Mapping):
+        raise InvalidCase(f'a case must be a JSON object {{"patient": {{...}}, "events": [...]}}, not {_kind(data)}')
+    unknown = sorted(str(k) for k in data if k not in ("patient", "events"))
+    if unknown:
+        raise InvalidCase(f"unknown field {unknown[0]!r} in the case (allowed: patient, events)")
+    if "patient" not in data:
+        raise InvalidCase("the case has no 'patient'")
+    try:
+        patient = Patient.model_validate(data["patient"])
+    except ValidationError as exc:
+        raise InvalidCase("patient: " + describe_validation(exc)) from None
+    raw_events = data.get("events", [])
+    if not isinstance(raw_events, Sequence) or isinstance(raw_events, (str, bytes)):
+        raise InvalidCase(f"'events' must be a list of events, not {_kind(raw_events)}")
+    return Case.model_construct(patient=patient, events=parse_events(raw_events))
+
+
+def parse_events(raw_events: Sequence[Any]) -> tuple[Event, ...]:
+    events = []
+    for index, raw in enumerate(raw_events):
+        events.append(parse_event(raw, index))
+    return tuple(events)
+
+
+def parse_event(raw: Any, index: int | None = None) -> Event:
+    """Validate one event; errors carry ``index`` and say which field is wrong and why."""
+    if not isinstance(raw, Mapping):
+        raise InvalidEvent(
+            f"{_where(index)} must be an object with a 'type' and a 'date', not {_kind(raw)}", event_index=index
+        )
+    kind = raw.get("type")
+    if kind is None:
+        raise InvalidEvent(f"{_where(index)} has no 'type'", event_index=index)
+    if not isinstance(kind, str) or kind not in EVENT_MODELS:
+        raise InvalidEvent(
+            f"{_where(index)} has an unknown type {kind!r}; known types: {', '.join(EVENT_MODELS)}",
+            event_index=index,
+        )
+    try:
+        return EVENT_ADAPTER.validate_python(raw)
+    except ValidationError as exc:
+        raise InvalidEvent(f"{_where(index)} ({kind}): {describe_validation(exc, skip=1)}", event_index=index) from None
+
+
+def describe_validation(exc: ValidationError, *, skip: int = 0) -> str:
+    """Pydantic's errors in a clinician's words: the field, what is wrong, and the value given."""
+    parts = []
+    for error in exc.errors(include_url=False)[:5]:
+        loc = [str(p) for p in error["loc"][skip:]]
+        field_name = ".".join(loc)
+        message = str(error["msg"]).removeprefix("Value error, ")
+        kind = error["type"]
+        if kind == "extra_forbidden":
+            parts.append(f"unknown field {field_name!r}")
+            continue
+        if kind == "missing":
+            parts.append(f"missing field {field_name!r}")
+            continue
+        value = error.get("input")
+        shown = f" (got {value!r})" if isinstance(value, (str, int, float, bool)) and len(repr(value)) <= 60 else ""
+        parts.append(f"{field_name}: {message}{shown}" if field_name else f"{message}")
+    more = len(exc.errors()) - 5
+    if more > 0:
+        parts.append(f"and {more} more problem{'s' if more > 1 else ''}")
+    return "; ".join(parts)
+
+
+def _where(index: int | None) -> str:
+    return "the event" if index is None else f"event {index}"
+
+
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "true/false", type(None): "null"}.get(
+        type(value), "a number" if isinstance(value, (int, float)) else type(value).__name__
+    )

@@ -1,0 +1,357 @@
+"""Every alert and recommendation the pathway can produce: code, severity, wording and evidence.
+
+This is the one place where a code is spelled, its severity chosen and its evidence cited; rules
+refer to entries here and only fill in the details of the case (which sign, how many days).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ._vocabulary import Severity
+
+
+@dataclass(frozen=True, slots=True)
+class AlertKind:
+    code: str
+    severity: Severity
+    title: str
+    rationale: str
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RecommendationKind:
+    code: str
+    title: str
+    rationale: str
+    evidence: tuple[str, ...]
+
+
+_C, _W, _I = Severity.CRITICAL, Severity.WARNING, Severity.INFO
+
+ALERTS: dict[str, AlertKind] = {
+    kind.code: kind
+    for kind in (
+        AlertKind(
+            "red_flag_secondary_hfs",
+            _C,
+            "Signs that suggest a secondary cause",
+            "Weakness or numbness of the face, hearing loss, other cranial nerve signs, a tonic (sustained) "
+            "contraction, known demyelination or a previous posterior fossa or parotid lesion are not part of "
+            "primary hemifacial spasm; a tumour, demyelination or another lesion has to be excluded first.",
+            ("R133", "R134", "R17", "R145b", "R16", "R2"),
+        ),
+        AlertKind(
+            "young_onset",
+            _W,
+            "Onset before the usual age",
+            "Onset before 40 is unusual in primary hemifacial spasm and can herald another neurological "
+            "illness such as multiple sclerosis; most young-onset patients still have a vascular conflict.",
+            ("R5", "R8"),
+        ),
+        AlertKind(
+            "bilateral_symptoms",
+            _W,
+            "Spasm on both sides",
+            "Primary hemifacial spasm is bilateral in under 5% of patients, and then not synchronous; "
+            "bilateral spasm also suggests blepharospasm or a functional disorder.",
+            ("R60", "R3", "R2", "R17"),
+        ),
+        AlertKind(
+            "atypical_onset",
+            _W,
+            "Spasm began in the lower face",
+            "Typical spasm starts around the eye and spreads down; onset in the lower face is the uncommon "
+            "atypical form and is among the features that call for a careful search for another cause.",
+            ("R7", "R107", "R135", "R118"),
+        ),
+        AlertKind(
+            "alternative_diagnosis",
+            _I,
+            "Another diagnosis explains the movements",
+            "Blepharospasm, post-palsy synkinesis, myokymia, tics, functional spasm, hemimasticatory spasm "
+            "and focal seizures mimic hemifacial spasm and follow other care pathways.",
+            ("R16", "R20", "R106"),
+        ),
+        AlertKind(
+            "ct_only_imaging",
+            _W,
+            "Only CT imaging",
+            "CT cannot show the contact between vessel and facial nerve and misses small posterior fossa "
+            "lesions; MRI is the study of choice.",
+            ("R21", "R115", "R9"),
+        ),
+        AlertKind(
+            "no_nvc_on_imaging",
+            _I,
+            "No neurovascular conflict seen",
+            "Imaging shows no conflict. This does not rule out microvascular decompression: patients with "
+            "typical spasm and no visible conflict still improved after surgery, and MRI sensitivity depends "
+            "on the reader.",
+            ("R113", "R116", "R112"),
+        ),
+        AlertKind(
+            "secondary_cause_on_imaging",
+            _W,
+            "Imaging shows a secondary cause",
+            "A tumour, demyelination, vascular malformation or other structural lesion causes the spasm; the "
+            "lesion is treated by the relevant specialty before any spasm-directed surgery.",
+            ("R9", "R135", "R159"),
+        ),
+        AlertKind(
+            "hla_b1502_screen_required",
+            _C,
+            "HLA-B*1502 screening before carbamazepine",
+            "In patients of Asian ancestry the HLA-B*1502 allele carries a much higher risk of "
+            "Stevens-Johnson syndrome and toxic epidermal necrolysis with carbamazepine; the label asks for "
+            "genotyping before starting it.",
+            ("R98",),
+        ),
+        AlertKind(
+            "reinjection_interval_too_short",
+            _W,
+            "Injection sooner than the minimum interval",
+            "Injections more often than every 3 months can bring tolerance, and short intervals and booster "
+            "doses raise the risk of neutralising antibodies.",
+            ("R45", "R49"),
+        ),
+        AlertKind(
+            "dose_above_usual_range",
+            _W,
+            "Dose above the usual range",
+            "The total dose is above the usual range for this product in hemifacial spasm; units are not "
+            "interchangeable between products, and higher doses per cycle raise antibody risk.",
+            ("R45", "R48", "R49", "R153"),
+        ),
+        AlertKind(
+            "waning_response",
+            _W,
+            "Toxin benefit is waning",
+            "When toxin becomes ineffective or poorly tolerated, the plan should be adjusted and "
+            "microvascular decompression, the only curative option, discussed.",
+            ("R45", "R72", "R104", "R50"),
+        ),
+        AlertKind(
+            "surgical_risk_unfavourable",
+            _W,
+            "Unfavourable surgical risk",
+            "High ASA class and anticoagulation that cannot be paused weigh heavily against an elective "
+            "operation for a condition that is not life-threatening.",
+            ("R120", "R105"),
+        ),
+        AlertKind(
+            "checkpoint_override",
+            _W,
+            "Referral made over the checkpoint's reservations",
+            "The risk-benefit checkpoint advised against or could not support surgery; the referral went ahead "
+            "with the reason recorded.",
+            ("R105",),
+        ),
+        AlertKind(
+            "delayed_resolution_possible",
+            _I,
+            "Delayed cure is still possible",
+            "A quarter to a third of patients are cured only weeks to months after surgery, some after a "
+            "year; persisting spasm early on is not yet a failure.",
+            ("R73", "R74", "R76", "R105"),
+        ),
+        AlertKind(
+            "mvd_complication",
+            _W,
+            "Complication after microvascular decompression",
+            "Hearing loss, facial palsy, CSF leak, lower cranial nerve deficits and stroke are the known "
+            "complications; each needs its own follow-up.",
+            ("R26", "R105", "R119"),
+        ),
+        AlertKind(
+            "imaging_overdue",
+            _W,
+            "Imaging is overdue",
+            "Every patient needs MRI to exclude a secondary cause before treatment is chosen.",
+            ("R58", "R9", "R21"),
+        ),
+        AlertKind(
+            "response_assessment_overdue",
+            _W,
+            "The response to the last injection was never recorded",
+            "Benefit usually lasts about 12 weeks; without the response of each cycle, waning benefit cannot "
+            "be detected.",
+            ("R35", "R41", "R45"),
+        ),
+        AlertKind(
+            "review_overdue",
+            _W,
+            "A scheduled review is overdue",
+            "Scheduled reviews are how shortening benefit, side effects and late outcomes are found.",
+            ("R59", "R58", "R73"),
+        ),
+    )
+}
+
+RECOMMENDATIONS: dict[str, RecommendationKind] = {
+    kind.code: kind
+    for kind in (
+        RecommendationKind(
+            "record_presentation",
+            "Record the history and examination",
+            "The diagnosis is clinical: side, where the spasm began, tonic or clonic, other neurological signs "
+            "and past history decide the work-up.",
+            ("R106", "R142", "R2"),
+        ),
+        RecommendationKind(
+            "order_mri",
+            "Order an MRI of the brain",
+            "MRI with heavily T2-weighted high-resolution sequences and MR angiography excludes a secondary "
+            "cause and shows the neurovascular conflict.",
+            ("R9", "R10", "R21", "R58"),
+        ),
+        RecommendationKind(
+            "urgent_contrast_mri",
+            "Order an urgent contrast-enhanced MRI of the brain",
+            "Red flags make a secondary cause more likely; contrast-enhanced MRI with high-resolution T2 and "
+            "angiography is needed before treatment.",
+            ("R133", "R134", "R9", "R10"),
+        ),
+        RecommendationKind(
+            "consider_emg",
+            "Consider EMG with lateral spread testing",
+            "When the diagnosis is uncertain or there was a facial palsy before, EMG separates hemifacial "
+            "spasm from post-palsy synkinesis and other mimics.",
+            ("R21", "R106", "R132"),
+        ),
+        RecommendationKind(
+            "refer_movement_disorders",
+            "Refer to a movement-disorders specialist",
+            "Uncertain or bilateral spasm needs specialist assessment for blepharospasm, functional spasm and "
+            "other mimics.",
+            ("R16", "R17", "R3"),
+        ),
+        RecommendationKind(
+            "refer_secondary_cause",
+            "Refer to the specialty that treats the cause",
+            "A secondary cause is treated at its source; treating the lesion can relieve the spasm.",
+            ("R159", "R135", "R2"),
+        ),
+        RecommendationKind(
+            "offer_botulinum_toxin",
+            "Offer botulinum toxin injections",
+            "Botulinum toxin is the first-line symptomatic treatment, with moderate to marked relief in most "
+            "patients, repeated about every 3 to 4 months.",
+            ("R35", "R58", "R103", "R104"),
+        ),
+        RecommendationKind(
+            "offer_oral_medication",
+            "Offer an oral drug where it fits",
+            "Oral drugs are an option for mild spasm, for patients declining injections, or as a bridge; "
+            "their evidence is very low and clonazepam failed a randomised trial.",
+            ("R56", "R58", "R23"),
+        ),
+        RecommendationKind(
+            "offer_observation",
+            "Offer observation without treatment",
+            "Hemifacial spasm is not dangerous; some patients prefer no treatment, and some untreated "
+            "patients improve over years.",
+            ("R59", "R34"),
+        ),
+        RecommendationKind(
+            "discuss_mvd",
+            "Discuss microvascular decompression",
+            "Microvascular decompression is the only curative option and can be discussed from the start with "
+            "fit, motivated patients.",
+            ("R103", "R105", "R26"),
+        ),
+        RecommendationKind(
+            "consider_redo_mvd",
+            "Consider a second decompression",
+            "Persistent or recurrent spasm after decompression is usually due to a missed compression, and a "
+            "second operation is effective.",
+            ("R124", "R118"),
+        ),
+        RecommendationKind(
+            "start_oral_medication",
+            "Start the chosen oral drug",
+            "Start at a low dose and review the effect; carbamazepine needs HLA-B*1502 screening in patients of "
+            "Asian ancestry.",
+            ("R22", "R24", "R98"),
+        ),
+        RecommendationKind(
+            "review_medication",
+            "Review the oral drug's effect",
+            "Oral drugs often help little or lose effect; review the response and side effects and move on to "
+            "toxin if it is not good.",
+            ("R24", "R58", "R23"),
+        ),
+        RecommendationKind(
+            "first_botox_injection",
+            "Give the first botulinum toxin injection",
+            "Toxin is injected into the affected muscles, starting around the eye.",
+            ("R45", "R35"),
+        ),
+        RecommendationKind(
+            "assess_botox_response",
+            "Record the response to the last injection",
+            "The peak effect comes at 1 to 2 weeks; recording the peak improvement, side effects and how long "
+            "it lasted is what detects waning benefit.",
+            ("R45", "R83"),
+        ),
+        RecommendationKind(
+            "next_injection_window",
+            "Next injection window opens",
+            "Injections are repeated when the effect wears off, and not sooner than the minimum interval.",
+            ("R45", "R49", "R103"),
+        ),
+        RecommendationKind(
+            "adjust_botox_plan",
+            "Adjust the toxin plan",
+            "An insufficient effect can be met with a higher dose (up to double), other sites or another "
+            "product; most non-responders without antibodies respond again after adjustment.",
+            ("R45", "R50", "R22", "R47"),
+        ),
+        RecommendationKind(
+            "evaluate_for_mvd",
+            "Evaluate for microvascular decompression",
+            "Decompression should be offered once toxin becomes ineffective or poorly tolerated.",
+            ("R72", "R104"),
+        ),
+        RecommendationKind(
+            "assess_surgical_risk",
+            "Assess surgical risk",
+            "ASA class, diabetes, hypertension, anticoagulation, age and prior posterior fossa surgery change "
+            "the balance of benefit and harm.",
+            ("R120", "R119", "R122", "R68"),
+        ),
+        RecommendationKind(
+            "obtain_audiometry",
+            "Obtain baseline audiometry",
+            "Hearing loss is a key risk of the operation; a pre-operative audiogram is needed to judge it.",
+            ("R66", "R151"),
+        ),
+        RecommendationKind(
+            "shared_decision_discussion",
+            "Discuss benefits and risks with the patient",
+            "The disease is not life-threatening and the operation is not harmless; efficacy and safety are "
+            "weighed together with the patient before surgery.",
+            ("R105", "R103"),
+        ),
+        RecommendationKind(
+            "refer_for_mvd",
+            "Refer to neurosurgery for microvascular decompression",
+            "Outcomes are best with an experienced surgeon at a specialist centre.",
+            ("R58", "R152", "R105"),
+        ),
+        RecommendationKind(
+            "post_mvd_review",
+            "Review after surgery",
+            "Reviews at 3, 6, 12 and 24 months find delayed cure, failure and recurrence; most recurrences "
+            "come within 2 years.",
+            ("R73", "R123", "R118"),
+        ),
+        RecommendationKind(
+            "observation_review",
+            "Review the patient under observation",
+            "Spasm often spreads and worsens over time; review whether treatment is now wanted.",
+            ("R59", "R131"),
+        ),
+    )
+}

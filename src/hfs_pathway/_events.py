@@ -1,0 +1,334 @@
+"""Typed clinical events (spec §2): validated once, at the edge, then trusted inside.
+
+Every event is a frozen pydantic model with unknown fields forbidden, so a typo in a case file is an
+error rather than a silently ignored fact. Booleans and whole numbers are strict (``"yes"`` is not
+``True``), and dates are ISO ``YYYY-MM-DD`` only. Cross-field checks that need nothing but the
+event itself live here; checks that need the patient's history live in the pathway.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal, TypeAlias
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    TypeAdapter,
+    model_validator,
+)
+
+from ._vocabulary import (
+    AdverseEffectSeverity,
+    ClinicalImpression,
+    ComplicationType,
+    ConservativeOption,
+    Drug,
+    ExitReason,
+    ImagingFinding,
+    MedicationAdverseEffects,
+    MedicationResponse,
+    Modality,
+    OnsetRegion,
+    PlanAdjustment,
+    RedFlagFinding,
+    ReferralClosedReason,
+    RiskBenefitChoice,
+    SecondaryCauseOutcome,
+    Side,
+    SpasmOutcome,
+    ToxinAdverseEffect,
+    ToxinProduct,
+    TreatmentOption,
+    Vessel,
+)
+
+
+def _iso_date(value: Any) -> Any:
+    """Accept a ``date`` (not a ``datetime``) or an ISO ``YYYY-MM-DD`` string, nothing looser."""
+    if isinstance(value, dt.datetime):
+        raise ValueError("expected a calendar date (YYYY-MM-DD), not a date and time")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a valid calendar date") from None
+    raise ValueError("expected an ISO date written as YYYY-MM-DD")
+
+
+ClinicalDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+"""A calendar date written ``YYYY-MM-DD``; timestamps and free text are refused."""
+
+StrictCount = Annotated[int, Field(strict=True)]
+StrictNumber = StrictInt | StrictFloat
+"""A number written as a number: ``20`` stays ``20`` and ``20.5`` stays ``20.5``; ``"20"`` is refused."""
+Note = Annotated[str, Field(max_length=4000)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+
+class _Event(_Strict):
+    date: ClinicalDate
+    note: Note | None = None
+
+
+class Presentation(_Event):
+    """The first assessment: history, examination and the clinician's impression."""
+
+    type: Literal["presentation"] = "presentation"
+    side: Side
+    onset_region: OnsetRegion
+    symptom_onset_date: ClinicalDate | None = None
+    clinical_impression: ClinicalImpression
+    tonic_contraction: StrictBool = False
+    facial_weakness: StrictBool = False
+    facial_numbness: StrictBool = False
+    hearing_loss: StrictBool = False
+    other_cranial_nerve_signs: StrictBool = False
+    persists_in_sleep: StrictBool | None = None
+    other_babinski_sign: StrictBool | None = None
+    prior_facial_palsy: StrictBool = False
+    facial_trauma: StrictBool = False
+    multiple_sclerosis: StrictBool = False
+    prior_posterior_fossa_or_parotid_lesion: StrictBool = False
+    jrs_severity: Annotated[StrictCount, Field(ge=0, le=4)] | None = None
+    jrs_frequency: Annotated[StrictCount, Field(ge=0, le=4)] | None = None
+    smc_grade: Annotated[StrictCount, Field(ge=1, le=4)] | None = None
+    hfs7: Annotated[StrictCount, Field(ge=0, le=28)] | None = None
+
+    @model_validator(mode="after")
+    def _onset_not_after_visit(self) -> Presentation:
+        if self.symptom_onset_date is not None and self.symptom_onset_date > self.date:
+            raise ValueError("symptom_onset_date cannot be after the presentation date")
+        return self
+
+
+class ImagingResult(_Event):
+    """The result of brain imaging (MRI preferred; CT when MRI is not possible)."""
+
+    type: Literal["imaging_result"] = "imaging_result"
+    modality: Modality
+    high_resolution_t2: StrictBool = False
+    angiography: StrictBool = False
+    contrast: StrictBool = False
+    finding: ImagingFinding
+    offending_vessel: Vessel | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ImagingResult:
+        if self.offending_vessel is not None and self.finding is not ImagingFinding.NEUROVASCULAR_CONFLICT:
+            raise ValueError("offending_vessel is only allowed with finding neurovascular_conflict")
+        if self.high_resolution_t2 and self.modality is Modality.CT:
+            raise ValueError("high_resolution_t2 is an MRI sequence; it cannot be set with modality ct")
+        return self
+
+
+class SecondaryCauseOutcomeEvent(_Event):
+    """What happened once the specialty managing a secondary cause has acted."""
+
+    type: Literal["secondary_cause_outcome"] = "secondary_cause_outcome"
+    outcome: SecondaryCauseOutcome
+
+
+class TreatmentDecision(_Event):
+    """The option chosen with the patient."""
+
+    type: Literal["treatment_decision"] = "treatment_decision"
+    option: TreatmentOption
+    shared_decision: StrictBool
+
+
+class MedicationStarted(_Event):
+    type: Literal["medication_started"] = "medication_started"
+    drug: Drug
+    dose_mg_per_day: Annotated[StrictNumber, Field(gt=0, le=10000)]
+    hla_b1502_tested: StrictBool | None = None
+
+
+class MedicationReview(_Event):
+    type: Literal["medication_review"] = "medication_review"
+    response: MedicationResponse
+    adverse_effects: MedicationAdverseEffects
+
+
+class BotoxInjection(_Event):
+    type: Literal["botox_injection"] = "botox_injection"
+    product: ToxinProduct
+    total_units: Annotated[StrictNumber, Field(gt=0, le=5000)]
+    sites: Annotated[StrictCount, Field(ge=1, le=50)] | None = None
+
+
+class BotoxResponse(_Event):
+    """How the latest injection worked, recorded once its benefit is known."""
+
+    type: Literal["botox_response"] = "botox_response"
+    peak_improvement_percent: Annotated[StrictNumber, Field(ge=0, le=100)]
+    benefit_duration_days: Annotated[StrictCount, Field(ge=0, le=365)] | None = None
+    onset_days: Annotated[StrictCount, Field(ge=0, le=60)] | None = None
+    adverse_effects: tuple[ToxinAdverseEffect, ...] = ()
+    adverse_effect_severity: AdverseEffectSeverity = AdverseEffectSeverity.NONE
+
+    @model_validator(mode="after")
+    def _consistent(self) -> BotoxResponse:
+        if len(set(self.adverse_effects)) != len(self.adverse_effects):
+            raise ValueError("adverse_effects lists the same effect twice")
+        if self.adverse_effects and self.adverse_effect_severity is AdverseEffectSeverity.NONE:
+            raise ValueError("adverse_effects are listed but adverse_effect_severity is none")
+        if not self.adverse_effects and self.adverse_effect_severity is not AdverseEffectSeverity.NONE:
+            raise ValueError("adverse_effect_severity is given but no adverse_effects are listed")
+        if (
+            self.onset_days is not None
+            and self.benefit_duration_days is not None
+            and self.onset_days > self.benefit_duration_days
+        ):
+            raise ValueError("onset_days cannot exceed benefit_duration_days")
+        return self
+
+
+class BotoxPlanAdjusted(_Event):
+    type: Literal["botox_plan_adjusted"] = "botox_plan_adjusted"
+    adjustment: PlanAdjustment
+
+
+class SurgicalRiskAssessment(_Event):
+    """Pre-operative assessment at the risk-benefit checkpoint; every answer is explicit."""
+
+    type: Literal["surgical_risk_assessment"] = "surgical_risk_assessment"
+    asa_class: Annotated[StrictCount, Field(ge=1, le=5)]
+    diabetes: StrictBool
+    hypertension: StrictBool
+    anticoagulation: StrictBool
+    prior_posterior_fossa_surgery: StrictBool
+    baseline_audiometry_done: StrictBool
+    anticoagulation_can_pause: StrictBool | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SurgicalRiskAssessment:
+        if self.anticoagulation_can_pause is not None and not self.anticoagulation:
+            raise ValueError("anticoagulation_can_pause is only allowed when anticoagulation is true")
+        return self
+
+
+class RiskBenefitDecision(_Event):
+    """The decision taken at the checkpoint, with the patient."""
+
+    type: Literal["risk_benefit_decision"] = "risk_benefit_decision"
+    decision: RiskBenefitChoice
+    patient_informed: StrictBool
+    patient_consents: StrictBool
+    next_option: ConservativeOption | None = None
+    override_reason: Annotated[str, Field(min_length=1, max_length=2000)] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RiskBenefitDecision:
+        if self.decision is RiskBenefitChoice.CONTINUE_CONSERVATIVE:
+            if self.next_option is None:
+                raise ValueError("next_option is required when the decision is continue_conservative")
+            if self.override_reason is not None:
+                raise ValueError("override_reason is only allowed when the decision is refer_for_mvd")
+        elif self.next_option is not None:
+            raise ValueError("next_option is only allowed when the decision is continue_conservative")
+        if self.override_reason is not None and not self.override_reason.strip():
+            raise ValueError("override_reason cannot be blank")
+        return self
+
+
+class MvdPerformed(_Event):
+    type: Literal["mvd_performed"] = "mvd_performed"
+    lsr_resolved: StrictBool | None = None
+    offending_vessel: Vessel | None = None
+
+
+class ReferralClosed(_Event):
+    type: Literal["referral_closed"] = "referral_closed"
+    reason: ReferralClosedReason
+
+
+class Complication(_Strict):
+    type: ComplicationType
+    permanent: StrictBool
+
+
+class PostMvdReview(_Event):
+    type: Literal["post_mvd_review"] = "post_mvd_review"
+    spasm: SpasmOutcome
+    complications: tuple[Complication, ...] = ()
+
+
+class RedFlag(_Event):
+    """A new sign suggesting a secondary cause, found after presentation."""
+
+    type: Literal["red_flag"] = "red_flag"
+    finding: RedFlagFinding
+
+
+class ReviewVisit(_Event):
+    type: Literal["review_visit"] = "review_visit"
+    wants_treatment: StrictBool
+    jrs_severity: Annotated[StrictCount, Field(ge=0, le=4)] | None = None
+    jrs_frequency: Annotated[StrictCount, Field(ge=0, le=4)] | None = None
+    smc_grade: Annotated[StrictCount, Field(ge=1, le=4)] | None = None
+    hfs7: Annotated[StrictCount, Field(ge=0, le=28)] | None = None
+
+
+class PathwayExit(_Event):
+    type: Literal["pathway_exit"] = "pathway_exit"
+    reason: ExitReason
+
+
+Event: TypeAlias = Annotated[
+    Presentation
+    | ImagingResult
+    | SecondaryCauseOutcomeEvent
+    | TreatmentDecision
+    | MedicationStarted
+    | MedicationReview
+    | BotoxInjection
+    | BotoxResponse
+    | BotoxPlanAdjusted
+    | SurgicalRiskAssessment
+    | RiskBenefitDecision
+    | MvdPerformed
+    | ReferralClosed
+    | PostMvdReview
+    | RedFlag
+    | ReviewVisit
+    | PathwayExit,
+    Field(discriminator="type"),
+]
+"""Any clinical event, told apart by its ``type``."""
+
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event, config=ConfigDict(defer_build=True))
+
+EVENT_MODELS: dict[str, type[_Event]] = {
+    model.model_fields["type"].default: model
+    for model in (
+        Presentation,
+        ImagingResult,
+        SecondaryCauseOutcomeEvent,
+        TreatmentDecision,
+        MedicationStarted,
+        MedicationReview,
+        BotoxInjection,
+        BotoxResponse,
+        BotoxPlanAdjusted,
+        SurgicalRiskAssessment,
+        RiskBenefitDecision,
+        MvdPerformed,
+        ReferralClosed,
+        PostMvdReview,
+        RedFlag,
+        ReviewVisit,
+        PathwayExit,
+    )
+}
+"""Event ``type`` string to its model."""

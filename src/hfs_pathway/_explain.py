@@ -1,0 +1,96 @@
+"""Explanations: why an event would not be accepted now, and what is still missing to reach a stage."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ._definition import Edge
+from ._errors import PathwayError
+from ._events import Event
+from ._pathway import Pathway
+from ._surgery import checkpoint_conditions
+from ._vocabulary import Stage
+
+
+@dataclass(frozen=True, slots=True)
+class EventCheck:
+    """Whether an event would be accepted now, where it would lead, and if not, why."""
+
+    accepted: bool
+    stage: Stage
+    """The stage now."""
+    leads_to: Stage | None
+    """The stage the event would lead to, when accepted."""
+    error: PathwayError | None
+    """The error applying it would raise, when refused."""
+
+    @property
+    def reason(self) -> str | None:
+        return None if self.error is None else self.error.message
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One move on the way to a stage: the event that makes it and the condition it needs."""
+
+    event: str
+    from_stage: Stage
+    to_stage: Stage
+    condition: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StageRequirements:
+    """What stands between the patient and a stage."""
+
+    target: Stage
+    stage: Stage
+    reachable: bool
+    steps: tuple[Step, ...]
+    """The shortest sequence of moves from the current stage, with the condition of each."""
+    unmet: tuple[str, ...]
+    """Conditions of the patient's record that are not met yet (for example the checkpoint's)."""
+    met: tuple[str, ...]
+
+
+def check_event(pathway: Pathway, event: Event | Mapping[str, Any]) -> EventCheck:
+    """Try an event on a copy of the pathway; the pathway itself never changes."""
+    trial = Pathway(pathway.patient, guideline=pathway.guideline, definition=pathway.definition)
+    trial._events = pathway._events
+    trial._record = pathway._record
+    try:
+        entry = trial.apply(event)
+    except PathwayError as error:
+        return EventCheck(False, pathway.stage, None, error)
+    return EventCheck(True, pathway.stage, entry.to_stage, None)
+
+
+def requirements_for(pathway: Pathway, target: Stage | str, as_of: dt.date | None = None) -> StageRequirements:
+    """The moves and the patient-specific conditions still needed to reach ``target``."""
+    target = Stage(target)
+    stage = pathway.stage
+    path = pathway.definition.shortest_path(stage, target)
+    if path is None:
+        return StageRequirements(
+            target, stage, False, (), (f"{target.value} cannot be reached from {stage.value}",), ()
+        )
+    steps = tuple(_step(edge) for edge in path)
+    unmet: list[str] = []
+    met: list[str] = []
+    if target is Stage.MVD_REFERRAL:
+        record = pathway._record
+        on = as_of or record.last_date or dt.date.today()
+        for condition in checkpoint_conditions(
+            None, on, risk=record.risk, imaging=record.imaging, any_mri=record.any_mri
+        ):
+            (met if condition.met else unmet).append(condition.text)
+        if path and path[-1].source is not Stage.SURGICAL_EVALUATION:
+            unmet.insert(0, "reaching the risk-benefit checkpoint (surgical_evaluation)")
+    return StageRequirements(target, stage, True, steps, tuple(unmet), tuple(met))
+
+
+def _step(edge: Edge) -> Step:
+    return Step(edge.event.value, edge.source, edge.dest, edge.route.condition_text)

@@ -1,0 +1,477 @@
+"""The guideline configuration: every threshold the rules use, named, versioned and cited.
+
+A :class:`Guideline` is a frozen model. Each parameter carries its default, its unit, a description
+and the ids of the evidence behind it (see :func:`hfs_pathway.citations`). Values marked *design*
+in their description are the project's own choices derived from cited facts, not published cut-offs.
+A clinic may load its own values from TOML or JSON; an unknown key or a bad value is an
+:class:`~hfs_pathway.InvalidGuideline` error that names the key.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError, model_validator
+
+from ._errors import InvalidGuideline
+
+DEFAULT_NAME = "hfs-pathway reference guideline"
+DEFAULT_VERSION = "2026.11"
+
+
+def _param(default: Any, *, unit: str, evidence: tuple[str, ...], description: str, **limits: Any) -> Any:
+    return Field(
+        default,
+        description=description,
+        json_schema_extra={"unit": unit, "evidence": list(evidence)},
+        **limits,
+    )
+
+
+Days = Annotated[int, Field(strict=True, ge=1, le=3650)]
+Percent = Annotated[StrictInt | StrictFloat, Field(ge=0, le=100)]
+
+
+class PercentRange(BaseModel):
+    """A published range of percentages, ``low`` to ``high`` (equal when one figure is quoted)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    low: Percent
+    high: Percent
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.low > self.high:
+            raise ValueError("low must not exceed high")
+        return self
+
+
+def _range(low: float, high: float) -> PercentRange:
+    # Built without validation so that importing the library does not build the schema.
+    return PercentRange.model_construct(low=low, high=high)
+
+
+class ToxinDoseLimits(BaseModel):
+    """The upper end of the usual total dose per session for one side of the face, per product.
+
+    Units are not interchangeable between products, so each has its own figure; ``None`` means no
+    usual range is set and no dose alert is raised for that product.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    onabotulinumtoxinA: Annotated[StrictInt | StrictFloat, Field(gt=0, le=100000)] | None = 70
+    abobotulinumtoxinA: Annotated[StrictInt | StrictFloat, Field(gt=0, le=100000)] | None = 200
+    incobotulinumtoxinA: Annotated[StrictInt | StrictFloat, Field(gt=0, le=100000)] | None = 70
+    rimabotulinumtoxinB: Annotated[StrictInt | StrictFloat, Field(gt=0, le=100000)] | None = None
+
+    def limit(self, product: str) -> float | None:
+        value: float | None = getattr(self, product)
+        return value
+
+
+class Guideline(BaseModel):
+    """A named, versioned set of every threshold and figure the pathway's rules use."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    name: Annotated[str, Field(min_length=1, max_length=200)] = DEFAULT_NAME
+    version: Annotated[str, Field(min_length=1, max_length=50)] = DEFAULT_VERSION
+
+    # Presentation and imaging
+    young_onset_age_years: Annotated[int, Field(strict=True, ge=1, le=120)] = _param(
+        40,
+        unit="years",
+        evidence=("R5", "R8"),
+        description="Onset of spasm before this age is unusual and raises the young_onset alert.",
+    )
+    mri_due_days: Days = _param(
+        30,
+        unit="days",
+        evidence=("R58", "R9", "R21"),
+        description="Design: MRI is due this many days after presentation (or after a red flag).",
+    )
+    imaging_overdue_days: Days = _param(
+        90,
+        unit="days",
+        evidence=("R58", "R9"),
+        description="Design: imaging_overdue fires once more than this many days pass with no result.",
+    )
+
+    # Botulinum toxin
+    min_reinjection_interval_days: Days = _param(
+        84,
+        unit="days",
+        evidence=("R45", "R49"),
+        description=(
+            "Design: minimum interval between injections (12 weeks). Shorter intervals risk tolerance "
+            "and neutralising antibodies."
+        ),
+    )
+    insufficient_benefit_days: Days = _param(
+        56,
+        unit="days",
+        evidence=("R45",),
+        description="A cycle whose benefit lasted this many days or fewer (8 weeks) is insufficient.",
+    )
+    insufficient_peak_percent: Percent = _param(
+        50,
+        unit="percent",
+        evidence=("R45", "R47", "R38"),
+        description="Design: a cycle whose peak improvement is below this is insufficient.",
+    )
+    no_response_peak_percent: Percent = _param(
+        25,
+        unit="percent",
+        evidence=("R35", "R50"),
+        description="Design: a cycle whose peak improvement is below this is classed no_response.",
+    )
+    waning_drop_percent: Percent = _param(
+        30,
+        unit="percent",
+        evidence=("R45", "R104", "R72"),
+        description=(
+            "Design: a cycle's benefit counts as shortened when it is this much or more below the median "
+            "of the earlier cycles."
+        ),
+    )
+    waning_baseline_max_cycles: Annotated[int, Field(strict=True, ge=1, le=12)] = _param(
+        3,
+        unit="cycles",
+        evidence=("R45",),
+        description="Design: the median benefit is taken over at most this many cycles before the recent ones.",
+    )
+    waning_baseline_min_cycles: Annotated[int, Field(strict=True, ge=1, le=12)] = _param(
+        2,
+        unit="cycles",
+        evidence=("R45",),
+        description="Design: the shortened-benefit rule needs at least this many earlier cycles with a duration.",
+    )
+    waning_consecutive_cycles: Annotated[int, Field(strict=True, ge=1, le=12)] = _param(
+        2,
+        unit="cycles",
+        evidence=("R45", "R72"),
+        description="Design: how many of the most recent intervals or cycles must each show the problem.",
+    )
+    poorly_tolerated_window_cycles: Annotated[int, Field(strict=True, ge=1, le=12)] = _param(
+        3,
+        unit="cycles",
+        evidence=("R104", "R72"),
+        description="Design: the number of most recent cycles looked at for significant adverse effects.",
+    )
+    poorly_tolerated_min_cycles: Annotated[int, Field(strict=True, ge=1, le=12)] = _param(
+        2,
+        unit="cycles",
+        evidence=("R104", "R72"),
+        description="Design: this many cycles with significant adverse effects in the window is poor tolerance.",
+    )
+    primary_non_response_cycles: Annotated[int, Field(strict=True, ge=1, le=12)] = _param(
+        2,
+        unit="cycles",
+        evidence=("R50", "R22"),
+        description="Design: the first this-many cycles all without response is primary non-response.",
+    )
+    response_review_days: Days = _param(
+        28,
+        unit="days",
+        evidence=("R45", "R83"),
+        description="Design: the response to an injection is reviewed this many days after it (peak effect).",
+    )
+    response_assessment_overdue_days: Days = _param(
+        112,
+        unit="days",
+        evidence=("R35", "R41"),
+        description="Design: response_assessment_overdue fires once an injection is this old with no response.",
+    )
+    usual_max_units: ToxinDoseLimits = Field(
+        default_factory=ToxinDoseLimits,
+        description=(
+            "Design: upper end of the usual total units per session, per product (about twice the mean "
+            "session doses reported; the label allows up to doubling an insufficient dose)."
+        ),
+        json_schema_extra={"unit": "units", "evidence": ["R48", "R38", "R47", "R45", "R153"]},
+    )
+
+    # Oral medication and observation
+    medication_review_days: Days = _param(
+        56,
+        unit="days",
+        evidence=("R58", "R24"),
+        description="Design: an oral drug's effect is reviewed this many days after it is started.",
+    )
+    observation_review_months: Annotated[int, Field(strict=True, ge=1, le=60)] = _param(
+        6,
+        unit="months",
+        evidence=("R59", "R34"),
+        description="Design: a patient under observation is reviewed this many months on.",
+    )
+
+    # Risk-benefit checkpoint
+    risk_assessment_validity_days: Days = _param(
+        180,
+        unit="days",
+        evidence=("R105",),
+        description="Design: a surgical risk assessment supports a referral for this many days.",
+    )
+    older_age_hearing_years: Annotated[int, Field(strict=True, ge=1, le=120)] = _param(
+        60,
+        unit="years",
+        evidence=("R68",),
+        description=(
+            "From this age, more ear and hearing complications were reported after MVD "
+            "(age alone never contraindicates it)."
+        ),
+    )
+    asa_caution_class: Annotated[int, Field(strict=True, ge=1, le=5)] = _param(
+        3,
+        unit="ASA class",
+        evidence=("R120",),
+        description="ASA physical status from which adverse events after MVD are more likely (a caution modifier).",
+    )
+    asa_unfavourable_class: Annotated[int, Field(strict=True, ge=1, le=5)] = _param(
+        4,
+        unit="ASA class",
+        evidence=("R120",),
+        description="Design: ASA physical status from which the risk-benefit verdict is unfavourable.",
+    )
+    mvd_complete_relief: PercentRange = _param(
+        _range(85, 91),
+        unit="percent",
+        evidence=("R26", "R27", "R105"),
+        description="Expected complete relief of spasm after MVD.",
+    )
+    mvd_delayed_relief: PercentRange = _param(
+        _range(25, 33),
+        unit="percent",
+        evidence=("R76", "R105"),
+        description="Share of patients whose relief comes only weeks to months after surgery.",
+    )
+    mvd_recurrence_5_years: PercentRange = _param(
+        _range(2.9, 2.9),
+        unit="percent",
+        evidence=("R122",),
+        description="Recurrence within five years after an initially successful MVD.",
+    )
+    risk_hearing_loss_permanent: PercentRange = _param(
+        _range(2, 3),
+        unit="percent",
+        evidence=("R26", "R105", "R118"),
+        description="Permanent hearing loss on the operated side.",
+    )
+    risk_facial_palsy_permanent: PercentRange = _param(
+        _range(1, 1),
+        unit="percent",
+        evidence=("R26", "R105", "R119"),
+        description="Permanent facial palsy.",
+    )
+    risk_facial_palsy_transient: PercentRange = _param(
+        _range(6, 10),
+        unit="percent",
+        evidence=("R26", "R27"),
+        description="Transient facial palsy.",
+    )
+    risk_csf_leak: PercentRange = _param(
+        _range(1.4, 3),
+        unit="percent",
+        evidence=("R26", "R119"),
+        description="Cerebrospinal fluid leak.",
+    )
+    risk_lower_cranial_nerve: PercentRange = _param(
+        _range(0.5, 1),
+        unit="percent",
+        evidence=("R105",),
+        description="Permanent lower cranial nerve deficit.",
+    )
+    risk_stroke: PercentRange = _param(
+        _range(0.1, 0.1),
+        unit="percent",
+        evidence=("R26", "R105", "R118"),
+        description="Stroke or brainstem ischaemia.",
+    )
+    risk_death: PercentRange = _param(
+        _range(0.1, 0.1),
+        unit="percent",
+        evidence=("R26", "R105", "R118"),
+        description="Death.",
+    )
+
+    # After surgery
+    post_mvd_review_months: tuple[Annotated[int, Field(strict=True, ge=1, le=120)], ...] = _param(
+        (3, 6, 12, 24),
+        unit="months",
+        evidence=("R73", "R123"),
+        description="Reviews are due this many months after surgery.",
+    )
+    post_mvd_failure_months: Annotated[int, Field(strict=True, ge=1, le=60)] = _param(
+        12,
+        unit="months",
+        evidence=("R73", "R74", "R105"),
+        description=(
+            "Spasm that is only improved or unchanged this long after surgery is no longer called delayed "
+            "resolution; earlier, delayed cure remains common."
+        ),
+    )
+    post_mvd_discharge_months: Annotated[int, Field(strict=True, ge=1, le=120)] = _param(
+        24,
+        unit="months",
+        evidence=("R123", "R118"),
+        description=(
+            "Resolved spasm at a review this long after surgery completes the pathway (recurrence is rare after)."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Self:
+        problems: list[str] = []
+        if self.imaging_overdue_days < self.mri_due_days:
+            problems.append("imaging_overdue_days must not be less than mri_due_days")
+        if self.response_assessment_overdue_days <= self.response_review_days:
+            problems.append("response_assessment_overdue_days must exceed response_review_days")
+        if self.no_response_peak_percent > self.insufficient_peak_percent:
+            problems.append("no_response_peak_percent must not exceed insufficient_peak_percent")
+        if self.waning_baseline_min_cycles > self.waning_baseline_max_cycles:
+            problems.append("waning_baseline_min_cycles must not exceed waning_baseline_max_cycles")
+        if self.poorly_tolerated_min_cycles > self.poorly_tolerated_window_cycles:
+            problems.append("poorly_tolerated_min_cycles must not exceed poorly_tolerated_window_cycles")
+        if self.asa_caution_class > self.asa_unfavourable_class:
+            problems.append("asa_caution_class must not exceed asa_unfavourable_class")
+        if self.post_mvd_failure_months >= self.post_mvd_discharge_months:
+            problems.append("post_mvd_failure_months must be less than post_mvd_discharge_months")
+        months = self.post_mvd_review_months
+        if not months or list(months) != sorted(set(months)) or months[0] < 1:
+            problems.append("post_mvd_review_months must be distinct whole months in increasing order")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @classmethod
+    def evidence_for(cls, name: str) -> tuple[str, ...]:
+        """The evidence ids behind one parameter."""
+        extra = cls.model_fields[name].json_schema_extra
+        evidence = extra.get("evidence", []) if isinstance(extra, dict) else []
+        return tuple(str(e) for e in evidence) if isinstance(evidence, list) else ()
+
+    def parameters(self) -> list[Parameter]:
+        """Every parameter with its current value, default, unit, description and evidence."""
+        defaults = _defaults()
+        rows: list[Parameter] = []
+        for name, info in type(self).model_fields.items():
+            extra = info.json_schema_extra
+            if not isinstance(extra, dict):
+                continue
+            rows.append(
+                Parameter(
+                    name=name,
+                    value=_plain(getattr(self, name)),
+                    default=_plain(getattr(defaults, name)),
+                    unit=str(extra.get("unit", "")),
+                    description=info.description or "",
+                    evidence=self.evidence_for(name),
+                )
+            )
+        return rows
+
+    @classmethod
+    def from_mapping(cls, data: Any, *, source: str = "guideline") -> Guideline:
+        """Build a guideline from ``{"name", "version", "parameters": {...}}``; unset parameters keep
+        their defaults, and nested tables (``usual_max_units``) are merged key by key."""
+        if not isinstance(data, dict):
+            raise InvalidGuideline(f"{source}: expected a table with name, version and parameters")
+        unknown = sorted(set(data) - {"name", "version", "parameters"})
+        if unknown:
+            raise InvalidGuideline(f"{source}: unknown key {unknown[0]!r} (allowed: name, version, parameters)")
+        params = data.get("parameters", {})
+        if not isinstance(params, dict):
+            raise InvalidGuideline(f"{source}: 'parameters' must be a table of parameter names to values")
+        fields = cls.model_fields
+        for key in params:
+            if key not in fields or key in ("name", "version"):
+                raise InvalidGuideline(f"{source}: unknown parameter 'parameters.{key}'")
+        merged: dict[str, Any] = dict(params)
+        if isinstance(params.get("usual_max_units"), dict):
+            base = ToxinDoseLimits().model_dump()
+            base.update(params["usual_max_units"])
+            merged["usual_max_units"] = base
+        for key in ("post_mvd_review_months",):
+            if isinstance(merged.get(key), list):
+                merged[key] = tuple(merged[key])
+        for key in ("name", "version"):
+            if key in data:
+                merged[key] = data[key]
+        try:
+            return cls.model_validate(merged)
+        except ValidationError as exc:
+            raise InvalidGuideline(f"{source}: {_describe(exc)}") from None
+
+    @classmethod
+    def load(cls, path: str | Path) -> Guideline:
+        """Load a guideline from a ``.toml`` or ``.json`` file."""
+        path = Path(path)
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise InvalidGuideline(f"cannot read guideline file {str(path)!r}: {exc.strerror}") from None
+        try:
+            if path.suffix.lower() == ".toml":
+                import tomllib
+
+                data: Any = tomllib.loads(raw.decode("utf-8"))
+            else:
+                data = json.loads(raw)
+        except (
+            UnicodeDecodeError,
+            ValueError,
+            RecursionError,
+        ) as exc:  # TOMLDecodeError and JSONDecodeError are ValueErrors
+            raise InvalidGuideline(
+                f"{path.name}: not valid {'TOML' if path.suffix.lower() == '.toml' else 'JSON'}: {exc}"
+            ) from None
+        return cls.from_mapping(data, source=path.name)
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    """One guideline parameter, for display and documentation."""
+
+    name: str
+    value: Any
+    default: Any
+    unit: str
+    description: str
+    evidence: tuple[str, ...]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump()
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors(include_url=False):
+        loc = ".".join(str(p) for p in error["loc"])
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if not loc:
+            parts.append(message)
+            continue
+        where = loc if loc in ("name", "version") else f"parameters.{loc}"
+        parts.append(f"{where}: {message}")
+    return "; ".join(parts)
+
+
+@cache
+def _defaults() -> Guideline:
+    return Guideline()
+
+
+def default_guideline() -> Guideline:
+    """The reference guideline shipped with the library (the spec's defaults)."""
+    return _defaults()

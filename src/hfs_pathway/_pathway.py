@@ -1,0 +1,352 @@
+"""The controller: one patient's pathway, driven event by event through the shared definition.
+
+Patient data stays plain (pydantic events, a derived record); the state machine is built once per
+definition and never holds a patient. Applying an event is atomic: the new record is built on a
+private copy and replaces the old one only when the event is accepted, so a refused event changes
+nothing at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
+
+from ._advice import Advice
+from ._case import Case, Patient, event_to_dict, load_case, parse_event
+from ._definition import Change, EventRule, PathwayDefinition, Route, describe_refusal
+from ._errors import CheckpointNotSatisfied, EventNotAllowed, InvalidCase, InvalidEvent, OutOfOrder
+from ._events import Event, RiskBenefitDecision
+from ._guideline import Guideline, default_guideline
+from ._hfs import HFS_PATHWAY
+from ._record import Record
+from ._results import Alert, BotoxCycle, Evaluation, HistoryEntry, RiskBenefitAssessment
+from ._surgery import checkpoint_conditions
+from ._vocabulary import Stage
+
+Engine = Literal["table", "transitions"]
+SAVE_FORMAT = "hfs-pathway/pathway"
+SAVE_FORMAT_VERSION = 1
+
+
+class _StateHolder:
+    """The only thing handed to the ``transitions`` machine: the current stage, nothing else."""
+
+    __slots__ = ("state",)
+
+    def __init__(self, state: str) -> None:
+        self.state = state
+
+
+class Pathway:
+    """One patient's journey along the pathway.
+
+    Create it with :meth:`start` (or :meth:`replay` for a whole case), feed it events with
+    :meth:`apply`, and ask it where the patient stands with :meth:`evaluate`.
+    """
+
+    __slots__ = ("_definition", "_engine", "_events", "_guideline", "_patient", "_record")
+
+    def __init__(
+        self,
+        patient: Patient,
+        *,
+        guideline: Guideline | None = None,
+        definition: PathwayDefinition = HFS_PATHWAY,
+        engine: Engine = "table",
+    ) -> None:
+        if engine not in ("table", "transitions"):
+            raise ValueError("engine must be 'table' or 'transitions'")
+        self._patient = patient
+        self._guideline = guideline or default_guideline()
+        self._definition = definition
+        self._engine: Engine = engine
+        self._events: tuple[Event, ...] = ()
+        self._record = Record()
+        self._record.stage = definition.initial
+
+    # Building ------------------------------------------------------------------------------------
+
+    @classmethod
+    def start(
+        cls, patient: Patient | Mapping[str, Any], *, guideline: Guideline | None = None, engine: Engine = "table"
+    ) -> Pathway:
+        """A new pathway for a patient, at the initial stage."""
+        if not isinstance(patient, Patient):
+            patient = load_case({"patient": patient, "events": []}).patient
+        return cls(patient, guideline=guideline, engine=engine)
+
+    @classmethod
+    def replay(
+        cls, case: Case | Mapping[str, Any], *, guideline: Guideline | None = None, engine: Engine = "table"
+    ) -> Pathway:
+        """A pathway with every event of a case applied in order; the first refused event raises."""
+        if not isinstance(case, Case):
+            case = load_case(case)
+        pathway = cls(case.patient, guideline=guideline, engine=engine)
+        pathway.extend(case.events)
+        return pathway
+
+    # Reading ----------------------------------------------------------------------------------------
+
+    @property
+    def patient(self) -> Patient:
+        return self._patient
+
+    @property
+    def guideline(self) -> Guideline:
+        return self._guideline
+
+    @property
+    def definition(self) -> PathwayDefinition:
+        return self._definition
+
+    @property
+    def stage(self) -> Stage:
+        return self._record.stage
+
+    @property
+    def final(self) -> bool:
+        return self._record.stage in self._definition.final_stages
+
+    @property
+    def events(self) -> tuple[Event, ...]:
+        """Every accepted event, in order."""
+        return self._events
+
+    @property
+    def history(self) -> tuple[HistoryEntry, ...]:
+        return self._record.history
+
+    @property
+    def alerts(self) -> tuple[Alert, ...]:
+        """Alerts raised by events so far (time-based alerts come with :meth:`evaluate`)."""
+        return self._record.alerts
+
+    @property
+    def botox_cycles(self) -> tuple[BotoxCycle, ...]:
+        return self._record.cycles
+
+    @property
+    def risk_benefit(self) -> RiskBenefitAssessment | None:
+        return self._record.risk
+
+    def accepted_events(self) -> tuple[str, ...]:
+        """The event types the current stage accepts."""
+        return tuple(e.value for e in self._definition.accepted_events(self._record.stage))
+
+    # Changing -----------------------------------------------------------------------------------------
+
+    def apply(self, event: Event | Mapping[str, Any]) -> HistoryEntry:
+        """Apply one event; on any error nothing about the pathway changes."""
+        index = len(self._events)
+        if isinstance(event, Mapping):
+            event = parse_event(event, index)
+        self._record = self._step(event, index)
+        self._events = (*self._events, event)
+        return self._record.history[-1]
+
+    def extend(self, events: Iterable[Event | Mapping[str, Any]]) -> None:
+        """Apply events in order, stopping at (and raising) the first refused one."""
+        for event in events:
+            self.apply(event)
+
+    def _step(self, event: Event, index: int) -> Record:
+        record = self._record
+        definition = self._definition
+        last = record.last_date
+        if last is not None and event.date < last:
+            raise OutOfOrder(
+                f"event {index} ({event.type}) is dated {event.date.isoformat()}, before the previous event "
+                f"({last.isoformat()}); events must be in date order",
+                event_index=index,
+            )
+        birth = self._patient.birth_date
+        if birth is not None and event.date < birth:
+            raise InvalidEvent(
+                f"event {index} ({event.type}) is dated {event.date.isoformat()}, before the patient's birth date",
+                event_index=index,
+            )
+        entry = definition.dispatch.get((record.stage, event.type))
+        if entry is None:
+            accepted = definition.accepted_events(record.stage)
+            raise EventNotAllowed(
+                f"event {index}: " + describe_refusal(record.stage, accepted, event.type),
+                event_index=index,
+                stage=record.stage.value,
+                event_type=event.type,
+                accepted=[e.value for e in accepted],
+            )
+        rule, routes = entry
+        change = Change(event, index, record, self._patient, self._guideline)
+        if rule.requires:
+            self._check_requirements(rule, change)
+        if rule.effect is not None:
+            rule.effect(change)
+        route = self._choose(change, routes) if self._engine == "table" else self._choose_by_machine(change)
+        if route.alert is not None:
+            route.alert(change)
+        after = change.after
+        dest = route.dest or record.stage
+        after.history = (*record.history, HistoryEntry(index, event.date, event.type, record.stage, dest))
+        after.last_date = event.date
+        if dest is not record.stage:
+            after.stage = dest
+            after.stage_entered = event.date
+            on_enter = definition.stage_info(dest).on_enter
+            if on_enter is not None:
+                on_enter(change)
+        if change.alerts:
+            after.alerts = (*record.alerts, *change.alerts)
+        return after
+
+    @staticmethod
+    def _choose(change: Change, routes: tuple[Route, ...]) -> Route:
+        for route in routes:
+            if route.when is None or route.when.test(change):
+                return route
+        raise AssertionError("a validated definition always has an unconditional last route")
+
+    def _choose_by_machine(self, change: Change) -> Route:
+        holder = _StateHolder(change.before.stage.value)
+        moved = self._definition.machine.events[change.event.type].trigger(holder, change=change)
+        if not moved or change.route is None:
+            raise AssertionError("the state machine refused an event whose requirements were met")
+        return change.route
+
+    def _check_requirements(self, rule: EventRule, change: Change) -> None:
+        failed = [r for r in rule.requires if not r.condition.test(change)]
+        if not failed:
+            return
+        event, index, stage = change.event, change.index, change.before.stage
+        for requirement in failed:
+            if requirement.error == "invalid_event":
+                detail = (
+                    requirement.message(change) if requirement.message else f"needs {requirement.condition.description}"
+                )
+                raise InvalidEvent(f"event {index} ({event.type}): {detail}", event_index=index)
+        checkpoint = [r for r in failed if r.error == "checkpoint_not_satisfied"]
+        if checkpoint and isinstance(event, RiskBenefitDecision):
+            b = change.before
+            conditions = checkpoint_conditions(event, event.date, risk=b.risk, imaging=b.imaging, any_mri=b.any_mri)
+            unmet = [c for c in conditions if not c.met]
+            raise CheckpointNotSatisfied(
+                f"event {index}: referral for microvascular decompression is refused by the risk-benefit "
+                "checkpoint; still needed: " + "; ".join(c.text for c in unmet),
+                event_index=index,
+                unmet=[c.code for c in unmet],
+            )
+        accepted = self._definition.accepted_events(stage)
+        raise EventNotAllowed(
+            f"event {index}: a {event.type} event is not accepted now at stage {stage.value}: it needs "
+            + "; ".join(r.condition.description for r in failed)
+            + f". This stage accepts: {', '.join(e.value for e in accepted)}",
+            event_index=index,
+            stage=stage.value,
+            event_type=event.type,
+            accepted=[e.value for e in accepted],
+        )
+
+    # Evaluating -----------------------------------------------------------------------------------------
+
+    def evaluate(self, as_of: dt.date | None = None) -> Evaluation:
+        """Where the patient stands on ``as_of`` (default: today) and what to do next."""
+        record = self._record
+        if as_of is None:
+            as_of = dt.date.today()
+        if record.last_date is not None and as_of < record.last_date:
+            raise OutOfOrder(
+                f"the evaluation date {as_of.isoformat()} is before the last event ({record.last_date.isoformat()})"
+            )
+        advice = Advice(record, self._patient, self._guideline, as_of)
+        return Evaluation(
+            patient_id=self._patient.id,
+            as_of=as_of,
+            guideline_name=self._guideline.name,
+            guideline_version=self._guideline.version,
+            stage=record.stage,
+            final=record.stage in self._definition.final_stages,
+            recommendations=tuple(advice.recommendations),
+            alerts=(*record.alerts, *advice.alerts),
+            history=record.history,
+            botox_cycles=record.cycles,
+            risk_benefit=record.risk,
+        )
+
+    # Saving -----------------------------------------------------------------------------------------------
+
+    def to_case(self) -> Case:
+        return Case.model_construct(patient=self._patient, events=self._events)
+
+    def to_json(self) -> str:
+        """The whole pathway as JSON: guideline, patient, events and the stage they lead to."""
+        return json.dumps(
+            {
+                "format": SAVE_FORMAT,
+                "format_version": SAVE_FORMAT_VERSION,
+                "definition": {"name": self._definition.name, "version": self._definition.version},
+                "guideline": self._guideline.model_dump(mode="json"),
+                "patient": self._patient.model_dump(mode="json", exclude_none=True),
+                "events": [event_to_dict(e) for e in self._events],
+                "stage": self._record.stage.value,
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json(cls, text: str | bytes, *, engine: Engine = "table") -> Pathway:
+        """Load a pathway saved by :meth:`to_json`; its events are replayed and the stage checked."""
+        try:
+            data = json.loads(text)
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+            raise InvalidCase(f"the saved pathway is not valid JSON: {exc}") from None
+        if not isinstance(data, dict) or data.get("format") != SAVE_FORMAT:
+            raise InvalidCase(f'not a saved pathway (expected "format": "{SAVE_FORMAT}")')
+        if data.get("format_version") != SAVE_FORMAT_VERSION:
+            raise InvalidCase(f"unsupported saved pathway version {data.get('format_version')!r}")
+        definition = data.get("definition") or {}
+        if definition.get("name") != HFS_PATHWAY.name:
+            raise InvalidCase(f"the saved pathway uses definition {definition.get('name')!r}, not {HFS_PATHWAY.name!r}")
+        guideline = Guideline.from_mapping(
+            {
+                "name": data.get("guideline", {}).get("name"),
+                "version": data.get("guideline", {}).get("version"),
+                "parameters": {k: v for k, v in (data.get("guideline") or {}).items() if k not in ("name", "version")},
+            },
+            source="saved guideline",
+        )
+        case = load_case({"patient": data.get("patient"), "events": data.get("events", [])})
+        pathway = cls.replay(case, guideline=guideline, engine=engine)
+        if pathway.stage.value != data.get("stage"):
+            raise InvalidCase(
+                f"the saved pathway says stage {data.get('stage')!r}, but its events lead to {pathway.stage.value!r}"
+            )
+        return pathway
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Pathway):
+            return NotImplemented
+        return (
+            self._patient == other._patient
+            and self._guideline == other._guideline
+            and self._definition is other._definition
+            and self._events == other._events
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Pathway(patient={self._patient.id!r}, stage={self.stage.value!r}, events={len(self._events)})"
+
+
+def evaluate_case(
+    case: Case | Mapping[str, Any] | str | bytes,
+    as_of: dt.date | None = None,
+    *,
+    guideline: Guideline | None = None,
+) -> Evaluation:
+    """Replay a case and evaluate it as of a date, in one call."""
+    if not isinstance(case, Case):
+        case = load_case(case)
+    return Pathway.replay(case, guideline=guideline).evaluate(as_of)

@@ -1,0 +1,80 @@
+"""The facts derived from a patient's accepted events: a fold over the history, kept up to date as
+each event is accepted, so that rules read what they need without rescanning the history."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ._events import ImagingResult, MedicationStarted, Presentation
+from ._results import Alert, BotoxCycle, HistoryEntry, RiskBenefitAssessment
+from ._vocabulary import SpasmOutcome, Stage, WaningReason
+
+
+class Record:
+    """Everything the rules need to know about the history so far.
+
+    A record is only ever changed on a private copy while an event is being considered; the copy
+    replaces the pathway's record only once the event is accepted.
+    """
+
+    __slots__ = (
+        "alerts",
+        "any_imaging",
+        "any_mri",
+        "cycles",
+        "epoch_start",
+        "history",
+        "imaging",
+        "imaging_clock",
+        "last_date",
+        "last_post_mvd_outcome",
+        "last_post_mvd_review",
+        "last_review",
+        "medication",
+        "mvd_date",
+        "mvd_unsuccessful",
+        "post_mvd_reviews",
+        "presentation",
+        "red_flags",
+        "risk",
+        "stage",
+        "stage_entered",
+        "urgent_imaging",
+        "waning_reason",
+    )
+
+    def __init__(self) -> None:
+        self.stage: Stage = Stage.PRESENTATION
+        self.stage_entered: dt.date | None = None
+        self.last_date: dt.date | None = None
+        self.history: tuple[HistoryEntry, ...] = ()
+        self.alerts: tuple[Alert, ...] = ()
+        self.presentation: Presentation | None = None
+        self.red_flags: tuple[str, ...] = ()
+        self.imaging_clock: dt.date | None = None
+        self.urgent_imaging = False
+        self.imaging: ImagingResult | None = None
+        self.any_mri = False
+        self.any_imaging = False
+        self.medication: MedicationStarted | None = None
+        self.last_review: dt.date | None = None
+        self.cycles: tuple[BotoxCycle, ...] = ()
+        self.epoch_start = 0
+        """Index into ``cycles`` of the first cycle of the current toxin plan."""
+        self.waning_reason: WaningReason | None = None
+        self.risk: RiskBenefitAssessment | None = None
+        self.mvd_date: dt.date | None = None
+        self.post_mvd_reviews = 0
+        self.last_post_mvd_review: dt.date | None = None
+        self.last_post_mvd_outcome: SpasmOutcome | None = None
+        self.mvd_unsuccessful = False
+
+    def copy(self) -> Record:
+        clone = Record.__new__(Record)
+        for name in Record.__slots__:
+            setattr(clone, name, getattr(self, name))
+        return clone
+
+    def snapshot(self) -> tuple[object, ...]:
+        """Every field, for comparing two records (used by tests of atomicity)."""
+        return tuple(getattr(self, name) for name in Record.__slots__)

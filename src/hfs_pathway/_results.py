@@ -1,0 +1,207 @@
+"""What the pathway says back: history entries, alerts, recommendations, toxin cycles, the
+risk-benefit assessment and the evaluation that gathers them.
+
+These are frozen, slotted dataclasses built by the library (never parsed from users), so they skip
+validation and stay cheap on the evaluation path. ``to_dict`` gives the JSON form of spec §5.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from ._vocabulary import ResponseClass, Severity, Stage, ToxinProduct, Verdict
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One accepted event and the move it caused (``from_stage`` equals ``to_stage`` when it stayed)."""
+
+    index: int
+    date: dt.date
+    event: str
+    from_stage: Stage
+    to_stage: Stage
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "date": self.date.isoformat(),
+            "event": self.event,
+            "from_stage": self.from_stage.value,
+            "to_stage": self.to_stage.value,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """Something a clinician should notice, raised by an event (``event_index``) or by time (``None``)."""
+
+    code: str
+    severity: Severity
+    text: str
+    rationale: str
+    evidence: tuple[str, ...]
+    date: dt.date | None
+    event_index: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity.value,
+            "text": self.text,
+            "rationale": self.rationale,
+            "evidence": list(self.evidence),
+            "date": _iso(self.date),
+            "event_index": self.event_index,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    """What to do next from the current stage; a proposal for the clinician, never an order."""
+
+    code: str
+    text: str
+    rationale: str
+    evidence: tuple[str, ...]
+    due: dt.date | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "text": self.text,
+            "rationale": self.rationale,
+            "evidence": list(self.evidence),
+            "due": _iso(self.due),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class BotoxCycle:
+    """One injection and, once known, its response and classification."""
+
+    injection_index: int
+    injection_date: dt.date
+    product: ToxinProduct
+    total_units: float
+    interval_days: int | None
+    response_index: int | None = None
+    response_class: ResponseClass | None = None
+    peak_improvement_percent: float | None = None
+    benefit_duration_days: int | None = None
+    poorly_tolerated: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "injection_date": self.injection_date.isoformat(),
+            "product": self.product.value,
+            "total_units": self.total_units,
+            "interval_days": self.interval_days,
+            "response_class": None if self.response_class is None else self.response_class.value,
+            "benefit_duration_days": self.benefit_duration_days,
+            "peak_improvement_percent": self.peak_improvement_percent,
+            "poorly_tolerated": self.poorly_tolerated,
+            "injection_index": self.injection_index,
+            "response_index": self.response_index,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RiskFigure:
+    """An expected outcome of surgery as a range of percentages."""
+
+    code: str
+    text: str
+    percent_low: float
+    percent_high: float
+    permanent: bool | None
+    evidence: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "text": self.text,
+            "percent_low": self.percent_low,
+            "percent_high": self.percent_high,
+            "permanent": self.permanent,
+            "evidence": list(self.evidence),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RiskModifier:
+    """A patient factor that changes the balance of surgery, and how."""
+
+    code: str
+    text: str
+    evidence: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "text": self.text, "evidence": list(self.evidence)}
+
+
+@dataclass(frozen=True, slots=True)
+class RiskBenefitAssessment:
+    """The checkpoint's summary of a surgical risk assessment, for counselling and the decision."""
+
+    verdict: Verdict
+    verdict_reason: str
+    modifiers: tuple[RiskModifier, ...]
+    benefits: tuple[RiskFigure, ...]
+    risks: tuple[RiskFigure, ...]
+    evidence: tuple[str, ...]
+    date: dt.date
+    event_index: int
+    valid_until: dt.date
+    audiometry_done: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict.value,
+            "verdict_reason": self.verdict_reason,
+            "modifiers": [m.to_dict() for m in self.modifiers],
+            "benefits": [b.to_dict() for b in self.benefits],
+            "risks": [r.to_dict() for r in self.risks],
+            "evidence": list(self.evidence),
+            "date": self.date.isoformat(),
+            "event_index": self.event_index,
+            "valid_until": self.valid_until.isoformat(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """Where a patient stands as of a date, and what the pathway proposes next."""
+
+    patient_id: str
+    as_of: dt.date
+    guideline_name: str
+    guideline_version: str
+    stage: Stage
+    final: bool
+    recommendations: tuple[Recommendation, ...]
+    alerts: tuple[Alert, ...]
+    history: tuple[HistoryEntry, ...]
+    botox_cycles: tuple[BotoxCycle, ...]
+    risk_benefit: RiskBenefitAssessment | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The evaluation as the JSON object of the contract (spec §5)."""
+        return {
+            "patient_id": self.patient_id,
+            "as_of": self.as_of.isoformat(),
+            "guideline": {"name": self.guideline_name, "version": self.guideline_version},
+            "stage": self.stage.value,
+            "final": self.final,
+            "recommendations": [r.to_dict() for r in self.recommendations],
+            "alerts": [a.to_dict() for a in self.alerts],
+            "history": [h.to_dict() for h in self.history],
+            "botox_cycles": [c.to_dict() for c in self.botox_cycles],
+            "risk_benefit": None if self.risk_benefit is None else self.risk_benefit.to_dict(),
+        }

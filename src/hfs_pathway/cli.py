@@ -1,0 +1,113 @@
+"""The ``hfs-pathway`` command line: evaluate and validate case files, show the guideline.
+
+Exit status 0 on success, 2 on bad input (with ``--format json`` the error is printed on standard
+output as ``{"error": {"code", "message", "event_index"}}``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ._case import load_case
+from ._errors import PathwayError
+from ._guideline import Guideline, default_guideline
+from ._pathway import Pathway
+from ._text import render_evaluation, render_guideline
+
+EXIT_BAD_INPUT = 2
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date written YYYY-MM-DD") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hfs-pathway",
+        description=(
+            "Decision support along the hemifacial spasm treatment pathway. Proposals only: a clinician decides."
+        ),
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    evaluate = commands.add_parser("evaluate", help="evaluate a case as of a date")
+    evaluate.add_argument("case", type=Path, metavar="CASE.json")
+    evaluate.add_argument("--as-of", type=_date, help="evaluation date, YYYY-MM-DD (default: today)")
+    evaluate.add_argument("--format", choices=("text", "json"), default="text")
+    evaluate.add_argument("--guideline", type=Path, metavar="FILE", help="a guideline file (.toml or .json)")
+
+    validate = commands.add_parser("validate", help="check that a case file is valid and every event is accepted")
+    validate.add_argument("case", type=Path, metavar="CASE.json")
+    validate.add_argument("--format", choices=("text", "json"), default="text")
+    validate.add_argument("--guideline", type=Path, metavar="FILE")
+
+    guideline = commands.add_parser("guideline", help="the guideline's parameters")
+    guideline_commands = guideline.add_subparsers(dest="guideline_command", required=True, metavar="ACTION")
+    show = guideline_commands.add_parser("show", help="show every parameter with unit and evidence")
+    show.add_argument("--guideline", type=Path, metavar="FILE")
+    show.add_argument("--format", choices=("text", "json"), default="text")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    fmt: str = args.format
+    try:
+        guideline = Guideline.load(args.guideline) if args.guideline else default_guideline()
+        if args.command == "evaluate":
+            evaluation = Pathway.replay(load_case(args.case), guideline=guideline).evaluate(args.as_of)
+            _print(evaluation.to_dict() if fmt == "json" else render_evaluation(evaluation), fmt)
+        elif args.command == "validate":
+            pathway = Pathway.replay(load_case(args.case), guideline=guideline)
+            result = {
+                "valid": True,
+                "patient_id": pathway.patient.id,
+                "events": len(pathway.events),
+                "stage": pathway.stage.value,
+            }
+            _print(
+                result if fmt == "json" else f"valid: {len(pathway.events)} events, stage {pathway.stage.value}",
+                fmt,
+            )
+        else:
+            rows = [
+                {
+                    "name": p.name,
+                    "value": p.value,
+                    "default": p.default,
+                    "unit": p.unit,
+                    "description": p.description,
+                    "evidence": list(p.evidence),
+                }
+                for p in guideline.parameters()
+            ]
+            payload = {"name": guideline.name, "version": guideline.version, "parameters": rows}
+            _print(payload if fmt == "json" else render_guideline(guideline), fmt)
+    except PathwayError as error:
+        if fmt == "json":
+            _print({"error": error.to_dict()}, fmt)
+        else:
+            where = f" (event {error.event_index})" if error.event_index is not None else ""
+            print(f"hfs-pathway: {error.code}{where}: {error.message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return 0
+
+
+def _print(payload: Any, fmt: str) -> None:
+    if fmt == "json":
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stdout.write(f"{payload}\n")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
