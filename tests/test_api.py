@@ -93,10 +93,12 @@ def test_check_event_explains_without_changing_the_pathway() -> None:
     assert not check.accepted
     assert isinstance(check.error, CheckpointNotSatisfied)
     assert check.error.unmet == ("recent_risk_assessment",)
-    assert check.reason is not None and "surgical risk assessment" in check.reason
+    assert check.reason is not None
+    assert "surgical risk assessment" in check.reason
     assert pathway.to_json() == saved
     ok = check_event(pathway, {"type": "pathway_exit", "date": "2025-03-01", "reason": "transferred"})
-    assert ok.accepted and ok.leads_to == "exited"
+    assert ok.accepted
+    assert ok.leads_to == "exited"
 
 
 def test_requirements_for_a_referral_lists_what_blocks_it() -> None:
