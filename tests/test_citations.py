@@ -1,0 +1,40 @@
+"""The citation registry: generated from the evidence file, complete for everything the library cites."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hfs_pathway import citation, citations
+
+ROOT = Path(__file__).resolve().parent.parent
+EVIDENCE = ROOT.parent / "shared" / "reference" / "clinical-evidence.md"
+
+
+def test_the_registry_holds_the_evidence_file_references() -> None:
+    registry = citations()
+    assert len(registry) >= 150
+    r45 = citation("R45")
+    assert r45.url is not None
+    assert "BOTOX" in r45.short_title
+    assert r45.supports
+    assert citation("R26").year == 2012
+
+
+def test_an_unknown_citation_is_a_clear_key_error() -> None:
+    with pytest.raises(KeyError, match="R9999"):
+        citation("R9999")
+
+
+@pytest.mark.skipif(not EVIDENCE.exists(), reason="the shared evidence file is not beside this checkout")
+def test_the_generated_registry_is_up_to_date_with_the_evidence_file() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "build_citations.py"), "--check", "--source", str(EVIDENCE)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
