@@ -38,3 +38,14 @@ def test_the_generated_registry_is_up_to_date_with_the_evidence_file() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_generated_reference_page_is_up_to_date() -> None:
+    """docs/reference.md is generated from the definition and the guideline; it must match the code."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "gen_reference.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr

@@ -591,7 +591,7 @@ HFS_PATHWAY = PathwayDefinition(
             routes=(
                 Route(
                     S.WANING_RESPONSE,
-                    "Shortening intervals mean the benefit no longer lasts.",
+                    "Shortening, insufficient, absent or poorly tolerated benefit calls for a new plan.",
                     when=Condition("waning", "the toxin benefit is waning", _is_waning),
                     evidence=("R45", "R72", "R104"),
                     alert=_waning_alert,
