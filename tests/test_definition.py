@@ -56,7 +56,7 @@ def test_the_machine_and_the_dispatch_table_describe_the_same_moves() -> None:
         for transition in transitions
     }
     table_moves = {
-        (source.value, event, (route.dest or source).value)
+        (source, event, (route.dest.value if route.dest else source))
         for (source, event), (_, routes) in HFS_PATHWAY.dispatch.items()
         for route in routes
     }

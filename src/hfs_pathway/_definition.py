@@ -165,7 +165,7 @@ class PathwayDefinition:
     def initial(self) -> Stage:
         return next(s.stage for s in self.stages if s.initial)
 
-    @property
+    @cached_property
     def final_stages(self) -> frozenset[Stage]:
         return frozenset(s.stage for s in self.stages if s.final)
 
@@ -221,17 +221,18 @@ class PathwayDefinition:
     # The executable form -------------------------------------------------------------------------
 
     @cached_property
-    def dispatch(self) -> dict[tuple[Stage, str], tuple[EventRule, tuple[Route, ...]]]:
+    def dispatch(self) -> dict[tuple[str, str], tuple[EventRule, tuple[Route, ...]]]:
         """For each stage and event type it accepts, the rule and the routes that leave that stage.
 
         This is the machine's transition table read into a dictionary: the controller's fast path.
         The tests drive the ``transitions`` machine and this table side by side and require the same
         stage after every event.
         """
-        table: dict[tuple[Stage, str], tuple[EventRule, tuple[Route, ...]]] = {}
+        table: dict[tuple[str, str], tuple[EventRule, tuple[Route, ...]]] = {}
         for rule in self.rules:
             for source in rule.accepted_in:
-                table[(source, rule.event.value)] = (rule, tuple(r for r in rule.routes if r.leaves(source)))
+                # Keyed by plain strings; a Stage is a str, so it looks itself up at C speed.
+                table[(source.value, rule.event.value)] = (rule, tuple(r for r in rule.routes if r.leaves(source)))
         return table
 
     @cached_property

@@ -31,7 +31,7 @@ from ._events import (
 )
 from ._results import BotoxCycle
 from ._surgery import assess_risk, checkpoint_conditions, override_needed, refers
-from ._toxin import WANING_TEXT, classify_response, is_poorly_tolerated, waning_reason
+from ._toxin import WANING_TEXT, classify_response, intervals_shortening, is_poorly_tolerated, response_waning_reason
 from ._vocabulary import (
     ClinicalImpression,
     Drug,
@@ -48,6 +48,7 @@ from ._vocabulary import (
     SpasmOutcome,
     Stage,
     Verdict,
+    WaningReason,
 )
 
 S = Stage
@@ -148,7 +149,7 @@ def _option_is(option: str) -> Condition:
     return Condition(
         f"option_{option}",
         f"the option chosen is {option.replace('_', ' ')}",
-        lambda c: cast(TreatmentDecision, c.event).option.value == option,
+        lambda c: cast(TreatmentDecision, c.event).option == option,
     )
 
 
@@ -208,13 +209,15 @@ def _injection_effect(c: Change) -> None:
             f"Injection {interval} days after the previous one; the minimum interval is "
             f"{g.min_reinjection_interval_days} days.",
         )
-    limit = g.usual_max_units.limit(inj.product.value)
+    limit = g.usual_max_units.limit(inj.product)
     if limit is not None and inj.total_units > limit:
         c.alert(
             "dose_above_usual_range",
             f"{inj.total_units:g} units of {inj.product.value} is above the usual {limit:g} units per session.",
         )
-    a.waning_reason = waning_reason(a.cycles, a.epoch_start, g)
+    # Only the interval test can change with an injection; the response tests gave no reason before it.
+    if intervals_shortening(a.cycles, a.epoch_start, g):
+        a.waning_reason = WaningReason.SHORTENING_INTERVALS
 
 
 def _awaiting_response(c: Change) -> bool:
@@ -256,7 +259,8 @@ def _response_effect(c: Change) -> None:
         poorly_tolerated=is_poorly_tolerated(r),
     )
     a.cycles = (*a.cycles[:-1], cycle)
-    a.waning_reason = waning_reason(a.cycles, a.epoch_start, c.guideline)
+    # Only the response tests can change with a response; the interval test gave no reason before it.
+    a.waning_reason = response_waning_reason(a.cycles, a.epoch_start, c.guideline)
 
 
 def _is_waning(c: Change) -> bool:

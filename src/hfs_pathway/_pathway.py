@@ -13,6 +13,8 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
+from pydantic import BaseModel
+
 from ._advice import Advice
 from ._case import Case, Patient, event_to_dict, load_case, parse_event
 from ._definition import Change, EventRule, PathwayDefinition, Route, describe_refusal
@@ -141,7 +143,11 @@ class Pathway:
     def apply(self, event: Event | Mapping[str, Any]) -> HistoryEntry:
         """Apply one event; on any error nothing about the pathway changes."""
         index = len(self._events)
-        if isinstance(event, Mapping):
+        if not isinstance(event, BaseModel):
+            if not isinstance(event, Mapping):
+                raise InvalidEvent(
+                    f"event {index} must be an event or a mapping, not {type(event).__name__}", event_index=index
+                )
             event = parse_event(event, index)
         self._record = self._step(event, index)
         self._events = (*self._events, event)

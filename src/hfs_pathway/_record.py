@@ -17,32 +17,6 @@ class Record:
     replaces the pathway's record only once the event is accepted.
     """
 
-    __slots__ = (
-        "alerts",
-        "any_imaging",
-        "any_mri",
-        "cycles",
-        "epoch_start",
-        "history",
-        "imaging",
-        "imaging_clock",
-        "last_date",
-        "last_post_mvd_outcome",
-        "last_post_mvd_review",
-        "last_review",
-        "medication",
-        "mvd_date",
-        "mvd_unsuccessful",
-        "post_mvd_reviews",
-        "presentation",
-        "red_flags",
-        "risk",
-        "stage",
-        "stage_entered",
-        "urgent_imaging",
-        "waning_reason",
-    )
-
     def __init__(self) -> None:
         self.stage: Stage = Stage.PRESENTATION
         self.stage_entered: dt.date | None = None
@@ -70,11 +44,12 @@ class Record:
         self.mvd_unsuccessful = False
 
     def copy(self) -> Record:
+        # A plain instance dictionary makes the copy one C-level dict copy; every field holds an
+        # immutable value (dates, tuples, frozen models), so a shallow copy is a full copy.
         clone = Record.__new__(Record)
-        for name in Record.__slots__:
-            setattr(clone, name, getattr(self, name))
+        clone.__dict__ = self.__dict__.copy()
         return clone
 
-    def snapshot(self) -> tuple[object, ...]:
+    def snapshot(self) -> dict[str, object]:
         """Every field, for comparing two records (used by tests of atomicity)."""
-        return tuple(getattr(self, name) for name in Record.__slots__)
+        return dict(self.__dict__)

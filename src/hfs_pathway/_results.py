@@ -1,15 +1,16 @@
 """What the pathway says back: history entries, alerts, recommendations, toxin cycles, the
 risk-benefit assessment and the evaluation that gathers them.
 
-These are frozen, slotted dataclasses built by the library (never parsed from users), so they skip
-validation and stay cheap on the evaluation path. ``to_dict`` gives the JSON form of spec §5.
+These are immutable values built by the library (never parsed from users), so they skip validation and
+stay cheap on the evaluation path: alerts and toxin cycles, made for most events, are named tuples,
+the rest frozen dataclasses. ``to_dict`` gives the JSON form of spec §5.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ._vocabulary import ResponseClass, Severity, Stage, ToxinProduct, Verdict
 
@@ -38,8 +39,7 @@ class HistoryEntry:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Alert:
+class Alert(NamedTuple):
     """Something a clinician should notice, raised by an event (``event_index``) or by time (``None``)."""
 
     code: str
@@ -82,8 +82,7 @@ class Recommendation:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class BotoxCycle:
+class BotoxCycle(NamedTuple):
     """One injection and, once known, its response and classification."""
 
     injection_index: int

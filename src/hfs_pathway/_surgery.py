@@ -32,6 +32,18 @@ _RISKS = (
 )
 
 
+_FIGURES: dict[int, tuple[Guideline, tuple[RiskFigure, ...], tuple[RiskFigure, ...]]] = {}
+
+
+def _counselling_figures(guideline: Guideline) -> tuple[tuple[RiskFigure, ...], tuple[RiskFigure, ...]]:
+    """The benefit and risk figures of a guideline, built once per guideline object."""
+    cached = _FIGURES.get(id(guideline))
+    if cached is None or cached[0] is not guideline:
+        cached = (guideline, _figures(_BENEFITS, guideline), _figures(_RISKS, guideline))
+        _FIGURES[id(guideline)] = cached
+    return cached[1], cached[2]
+
+
 def _figures(table: tuple[tuple[str, str, str, bool | None], ...], guideline: Guideline) -> tuple[RiskFigure, ...]:
     figures = []
     for code, text, parameter, permanent in table:
@@ -112,12 +124,13 @@ def assess_risk(
     else:
         verdict, reason = Verdict.FAVOURABLE, "no modifier applies"
 
+    benefits, risks = _counselling_figures(g)
     return RiskBenefitAssessment(
         verdict=verdict,
         verdict_reason=reason,
         modifiers=tuple(modifiers),
-        benefits=_figures(_BENEFITS, g),
-        risks=_figures(_RISKS, g),
+        benefits=benefits,
+        risks=risks,
         evidence=("R26", "R27", "R105", "R76", "R122", "R118", "R119", "R120", "R68", "R69", "R70"),
         date=assessment.date,
         event_index=index,

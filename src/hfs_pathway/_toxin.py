@@ -16,6 +16,7 @@ from ._results import BotoxCycle
 from ._vocabulary import AdverseEffectSeverity, ResponseClass, WaningReason
 
 _POOR = (ResponseClass.INSUFFICIENT, ResponseClass.NO_RESPONSE)
+_NO_RESPONSE = ResponseClass.NO_RESPONSE
 
 
 def classify_response(response: BotoxResponse, guideline: Guideline) -> ResponseClass:
@@ -36,7 +37,7 @@ def is_poorly_tolerated(response: BotoxResponse) -> bool:
     return response.adverse_effect_severity is AdverseEffectSeverity.SIGNIFICANT
 
 
-def median(values: Sequence[float]) -> float:
+def median(values: Sequence[int]) -> float:
     """The middle value (the mean of the two middle values for an even count)."""
     ordered = sorted(values)
     middle = len(ordered) // 2
@@ -44,20 +45,75 @@ def median(values: Sequence[float]) -> float:
 
 
 def benefit_has_shortened(cycles: Sequence[BotoxCycle], epoch_start: int, guideline: Guideline) -> bool:
-    """The last N cycles with a known duration each lasted the drop percentage or more below the
-    median of up to M earlier cycles (at least the minimum number of earlier cycles needed)."""
+    """The last N cycles with a known duration (all in the current plan) each lasted the drop
+    percentage or more below the median of up to M earlier cycles with a known duration (at least
+    the minimum number of earlier cycles is needed)."""
     n = guideline.waning_consecutive_cycles
-    timed = [(i, c.benefit_duration_days) for i, c in enumerate(cycles) if c.benefit_duration_days is not None]
-    if len(timed) < n + guideline.waning_baseline_min_cycles:
+    wanted = n + guideline.waning_baseline_max_cycles
+    recent: list[int] = []
+    earlier: list[int] = []
+    for i in range(len(cycles) - 1, -1, -1):
+        duration = cycles[i].benefit_duration_days
+        if duration is None:
+            continue
+        if len(recent) < n:
+            if i < epoch_start:
+                return False
+            recent.append(duration)
+        else:
+            earlier.append(duration)
+            if len(recent) + len(earlier) == wanted:
+                break
+    if len(recent) < n or len(earlier) < guideline.waning_baseline_min_cycles:
         return False
-    recent, earlier = timed[-n:], timed[:-n][-guideline.waning_baseline_max_cycles :]
-    if recent[0][0] < epoch_start:
-        return False
-    baseline = median([d for _, d in earlier])
+    baseline = median(earlier)
     if baseline <= 0:
         return False
     ceiling = baseline * (100 - guideline.waning_drop_percent) / 100
-    return all(d <= ceiling for _, d in recent)
+    return all(d <= ceiling for d in recent)
+
+
+def intervals_shortening(cycles: Sequence[BotoxCycle], epoch_start: int, guideline: Guideline) -> bool:
+    """The last N injections of the current plan each came under the minimum interval after the one before."""
+    n = guideline.waning_consecutive_cycles
+    end = len(cycles)
+    if end - epoch_start < n:
+        return False
+    for i in range(end - n, end):
+        interval = cycles[i].interval_days
+        if interval is None or interval >= guideline.min_reinjection_interval_days:
+            return False
+    return True
+
+
+def response_waning_reason(cycles: Sequence[BotoxCycle], epoch_start: int, guideline: Guideline) -> WaningReason | None:
+    """The waning reasons that depend on recorded responses, most specific first."""
+    g = guideline
+    if benefit_has_shortened(cycles, epoch_start, g):
+        return WaningReason.SHORTENING_INTERVALS
+    end = len(cycles)
+    k = g.primary_non_response_cycles
+    if (
+        epoch_start == 0
+        and end >= k
+        and all(c.response_class is _NO_RESPONSE for c in cycles[:k])
+        and all(c.response_class is None for c in cycles[k:])
+    ):
+        return WaningReason.PRIMARY_NON_RESPONSE
+    n = g.waning_consecutive_cycles
+    window = g.poorly_tolerated_window_cycles
+    wanted = max(n, window)
+    recent: list[BotoxCycle] = []
+    for i in range(end - 1, epoch_start - 1, -1):
+        if cycles[i].response_class is not None:
+            recent.append(cycles[i])
+            if len(recent) >= wanted:
+                break
+    if len(recent) >= n and all(c.response_class in _POOR for c in recent[:n]):
+        return WaningReason.INSUFFICIENT_RESPONSE
+    if sum(c.poorly_tolerated for c in recent[:window]) >= g.poorly_tolerated_min_cycles:
+        return WaningReason.POORLY_TOLERATED
+    return None
 
 
 def waning_reason(cycles: Sequence[BotoxCycle], epoch_start: int, guideline: Guideline) -> WaningReason | None:
@@ -65,30 +121,15 @@ def waning_reason(cycles: Sequence[BotoxCycle], epoch_start: int, guideline: Gui
 
     Only cycles of the current plan (since the patient entered the toxin stage or the plan was last
     adjusted) count as the "recent" ones, so an adjustment is given its own chance before the same
-    old cycles send the patient straight back to ``waning_response``.
+    old cycles send the patient straight back to ``waning_response``. Reasons are checked in the
+    order of the contract, the more specific first where two could apply.
+
+    The pathway calls the two halves separately: an injection can only change the interval test, and
+    a response only the response tests (a new plan starts with no recorded response of its own).
     """
-    n = guideline.waning_consecutive_cycles
-    current = cycles[epoch_start:]
-    intervals = [c.interval_days for c in current if c.interval_days is not None]
-    if len(intervals) >= n and all(i < guideline.min_reinjection_interval_days for i in intervals[-n:]):
+    if intervals_shortening(cycles, epoch_start, guideline):
         return WaningReason.SHORTENING_INTERVALS
-    if benefit_has_shortened(cycles, epoch_start, guideline):
-        return WaningReason.SHORTENING_INTERVALS
-    k = guideline.primary_non_response_cycles
-    classified = [c for c in cycles if c.response_class is not None]
-    if (
-        epoch_start == 0
-        and len(classified) == k
-        and all(c.response_class is ResponseClass.NO_RESPONSE for c in classified)
-    ):
-        return WaningReason.PRIMARY_NON_RESPONSE
-    current_classified = [c for c in current if c.response_class is not None]
-    if len(current_classified) >= n and all(c.response_class in _POOR for c in current_classified[-n:]):
-        return WaningReason.INSUFFICIENT_RESPONSE
-    window = [c for c in current if c.response_class is not None][-guideline.poorly_tolerated_window_cycles :]
-    if sum(c.poorly_tolerated for c in window) >= guideline.poorly_tolerated_min_cycles:
-        return WaningReason.POORLY_TOLERATED
-    return None
+    return response_waning_reason(cycles, epoch_start, guideline)
 
 
 WANING_TEXT = {
