@@ -56,9 +56,13 @@ def event_to_dict(event: Event) -> dict[str, Any]:
 def load_case(source: str | bytes | Path | Mapping[str, Any]) -> Case:
     """Read a case from a file path, JSON text or bytes, or an already parsed mapping.
 
+    A ``str`` is JSON text when it starts with ``{`` or ``[`` (after white space), else a file path.
+
     Raises ``InvalidCase`` when the input is not JSON or not shaped like a case, and
     ``InvalidEvent`` (with ``event_index``) for the first event that does not validate.
     """
+    if isinstance(source, str) and not source.lstrip().startswith(("{", "[")):
+        source = Path(source)
     if isinstance(source, Path):
         try:
             source = source.read_bytes()

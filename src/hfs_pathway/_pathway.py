@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from ._advice import Advice
 from ._case import Case, Patient, event_to_dict, load_case, parse_event
 from ._definition import Change, EventRule, PathwayDefinition, Route, describe_refusal
-from ._errors import CheckpointNotSatisfied, EventNotAllowed, InvalidCase, InvalidEvent, OutOfOrder
+from ._errors import CheckpointNotSatisfied, EventNotAllowed, InvalidCase, InvalidEvent, InvalidGuideline, OutOfOrder
 from ._events import Event, RiskBenefitDecision
 from ._guideline import Guideline, default_guideline
 from ._hfs import HFS_PATHWAY
@@ -311,17 +311,20 @@ class Pathway:
             raise InvalidCase(f'not a saved pathway (expected "format": "{SAVE_FORMAT}")')
         if data.get("format_version") != SAVE_FORMAT_VERSION:
             raise InvalidCase(f"unsupported saved pathway version {data.get('format_version')!r}")
-        definition = data.get("definition") or {}
-        if definition.get("name") != HFS_PATHWAY.name:
-            raise InvalidCase(f"the saved pathway uses definition {definition.get('name')!r}, not {HFS_PATHWAY.name!r}")
-        guideline = Guideline.from_mapping(
-            {
-                "name": data.get("guideline", {}).get("name"),
-                "version": data.get("guideline", {}).get("version"),
-                "parameters": {k: v for k, v in (data.get("guideline") or {}).items() if k not in ("name", "version")},
-            },
-            source="saved guideline",
-        )
+        definition = data.get("definition")
+        if not isinstance(definition, dict) or definition.get("name") != HFS_PATHWAY.name:
+            raise InvalidCase(f"the saved pathway does not use the {HFS_PATHWAY.name!r} pathway definition")
+        saved = data.get("guideline")
+        if not isinstance(saved, dict):
+            raise InvalidCase("the saved pathway has no guideline object")
+        parameters = {k: v for k, v in saved.items() if k not in ("name", "version")}
+        try:
+            guideline = Guideline.from_mapping(
+                {"name": saved.get("name"), "version": saved.get("version"), "parameters": parameters},
+                source="saved guideline",
+            )
+        except InvalidGuideline as exc:
+            raise InvalidCase(exc.message) from None
         case = load_case({"patient": data.get("patient"), "events": data.get("events", [])})
         pathway = cls.replay(case, guideline=guideline, engine=engine)
         if pathway.stage.value != data.get("stage"):
