@@ -192,16 +192,21 @@ def _mvd_referral(a: Advice) -> None:
 
 
 def next_post_mvd_review(record: Record, guideline: Guideline) -> dt.date | None:
-    """The next scheduled review after surgery: the first milestone not yet covered by a review."""
+    """The next scheduled review after surgery: the first milestone not yet covered by a review.
+
+    A review covers every milestone due on or before its date, and one due up to the early-review
+    allowance after it; so a late review does not leave earlier milestones due, and a review a week
+    or two early still counts, while a check at one month does not replace the three-month review.
+    """
     surgery = record.mvd_date
     if surgery is None:
         return None
     months = guideline.post_mvd_review_months
-    index = record.post_mvd_reviews
     last = record.last_post_mvd_review
+    index = 0
     if last is not None:
-        passed = sum(1 for m in months if add_months(surgery, m) <= last)
-        index = max(index, passed)
+        reach = last + dt.timedelta(days=guideline.post_mvd_review_early_days)
+        index = sum(1 for m in months if add_months(surgery, m) <= reach)
     if index < len(months):
         return add_months(surgery, months[index])
     return add_months(last or surgery, 12)

@@ -87,7 +87,7 @@ def requirements_for(pathway: Pathway, target: Stage | str, as_of: dt.date | Non
             None, on, risk=record.risk, imaging=record.imaging, any_mri=record.any_mri
         ):
             (met if condition.met else unmet).append(condition.text)
-        if path and path[-1].source is not Stage.SURGICAL_EVALUATION:
+        if stage is not Stage.SURGICAL_EVALUATION:
             unmet.insert(0, "reaching the risk-benefit checkpoint (surgical_evaluation)")
     return StageRequirements(target, stage, True, steps, tuple(unmet), tuple(met))
 

@@ -307,6 +307,12 @@ class Guideline(BaseModel):
         evidence=("R73", "R123"),
         description="Reviews are due this many months after surgery.",
     )
+    post_mvd_review_early_days: Annotated[int, Field(strict=True, ge=0, le=180)] = _param(
+        28,
+        unit="days",
+        evidence=("R73", "R123"),
+        description="Design: a review up to this many days before a scheduled post-surgery review counts as it.",
+    )
     post_mvd_failure_months: Annotated[int, Field(strict=True, ge=1, le=60)] = _param(
         12,
         unit="months",

@@ -338,7 +338,6 @@ def _conservative(option: str) -> Condition:
 def _mvd_effect(c: Change) -> None:
     a = c.after
     a.mvd_date = cast(MvdPerformed, c.event).date
-    a.post_mvd_reviews = 0
     a.last_post_mvd_review = None
     a.last_post_mvd_outcome = None
     a.mvd_unsuccessful = False
@@ -352,7 +351,6 @@ def _months_after_surgery_reached(c: Change, months: int) -> bool:
 def _post_mvd_effect(c: Change) -> None:
     r = cast(PostMvdReview, c.event)
     a = c.after
-    a.post_mvd_reviews += 1
     a.last_post_mvd_review = r.date
     a.last_post_mvd_outcome = r.spasm
     g = c.guideline

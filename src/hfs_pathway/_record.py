@@ -38,7 +38,6 @@ class Record:
         self.waning_reason: WaningReason | None = None
         self.risk: RiskBenefitAssessment | None = None
         self.mvd_date: dt.date | None = None
-        self.post_mvd_reviews = 0
         self.last_post_mvd_review: dt.date | None = None
         self.last_post_mvd_outcome: SpasmOutcome | None = None
         self.mvd_unsuccessful = False
