@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, TypeAdapter, ValidationError
 
 from ._errors import InvalidCase, InvalidEvent
 from ._events import EVENT_ADAPTER, EVENT_MODELS, ClinicalDate, Event
@@ -45,6 +45,9 @@ class Case(BaseModel):
             "patient": self.patient.model_dump(mode="json", exclude_none=True),
             "events": [event_to_dict(e) for e in self.events],
         }
+
+
+_CASE_ADAPTER: TypeAdapter[Case] = TypeAdapter(Case)
 
 
 def event_to_dict(event: Event) -> dict[str, Any]:
@@ -81,7 +84,22 @@ def load_case(source: str | bytes | Path | Mapping[str, Any]) -> Case:
 
 
 def case_from_data(data: Any) -> Case:
-    """Validate parsed JSON data as a case."""
+    """Validate parsed JSON data as a case.
+
+    A well-formed case is validated in one call; only when that fails is it checked piece by piece,
+    to name the first bad part (and the index of the first bad event) in words.
+    """
+    if isinstance(data, dict):
+        try:
+            return _CASE_ADAPTER.validate_python(data)
+        except ValidationError as exc:
+            _diagnose(data)
+            raise InvalidCase(describe_validation(exc)) from None
+    return _diagnose(data)
+
+
+def _diagnose(data: Any) -> Case:
+    """Check a case piece by piece, raising the library's error for the first problem found."""
     if not isinstance(data, Mapping):
         raise InvalidCase(f'a case must be a JSON object {{"patient": {{...}}, "events": [...]}}, not {_kind(data)}')
     unknown = sorted(str(k) for k in data if k not in ("patient", "events"))

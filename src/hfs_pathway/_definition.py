@@ -36,7 +36,8 @@ class Change:
     __slots__ = ("after", "alerts", "before", "event", "guideline", "index", "patient", "route")
 
     def __init__(self, event: Event, index: int, before: Record, patient: Patient, guideline: Guideline) -> None:
-        self.event = event
+        # Typed ``Any``: each rule's functions know their event's model and annotate it where they read it.
+        self.event: Any = event
         self.index = index
         self.before = before
         self.after = before.copy()

@@ -71,7 +71,7 @@ class ToxinDoseLimits(BaseModel):
     rimabotulinumtoxinB: Annotated[StrictInt | StrictFloat, Field(gt=0, le=100000)] | None = None
 
     def limit(self, product: str) -> float | None:
-        value: float | None = getattr(self, product)
+        value: float | None = self.__dict__[product]
         return value
 
 

@@ -8,7 +8,6 @@ explanations) is generated from :data:`HFS_PATHWAY`.
 from __future__ import annotations
 
 import datetime as dt
-from typing import cast
 
 from ._dates import add_months, age_on
 from ._definition import Change, Condition, EventRule, PathwayDefinition, Requirement, Route, StageInfo
@@ -18,21 +17,15 @@ from ._events import (
     ImagingResult,
     MedicationReview,
     MedicationStarted,
-    MvdPerformed,
-    PathwayExit,
     PostMvdReview,
     Presentation,
-    RedFlag,
-    ReviewVisit,
     RiskBenefitDecision,
-    SecondaryCauseOutcomeEvent,
-    SurgicalRiskAssessment,
-    TreatmentDecision,
 )
 from ._results import BotoxCycle
 from ._surgery import assess_risk, checkpoint_conditions, override_needed, refers
-from ._toxin import WANING_TEXT, classify_response, intervals_shortening, is_poorly_tolerated, response_waning_reason
+from ._toxin import WANING_TEXT, classify_response, intervals_shortening, response_waning_reason
 from ._vocabulary import (
+    AdverseEffectSeverity,
     ClinicalImpression,
     Drug,
     EventType,
@@ -87,7 +80,7 @@ def onset_age(presentation: Presentation, birth_date: dt.date | None) -> int | N
 
 
 def _presentation_effect(c: Change) -> None:
-    p = cast(Presentation, c.event)
+    p: Presentation = c.event
     a = c.after
     a.presentation = p
     a.imaging_clock = p.date
@@ -106,17 +99,17 @@ def _presentation_effect(c: Change) -> None:
 
 
 def _impression_is_hfs(c: Change) -> bool:
-    impression = cast(Presentation, c.event).clinical_impression
+    impression = c.event.clinical_impression
     return impression in (ClinicalImpression.HEMIFACIAL_SPASM, ClinicalImpression.UNCERTAIN)
 
 
 def _alternative_diagnosis(c: Change) -> None:
-    impression = cast(Presentation, c.event).clinical_impression.value.replace("_", " ")
+    impression = c.event.clinical_impression.value.replace("_", " ")
     c.alert("alternative_diagnosis", f"The clinical impression is {impression}, not hemifacial spasm.")
 
 
 def _onset_after_birth(c: Change) -> bool:
-    p = cast(Presentation, c.event)
+    p: Presentation = c.event
     birth = c.patient.birth_date
     return birth is None or p.symptom_onset_date is None or p.symptom_onset_date >= birth
 
@@ -125,7 +118,7 @@ def _onset_after_birth(c: Change) -> bool:
 
 
 def _imaging_effect(c: Change) -> None:
-    r = cast(ImagingResult, c.event)
+    r: ImagingResult = c.event
     a = c.after
     a.imaging = r
     a.any_imaging = True
@@ -139,7 +132,8 @@ def _imaging_effect(c: Change) -> None:
 
 
 def _secondary_finding(c: Change) -> bool:
-    return cast(ImagingResult, c.event).finding.is_secondary_cause
+    finding: ImagingFinding = c.event.finding
+    return finding.is_secondary_cause
 
 
 # Treatment choices ------------------------------------------------------------------------------
@@ -149,7 +143,7 @@ def _option_is(option: str) -> Condition:
     return Condition(
         f"option_{option}",
         f"the option chosen is {option.replace('_', ' ')}",
-        lambda c: cast(TreatmentDecision, c.event).option == option,
+        lambda c: c.event.option == option,
     )
 
 
@@ -163,7 +157,7 @@ def _enter_oral_medication(c: Change) -> None:
 
 
 def _enter_toxin(c: Change) -> None:
-    c.after.epoch_start = len(c.after.cycles)
+    c.after.plan_start = len(c.after.cycles)
     c.after.waning_reason = None
 
 
@@ -175,7 +169,7 @@ def _enter_imaging(c: Change) -> None:
 
 
 def _medication_started_effect(c: Change) -> None:
-    m = cast(MedicationStarted, c.event)
+    m: MedicationStarted = c.event
     c.after.medication = m
     if m.drug is Drug.CARBAMAZEPINE and c.patient.asian_ancestry and not m.hla_b1502_tested:
         c.alert(
@@ -185,7 +179,7 @@ def _medication_started_effect(c: Change) -> None:
 
 
 def _medication_works(c: Change) -> bool:
-    r = cast(MedicationReview, c.event)
+    r: MedicationReview = c.event
     return r.response is MedicationResponse.GOOD and r.adverse_effects is not MedicationAdverseEffects.INTOLERABLE
 
 
@@ -197,12 +191,12 @@ def _review_effect(c: Change) -> None:
 
 
 def _injection_effect(c: Change) -> None:
-    inj = cast(BotoxInjection, c.event)
+    inj: BotoxInjection = c.event
     g = c.guideline
     a = c.after
     previous = a.cycles[-1].injection_date if a.cycles else None
     interval = None if previous is None else (inj.date - previous).days
-    a.cycles = (*a.cycles, BotoxCycle(c.index, inj.date, inj.product, inj.total_units, interval))
+    a.cycles = (*a.cycles, BotoxCycle(len(a.cycles) + 1, c.index, inj.date, inj.product, inj.total_units, interval))
     if interval is not None and interval < g.min_reinjection_interval_days:
         c.alert(
             "reinjection_interval_too_short",
@@ -216,7 +210,7 @@ def _injection_effect(c: Change) -> None:
             f"{inj.total_units:g} units of {inj.product.value} is above the usual {limit:g} units per session.",
         )
     # Only the interval test can change with an injection; the response tests gave no reason before it.
-    if intervals_shortening(a.cycles, a.epoch_start, g):
+    if intervals_shortening(a.cycles, a.plan_start, g):
         a.waning_reason = WaningReason.SHORTENING_INTERVALS
 
 
@@ -226,7 +220,7 @@ def _awaiting_response(c: Change) -> bool:
 
 
 def _benefit_within_elapsed(c: Change) -> bool:
-    r = cast(BotoxResponse, c.event)
+    r: BotoxResponse = c.event
     cycles = c.before.cycles
     if r.benefit_duration_days is None or not cycles:
         return True
@@ -234,7 +228,7 @@ def _benefit_within_elapsed(c: Change) -> bool:
 
 
 def _benefit_message(c: Change) -> str:
-    r = cast(BotoxResponse, c.event)
+    r: BotoxResponse = c.event
     elapsed = (r.date - c.before.cycles[-1].injection_date).days
     return (
         f"benefit_duration_days is {r.benefit_duration_days}, but only {elapsed} days have passed since the "
@@ -243,24 +237,28 @@ def _benefit_message(c: Change) -> str:
 
 
 def _response_effect(c: Change) -> None:
-    r = cast(BotoxResponse, c.event)
+    r: BotoxResponse = c.event
     a = c.after
     last = a.cycles[-1]
     cycle = BotoxCycle(
+        last.number,
         last.injection_index,
         last.injection_date,
         last.product,
         last.total_units,
         last.interval_days,
-        response_index=c.index,
-        response_class=classify_response(r, c.guideline),
-        peak_improvement_percent=r.peak_improvement_percent,
-        benefit_duration_days=r.benefit_duration_days,
-        poorly_tolerated=is_poorly_tolerated(r),
+        c.index,
+        classify_response(r, c.guideline),
+        r.peak_improvement_percent,
+        r.benefit_duration_days,
+        r.adverse_effect_severity is AdverseEffectSeverity.SIGNIFICANT,
     )
     a.cycles = (*a.cycles[:-1], cycle)
+    a.responses = (*a.responses, cycle)
+    if r.benefit_duration_days is not None:
+        a.durations = (*a.durations, (cycle.number, r.benefit_duration_days))
     # Only the response tests can change with a response; the interval test gave no reason before it.
-    a.waning_reason = response_waning_reason(a.cycles, a.epoch_start, c.guideline)
+    a.waning_reason = response_waning_reason(a.responses, a.durations, a.plan_start, c.guideline)
 
 
 def _is_waning(c: Change) -> bool:
@@ -283,7 +281,7 @@ def _plan_adjusted_effect(c: Change) -> None:
 def _risk_effect(c: Change) -> None:
     a = c.after
     risk = assess_risk(
-        cast(SurgicalRiskAssessment, c.event),
+        c.event,
         c.index,
         imaging=a.imaging,
         any_mri=a.any_mri,
@@ -297,7 +295,7 @@ def _risk_effect(c: Change) -> None:
 
 def _checkpoint_requirement(code: str, description: str) -> Requirement:
     def test(c: Change) -> bool:
-        decision = cast(RiskBenefitDecision, c.event)
+        decision: RiskBenefitDecision = c.event
         if not refers(decision):
             return True
         b = c.before
@@ -311,7 +309,7 @@ def _checkpoint_requirement(code: str, description: str) -> Requirement:
 
 
 def _override_alert(c: Change) -> None:
-    decision = cast(RiskBenefitDecision, c.event)
+    decision: RiskBenefitDecision = c.event
     b = c.before
     needs = override_needed(b.risk, b.imaging, b.any_mri)
     if needs:
@@ -325,10 +323,7 @@ def _conservative(option: str) -> Condition:
     return Condition(
         f"continue_with_{option}",
         f"the patient continues with {option.replace('_', ' ')}",
-        lambda c: (
-            cast(RiskBenefitDecision, c.event).next_option is not None
-            and cast(RiskBenefitDecision, c.event).next_option == option
-        ),
+        lambda c: c.event.next_option is not None and c.event.next_option == option,
     )
 
 
@@ -337,7 +332,7 @@ def _conservative(option: str) -> Condition:
 
 def _mvd_effect(c: Change) -> None:
     a = c.after
-    a.mvd_date = cast(MvdPerformed, c.event).date
+    a.mvd_date = c.event.date
     a.last_post_mvd_review = None
     a.last_post_mvd_outcome = None
     a.mvd_unsuccessful = False
@@ -349,7 +344,7 @@ def _months_after_surgery_reached(c: Change, months: int) -> bool:
 
 
 def _post_mvd_effect(c: Change) -> None:
-    r = cast(PostMvdReview, c.event)
+    r: PostMvdReview = c.event
     a = c.after
     a.last_post_mvd_review = r.date
     a.last_post_mvd_outcome = r.spasm
@@ -370,7 +365,7 @@ def _post_mvd_effect(c: Change) -> None:
 
 
 def _cured(c: Change) -> bool:
-    r = cast(PostMvdReview, c.event)
+    r: PostMvdReview = c.event
     return (
         r.spasm is SpasmOutcome.RESOLVED
         and _months_after_surgery_reached(c, c.guideline.post_mvd_discharge_months)
@@ -386,7 +381,7 @@ def _mvd_unsuccessful(c: Change) -> bool:
 
 
 def _red_flag_effect(c: Change) -> None:
-    finding = cast(RedFlag, c.event).finding.value.replace("_", " ")
+    finding = c.event.finding.value.replace("_", " ")
     a = c.after
     a.red_flags = (*a.red_flags, finding)
     a.urgent_imaging = True
@@ -394,7 +389,7 @@ def _red_flag_effect(c: Change) -> None:
 
 
 def _exit_effect(c: Change) -> None:
-    if cast(PathwayExit, c.event).reason is ExitReason.ALTERNATIVE_DIAGNOSIS:
+    if c.event.reason is ExitReason.ALTERNATIVE_DIAGNOSIS:
         c.alert("alternative_diagnosis", "The patient left the pathway with an alternative diagnosis.")
 
 
@@ -402,7 +397,7 @@ def _secondary_outcome_is(outcome: SecondaryCauseOutcome) -> Condition:
     return Condition(
         f"outcome_{outcome.value}",
         f"the outcome is {outcome.value.replace('_', ' ')}",
-        lambda c: cast(SecondaryCauseOutcomeEvent, c.event).outcome is outcome,
+        lambda c: c.event.outcome is outcome,
     )
 
 
@@ -679,7 +674,7 @@ HFS_PATHWAY = PathwayDefinition(
                     when=Condition(
                         "refer_for_mvd",
                         "the decision is to refer for MVD",
-                        lambda c: cast(RiskBenefitDecision, c.event).decision is RiskBenefitChoice.REFER_FOR_MVD,
+                        lambda c: c.event.decision is RiskBenefitChoice.REFER_FOR_MVD,
                     ),
                     evidence=("R105", "R72", "R104"),
                     alert=_override_alert,
@@ -769,7 +764,7 @@ HFS_PATHWAY = PathwayDefinition(
                     when=Condition(
                         "wants_treatment",
                         "the patient wants treatment",
-                        lambda c: cast(ReviewVisit, c.event).wants_treatment,
+                        lambda c: c.event.wants_treatment,
                     ),
                     sources=(S.OBSERVATION,),
                 ),

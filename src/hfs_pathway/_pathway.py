@@ -18,7 +18,15 @@ from pydantic import BaseModel
 from ._advice import Advice
 from ._case import Case, Patient, event_to_dict, load_case, parse_event
 from ._definition import Change, EventRule, PathwayDefinition, Route, describe_refusal
-from ._errors import CheckpointNotSatisfied, EventNotAllowed, InvalidCase, InvalidEvent, InvalidGuideline, OutOfOrder
+from ._errors import (
+    CheckpointNotSatisfied,
+    EventNotAllowed,
+    InvalidCase,
+    InvalidEvent,
+    InvalidGuideline,
+    OutOfOrder,
+    PathwayError,
+)
 from ._events import Event, RiskBenefitDecision
 from ._guideline import Guideline, default_guideline
 from ._hfs import HFS_PATHWAY
@@ -87,7 +95,7 @@ class Pathway:
         if not isinstance(case, Case):
             case = load_case(case)
         pathway = cls(case.patient, guideline=guideline, engine=engine)
-        pathway.extend(case.events)
+        pathway._extend_typed(case.events)
         return pathway
 
     # Reading ----------------------------------------------------------------------------------------
@@ -143,20 +151,44 @@ class Pathway:
     def apply(self, event: Event | Mapping[str, Any]) -> HistoryEntry:
         """Apply one event; on any error nothing about the pathway changes."""
         index = len(self._events)
-        if not isinstance(event, BaseModel):
-            if not isinstance(event, Mapping):
-                raise InvalidEvent(
-                    f"event {index} must be an event or a mapping, not {type(event).__name__}", event_index=index
-                )
-            event = parse_event(event, index)
+        event = self._typed(event, index)
         self._record = self._step(event, index)
         self._events = (*self._events, event)
         return self._record.history[-1]
 
     def extend(self, events: Iterable[Event | Mapping[str, Any]]) -> None:
-        """Apply events in order, stopping at (and raising) the first refused one."""
-        for event in events:
-            self.apply(event)
+        """Apply events in order, stopping at (and raising) the first refused one; the events before it stay
+        applied."""
+        accepted = list(self._events)
+        try:
+            for raw in events:
+                index = len(accepted)
+                event = self._typed(raw, index)
+                self._record = self._step(event, index)
+                accepted.append(event)
+        finally:
+            self._events = tuple(accepted)
+
+    def _extend_typed(self, events: tuple[Event, ...]) -> None:
+        """``extend`` for events already validated (those of a ``Case``)."""
+        step = self._step
+        for index, event in enumerate(events):
+            try:
+                self._record = step(event, index)
+            except PathwayError:
+                self._events = events[:index]
+                raise
+        self._events = events
+
+    @staticmethod
+    def _typed(event: Event | Mapping[str, Any], index: int) -> Event:
+        if isinstance(event, BaseModel):
+            return event
+        if not isinstance(event, Mapping):
+            raise InvalidEvent(
+                f"event {index} must be an event or a mapping, not {type(event).__name__}", event_index=index
+            )
+        return parse_event(event, index)
 
     def _step(self, event: Event, index: int) -> Record:
         record = self._record
@@ -190,7 +222,13 @@ class Pathway:
             self._check_requirements(rule, change)
         if rule.effect is not None:
             rule.effect(change)
-        route = self._choose(change, routes) if self._engine == "table" else self._choose_by_machine(change)
+        if self._engine == "table":
+            for route in routes:
+                when = route.when
+                if when is None or when.test(change):
+                    break
+        else:
+            route = self._choose_by_machine(change)
         if route.alert is not None:
             route.alert(change)
         after = change.after
@@ -207,13 +245,6 @@ class Pathway:
             after.alerts = (*record.alerts, *change.alerts)
         return after
 
-    @staticmethod
-    def _choose(change: Change, routes: tuple[Route, ...]) -> Route:
-        for route in routes:
-            if route.when is None or route.when.test(change):
-                return route
-        raise AssertionError("a validated definition always has an unconditional last route")
-
     def _choose_by_machine(self, change: Change) -> Route:
         holder = _StateHolder(change.before.stage.value)
         moved = self._definition.machine.events[change.event.type].trigger(holder, change=change)
@@ -222,9 +253,12 @@ class Pathway:
         return change.route
 
     def _check_requirements(self, rule: EventRule, change: Change) -> None:
-        failed = [r for r in rule.requires if not r.condition.test(change)]
-        if not failed:
+        for requirement in rule.requires:
+            if not requirement.condition.test(change):
+                break
+        else:
             return
+        failed = [r for r in rule.requires if not r.condition.test(change)]
         event, index, stage = change.event, change.index, change.before.stage
         for requirement in failed:
             if requirement.error == "invalid_event":

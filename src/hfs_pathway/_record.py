@@ -33,8 +33,12 @@ class Record:
         self.medication: MedicationStarted | None = None
         self.last_review: dt.date | None = None
         self.cycles: tuple[BotoxCycle, ...] = ()
-        self.epoch_start = 0
-        """Index into ``cycles`` of the first cycle of the current toxin plan."""
+        self.responses: tuple[BotoxCycle, ...] = ()
+        """The cycles whose response is recorded, in order (the same objects as in ``cycles``)."""
+        self.durations: tuple[tuple[int, int], ...] = ()
+        """``(cycle number, benefit days)`` of the responses that recorded how long the benefit lasted."""
+        self.plan_start = 0
+        """How many cycles came before the current toxin plan (cycle ``number > plan_start`` is in it)."""
         self.waning_reason: WaningReason | None = None
         self.risk: RiskBenefitAssessment | None = None
         self.mvd_date: dt.date | None = None

@@ -2,8 +2,9 @@
 risk-benefit assessment and the evaluation that gathers them.
 
 These are immutable values built by the library (never parsed from users), so they skip validation and
-stay cheap on the evaluation path: alerts and toxin cycles, made for most events, are named tuples,
-the rest frozen dataclasses. ``to_dict`` gives the JSON form of spec §5.
+stay cheap on the evaluation path: history entries, alerts, recommendations and toxin cycles, made for
+most events and evaluations, are named tuples; the rest are frozen dataclasses. ``to_dict`` gives the
+JSON form of spec §5.
 """
 
 from __future__ import annotations
@@ -19,11 +20,10 @@ def _iso(value: dt.date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-@dataclass(frozen=True, slots=True)
-class HistoryEntry:
+class HistoryEntry(NamedTuple):
     """One accepted event and the move it caused (``from_stage`` equals ``to_stage`` when it stayed)."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # the contract's name; it shadows tuple.index on purpose
     date: dt.date
     event: str
     from_stage: Stage
@@ -62,8 +62,7 @@ class Alert(NamedTuple):
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Recommendation:
+class Recommendation(NamedTuple):
     """What to do next from the current stage; a proposal for the clinician, never an order."""
 
     code: str
@@ -85,6 +84,8 @@ class Recommendation:
 class BotoxCycle(NamedTuple):
     """One injection and, once known, its response and classification."""
 
+    number: int
+    """The cycle's number for this patient, from 1."""
     injection_index: int
     injection_date: dt.date
     product: ToxinProduct
@@ -98,6 +99,7 @@ class BotoxCycle(NamedTuple):
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "number": self.number,
             "injection_date": self.injection_date.isoformat(),
             "product": self.product.value,
             "total_units": self.total_units,

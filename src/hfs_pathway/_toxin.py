@@ -44,40 +44,29 @@ def median(values: Sequence[int]) -> float:
     return float(ordered[middle]) if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
-def benefit_has_shortened(cycles: Sequence[BotoxCycle], epoch_start: int, guideline: Guideline) -> bool:
+def benefit_has_shortened(durations: Sequence[tuple[int, int]], plan_start: int, guideline: Guideline) -> bool:
     """The last N cycles with a known duration (all in the current plan) each lasted the drop
     percentage or more below the median of up to M earlier cycles with a known duration (at least
-    the minimum number of earlier cycles is needed)."""
+    the minimum number of earlier cycles is needed).
+
+    ``durations`` are ``(cycle number, benefit days)`` of the cycles whose benefit duration is known.
+    """
     n = guideline.waning_consecutive_cycles
-    wanted = n + guideline.waning_baseline_max_cycles
-    recent: list[int] = []
-    earlier: list[int] = []
-    for i in range(len(cycles) - 1, -1, -1):
-        duration = cycles[i].benefit_duration_days
-        if duration is None:
-            continue
-        if len(recent) < n:
-            if i < epoch_start:
-                return False
-            recent.append(duration)
-        else:
-            earlier.append(duration)
-            if len(recent) + len(earlier) == wanted:
-                break
-    if len(recent) < n or len(earlier) < guideline.waning_baseline_min_cycles:
+    if len(durations) < n + guideline.waning_baseline_min_cycles or durations[-n][0] <= plan_start:
         return False
-    baseline = median(earlier)
-    if baseline <= 0:
-        return False
+    baseline = median([days for _, days in durations[-n - guideline.waning_baseline_max_cycles : -n]])
     ceiling = baseline * (100 - guideline.waning_drop_percent) / 100
-    return all(d <= ceiling for d in recent)
+    for _, days in durations[-n:]:
+        if days > ceiling:
+            return False
+    return baseline > 0
 
 
-def intervals_shortening(cycles: Sequence[BotoxCycle], epoch_start: int, guideline: Guideline) -> bool:
+def intervals_shortening(cycles: Sequence[BotoxCycle], plan_start: int, guideline: Guideline) -> bool:
     """The last N injections of the current plan each came under the minimum interval after the one before."""
     n = guideline.waning_consecutive_cycles
     end = len(cycles)
-    if end - epoch_start < n:
+    if end - plan_start < n:
         return False
     for i in range(end - n, end):
         interval = cycles[i].interval_days
@@ -86,50 +75,59 @@ def intervals_shortening(cycles: Sequence[BotoxCycle], epoch_start: int, guideli
     return True
 
 
-def response_waning_reason(cycles: Sequence[BotoxCycle], epoch_start: int, guideline: Guideline) -> WaningReason | None:
-    """The waning reasons that depend on recorded responses, most specific first."""
+def response_waning_reason(
+    responses: Sequence[BotoxCycle], durations: Sequence[tuple[int, int]], plan_start: int, guideline: Guideline
+) -> WaningReason | None:
+    """The waning reasons that depend on recorded responses, most specific first.
+
+    ``responses`` are the cycles with a recorded response, in order, and ``durations`` the
+    ``(number, days)`` of those with a known benefit duration; each test reads only the last few, so
+    the cost does not grow with the history.
+    """
     g = guideline
-    if benefit_has_shortened(cycles, epoch_start, g):
+    if benefit_has_shortened(durations, plan_start, g):
         return WaningReason.SHORTENING_INTERVALS
-    end = len(cycles)
+    count = len(responses)
     k = g.primary_non_response_cycles
-    if (
-        epoch_start == 0
-        and end >= k
-        and all(c.response_class is _NO_RESPONSE for c in cycles[:k])
-        and all(c.response_class is None for c in cycles[k:])
-    ):
-        return WaningReason.PRIMARY_NON_RESPONSE
+    if plan_start == 0 and count == k and responses[-1].number == k:
+        for cycle in responses:
+            if cycle.response_class is not _NO_RESPONSE:
+                break
+        else:
+            return WaningReason.PRIMARY_NON_RESPONSE
     n = g.waning_consecutive_cycles
     window = g.poorly_tolerated_window_cycles
-    wanted = max(n, window)
-    recent: list[BotoxCycle] = []
-    for i in range(end - 1, epoch_start - 1, -1):
-        if cycles[i].response_class is not None:
-            recent.append(cycles[i])
-            if len(recent) >= wanted:
-                break
-    if len(recent) >= n and all(c.response_class in _POOR for c in recent[:n]):
+    poor = tolerated_badly = 0
+    for seen, cycle in enumerate(reversed(responses[-max(n, window) :]), 1):
+        if cycle.number <= plan_start:
+            break
+        if seen <= n and cycle.response_class in _POOR:
+            poor += 1
+        if seen <= window and cycle.poorly_tolerated:
+            tolerated_badly += 1
+    if poor >= n:
         return WaningReason.INSUFFICIENT_RESPONSE
-    if sum(c.poorly_tolerated for c in recent[:window]) >= g.poorly_tolerated_min_cycles:
+    if tolerated_badly >= g.poorly_tolerated_min_cycles:
         return WaningReason.POORLY_TOLERATED
     return None
 
 
-def waning_reason(cycles: Sequence[BotoxCycle], epoch_start: int, guideline: Guideline) -> WaningReason | None:
+def waning_reason(cycles: Sequence[BotoxCycle], plan_start: int, guideline: Guideline) -> WaningReason | None:
     """Why the toxin benefit is waning, judged on the current plan's cycles, or ``None``.
 
-    Only cycles of the current plan (since the patient entered the toxin stage or the plan was last
-    adjusted) count as the "recent" ones, so an adjustment is given its own chance before the same
-    old cycles send the patient straight back to ``waning_response``. Reasons are checked in the
-    order of the contract, the more specific first where two could apply.
+    Only cycles of the current plan (``number > plan_start``: since the patient entered the toxin
+    stage or the plan was last adjusted) count as the "recent" ones, so an adjustment is given its own
+    chance before the same old cycles send the patient straight back to ``waning_response``. Reasons
+    are checked in the order of the contract, the more specific first where two could apply.
 
     The pathway calls the two halves separately: an injection can only change the interval test, and
     a response only the response tests (a new plan starts with no recorded response of its own).
     """
-    if intervals_shortening(cycles, epoch_start, guideline):
+    if intervals_shortening(cycles, plan_start, guideline):
         return WaningReason.SHORTENING_INTERVALS
-    return response_waning_reason(cycles, epoch_start, guideline)
+    responses = [c for c in cycles if c.response_class is not None]
+    durations = [(c.number, c.benefit_duration_days) for c in responses if c.benefit_duration_days is not None]
+    return response_waning_reason(responses, durations, plan_start, guideline)
 
 
 WANING_TEXT = {
