@@ -5,9 +5,6 @@ path, a parsed mapping), the result is a :class:`Case` or one of the library's o
 ``InvalidCase`` for the wrong shape, an ``InvalidEvent`` carrying the index of the first bad event.
 """
 
-from __future__ import annotations
-
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
@@ -72,6 +69,8 @@ def load_case(source: str | bytes | Path | Mapping[str, Any]) -> Case:
         except OSError as exc:
             raise InvalidCase(f"cannot read case file {str(source)!r}: {exc.strerror}") from None
     if isinstance(source, (str, bytes, bytearray)):
+        import json  # only text needs the parser; mappings never load it
+
         try:
             data: Any = json.loads(source)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:

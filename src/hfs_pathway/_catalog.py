@@ -6,13 +6,12 @@ refer to entries here and only fill in the details of the case (which sign, how 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ._vocabulary import Severity
 
 
-@dataclass(frozen=True, slots=True)
-class AlertKind:
+class AlertKind(NamedTuple):
     code: str
     severity: Severity
     title: str
@@ -20,8 +19,7 @@ class AlertKind:
     evidence: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class RecommendationKind:
+class RecommendationKind(NamedTuple):
     code: str
     title: str
     rationale: str

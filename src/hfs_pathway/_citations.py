@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Citation:
     """One source of evidence."""
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from ._catalog import ALERTS
 from ._errors import InvalidDefinition
@@ -54,8 +53,7 @@ class Change:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Condition:
+class Condition(NamedTuple):
     """A named, explained test of a proposed change."""
 
     name: str
@@ -67,8 +65,7 @@ class Condition:
 ErrorKind = Literal["event_not_allowed", "checkpoint_not_satisfied", "invalid_event"]
 
 
-@dataclass(frozen=True, slots=True)
-class Requirement:
+class Requirement(NamedTuple):
     """A precondition: when ``condition`` fails the event is refused with the error ``error``."""
 
     condition: Condition
@@ -77,8 +74,7 @@ class Requirement:
     """Builds the refusal message; the condition's description is used when absent."""
 
 
-@dataclass(frozen=True, slots=True)
-class Route:
+class Route(NamedTuple):
     """Where an accepted event takes the patient: ``dest`` (``None`` to stay) when ``when`` holds."""
 
     dest: Stage | None
@@ -101,8 +97,7 @@ class Route:
         return self.sources is None or stage in self.sources
 
 
-@dataclass(frozen=True, slots=True)
-class EventRule:
+class EventRule(NamedTuple):
     """How the pathway handles one event type."""
 
     event: EventType
@@ -114,8 +109,7 @@ class EventRule:
     description: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class StageInfo:
+class StageInfo(NamedTuple):
     stage: Stage
     meaning: str
     initial: bool = False
@@ -124,8 +118,7 @@ class StageInfo:
     """Resets what belongs to a fresh episode of this stage."""
 
 
-@dataclass(frozen=True, slots=True)
-class Edge:
+class Edge(NamedTuple):
     """One possible move of the pathway, for diagrams, documentation and explanations."""
 
     source: Stage
@@ -138,27 +131,28 @@ class Edge:
         return self.source == self.dest
 
 
-@dataclass(frozen=True)
 class PathwayDefinition:
-    """A complete, validated pathway: build it once and share it between every patient."""
+    """A complete, validated pathway: build it once and share it between every patient.
 
-    name: str
-    version: str
-    stages: tuple[StageInfo, ...]
-    rules: tuple[EventRule, ...]
-    _rules_by_event: dict[str, EventRule] = field(init=False, repr=False, compare=False)
-    _stage_info: dict[Stage, StageInfo] = field(init=False, repr=False, compare=False)
-    _accepted: dict[Stage, tuple[EventType, ...]] = field(init=False, repr=False, compare=False)
+    Construction validates the definition and raises ``InvalidDefinition`` when it is broken.
+    """
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_stage_info", {s.stage: s for s in self.stages})
-        object.__setattr__(self, "_rules_by_event", {r.event.value: r for r in self.rules})
+    def __init__(self, *, name: str, version: str, stages: tuple[StageInfo, ...], rules: tuple[EventRule, ...]) -> None:
+        self.name = name
+        self.version = version
+        self.stages = tuple(stages)
+        self.rules = tuple(rules)
+        self._stage_info = {s.stage: s for s in self.stages}
+        self._rules_by_event = {r.event.value: r for r in self.rules}
         accepted: dict[Stage, list[EventType]] = {s.stage: [] for s in self.stages}
         for rule in self.rules:
             for stage in rule.accepted_in:
                 accepted.setdefault(stage, []).append(rule.event)
-        object.__setattr__(self, "_accepted", {s: tuple(e) for s, e in accepted.items()})
+        self._accepted = {s: tuple(e) for s, e in accepted.items()}
         _validate(self)
+
+    def __repr__(self) -> str:
+        return f"PathwayDefinition(name={self.name!r}, version={self.version!r}, stages={len(self.stages)})"
 
     # Reading the definition -------------------------------------------------------------------
 

@@ -6,10 +6,8 @@ error rather than a silently ignored fact. Booleans and whole numbers are strict
 event itself live here; checks that need the patient's history live in the pathway.
 """
 
-from __future__ import annotations
-
 import datetime as dt
-from typing import Annotated, Any, Literal, TypeAlias
+from typing import Annotated, Any, Literal, Self, TypeAlias
 
 from pydantic import (
     BaseModel,
@@ -106,7 +104,7 @@ class Presentation(_Event):
     hfs7: Annotated[StrictCount, Field(ge=0, le=28)] | None = None
 
     @model_validator(mode="after")
-    def _onset_not_after_visit(self) -> Presentation:
+    def _onset_not_after_visit(self) -> Self:
         if self.symptom_onset_date is not None and self.symptom_onset_date > self.date:
             raise ValueError("symptom_onset_date cannot be after the presentation date")
         return self
@@ -124,7 +122,7 @@ class ImagingResult(_Event):
     offending_vessel: Vessel | None = None
 
     @model_validator(mode="after")
-    def _consistent(self) -> ImagingResult:
+    def _consistent(self) -> Self:
         if self.offending_vessel is not None and self.finding is not ImagingFinding.NEUROVASCULAR_CONFLICT:
             raise ValueError("offending_vessel is only allowed with finding neurovascular_conflict")
         if self.high_resolution_t2 and self.modality is Modality.CT:
@@ -178,7 +176,7 @@ class BotoxResponse(_Event):
     adverse_effect_severity: AdverseEffectSeverity = AdverseEffectSeverity.NONE
 
     @model_validator(mode="after")
-    def _consistent(self) -> BotoxResponse:
+    def _consistent(self) -> Self:
         if len(set(self.adverse_effects)) != len(self.adverse_effects):
             raise ValueError("adverse_effects lists the same effect twice")
         if self.adverse_effects and self.adverse_effect_severity is AdverseEffectSeverity.NONE:
@@ -212,7 +210,7 @@ class SurgicalRiskAssessment(_Event):
     anticoagulation_can_pause: StrictBool | None = None
 
     @model_validator(mode="after")
-    def _consistent(self) -> SurgicalRiskAssessment:
+    def _consistent(self) -> Self:
         if self.anticoagulation_can_pause is not None and not self.anticoagulation:
             raise ValueError("anticoagulation_can_pause is only allowed when anticoagulation is true")
         return self
@@ -229,7 +227,7 @@ class RiskBenefitDecision(_Event):
     override_reason: Annotated[str, Field(min_length=1, max_length=2000)] | None = None
 
     @model_validator(mode="after")
-    def _consistent(self) -> RiskBenefitDecision:
+    def _consistent(self) -> Self:
         if self.decision is RiskBenefitChoice.CONTINUE_CONSERVATIVE:
             if self.next_option is None:
                 raise ValueError("next_option is required when the decision is continue_conservative")

@@ -15,7 +15,7 @@ from ._surgery import checkpoint_conditions
 from ._vocabulary import Stage
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class EventCheck:
     """Whether an event would be accepted now, where it would lead, and if not, why."""
 
@@ -32,7 +32,7 @@ class EventCheck:
         return None if self.error is None else self.error.message
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Step:
     """One move on the way to a stage: the event that makes it and the condition it needs."""
 
@@ -42,7 +42,7 @@ class Step:
     condition: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class StageRequirements:
     """What stands between the patient and a stage."""
 

@@ -7,13 +7,9 @@ A clinic may load its own values from TOML or JSON; an unknown key or a bad valu
 :class:`~hfs_pathway.InvalidGuideline` error that names the key.
 """
 
-from __future__ import annotations
-
-import json
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, NamedTuple, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError, model_validator
 
@@ -362,7 +358,7 @@ class Guideline(BaseModel):
         evidence = extra.get("evidence", []) if isinstance(extra, dict) else []
         return tuple(str(e) for e in evidence) if isinstance(evidence, list) else ()
 
-    def parameters(self) -> list[Parameter]:
+    def parameters(self) -> "list[Parameter]":
         """Every parameter with its current value, default, unit, description and evidence."""
         defaults = _defaults()
         rows: list[Parameter] = []
@@ -383,7 +379,7 @@ class Guideline(BaseModel):
         return rows
 
     @classmethod
-    def from_mapping(cls, data: Any, *, source: str = "guideline") -> Guideline:
+    def from_mapping(cls, data: Any, *, source: str = "guideline") -> "Guideline":
         """Build a guideline from ``{"name", "version", "parameters": {...}}``; unset parameters keep
         their defaults, and nested tables (``usual_max_units``) are merged key by key."""
         if not isinstance(data, dict):
@@ -415,7 +411,7 @@ class Guideline(BaseModel):
             raise InvalidGuideline(f"{source}: {_describe(exc)}") from None
 
     @classmethod
-    def load(cls, path: str | Path) -> Guideline:
+    def load(cls, path: str | Path) -> "Guideline":
         """Load a guideline from a ``.toml`` or ``.json`` file."""
         path = Path(path)
         try:
@@ -428,6 +424,8 @@ class Guideline(BaseModel):
 
                 data: Any = tomllib.loads(raw.decode("utf-8"))
             else:
+                import json
+
                 data = json.loads(raw)
         except (
             UnicodeDecodeError,
@@ -440,8 +438,7 @@ class Guideline(BaseModel):
         return cls.from_mapping(data, source=path.name)
 
 
-@dataclass(frozen=True, slots=True)
-class Parameter:
+class Parameter(NamedTuple):
     """One guideline parameter, for display and documentation."""
 
     name: str

@@ -9,7 +9,6 @@ nothing at all.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
@@ -321,6 +320,8 @@ class Pathway:
 
     def to_json(self) -> str:
         """The whole pathway as JSON: guideline, patient, events and the stage they lead to."""
+        import json
+
         return json.dumps(
             {
                 "format": SAVE_FORMAT,
@@ -337,6 +338,8 @@ class Pathway:
     @classmethod
     def from_json(cls, text: str | bytes, *, engine: Engine = "table") -> Pathway:
         """Load a pathway saved by :meth:`to_json`; its events are replayed and the stage checked."""
+        import json
+
         try:
             data = json.loads(text)
         except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:

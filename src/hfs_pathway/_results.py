@@ -2,15 +2,13 @@
 risk-benefit assessment and the evaluation that gathers them.
 
 These are immutable values built by the library (never parsed from users), so they skip validation and
-stay cheap on the evaluation path: history entries, alerts, recommendations and toxin cycles, made for
-most events and evaluations, are named tuples; the rest are frozen dataclasses. ``to_dict`` gives the
+stay cheap on the evaluation path and at import: they are typed named tuples. ``to_dict`` gives the
 JSON form of spec §5.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from ._vocabulary import ResponseClass, Severity, Stage, ToxinProduct, Verdict
@@ -113,8 +111,7 @@ class BotoxCycle(NamedTuple):
         }
 
 
-@dataclass(frozen=True, slots=True)
-class RiskFigure:
+class RiskFigure(NamedTuple):
     """An expected outcome of surgery as a range of percentages."""
 
     code: str
@@ -135,8 +132,7 @@ class RiskFigure:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class RiskModifier:
+class RiskModifier(NamedTuple):
     """A patient factor that changes the balance of surgery, and how."""
 
     code: str
@@ -147,8 +143,7 @@ class RiskModifier:
         return {"code": self.code, "text": self.text, "evidence": list(self.evidence)}
 
 
-@dataclass(frozen=True, slots=True)
-class RiskBenefitAssessment:
+class RiskBenefitAssessment(NamedTuple):
     """The checkpoint's summary of a surgical risk assessment, for counselling and the decision."""
 
     verdict: Verdict
@@ -176,8 +171,7 @@ class RiskBenefitAssessment:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Evaluation:
+class Evaluation(NamedTuple):
     """Where a patient stands as of a date, and what the pathway proposes next."""
 
     patient_id: str

@@ -8,7 +8,7 @@ referral does not meet. Age alone is never a contraindication [R69][R70].
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ._dates import age_on
 from ._events import ImagingResult, RiskBenefitDecision, SurgicalRiskAssessment
@@ -139,8 +139,7 @@ def assess_risk(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class CheckpointCondition:
+class CheckpointCondition(NamedTuple):
     """One condition of the checkpoint and whether it holds."""
 
     code: str
