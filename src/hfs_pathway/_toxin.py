@@ -37,13 +37,6 @@ def is_poorly_tolerated(response: BotoxResponse) -> bool:
     return response.adverse_effect_severity is AdverseEffectSeverity.SIGNIFICANT
 
 
-def median(values: Sequence[int]) -> float:
-    """The middle value (the mean of the two middle values for an even count)."""
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return float(ordered[middle]) if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-
-
 def benefit_has_shortened(durations: Sequence[tuple[int, int]], plan_start: int, guideline: Guideline) -> bool:
     """The last N cycles with a known duration (all in the current plan) each lasted the drop
     percentage or more below the median of up to M earlier cycles with a known duration (at least
@@ -54,7 +47,10 @@ def benefit_has_shortened(durations: Sequence[tuple[int, int]], plan_start: int,
     n = guideline.waning_consecutive_cycles
     if len(durations) < n + guideline.waning_baseline_min_cycles or durations[-n][0] <= plan_start:
         return False
-    baseline = median([days for _, days in durations[-n - guideline.waning_baseline_max_cycles : -n]])
+    # The median is written out: this runs after every recorded response.
+    earlier = sorted([days for _, days in durations[-n - guideline.waning_baseline_max_cycles : -n]])
+    middle = len(earlier) // 2
+    baseline = earlier[middle] if len(earlier) % 2 else (earlier[middle - 1] + earlier[middle]) / 2
     ceiling = baseline * (100 - guideline.waning_drop_percent) / 100
     for _, days in durations[-n:]:
         if days > ceiling:
