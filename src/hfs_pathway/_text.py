@@ -67,15 +67,11 @@ def render_evaluation(evaluation: Evaluation) -> str:
             f"valid until {rb.valid_until.isoformat()})",
             f"  Verdict: {rb.verdict_reason}",
         ]
-        for m in rb.modifiers:
-            lines.append(f"  - {m.text}")
-        lines.append(
-            "  Outcome on spasm: "
-            + "; ".join(f"{b.text.lower()} {_pct(b.percent_low, b.percent_high)}" for b in rb.benefits)
-        )
-        lines.append(
-            "  Risks: " + "; ".join(f"{r.text.lower()} {_pct(r.percent_low, r.percent_high)}" for r in rb.risks)
-        )
+        lines += [f"  - {m.text}" for m in rb.modifiers]
+        lines.append("  Outcome on spasm:")
+        lines += [f"    {_pct(b.percent_low, b.percent_high):>8}  {b.text}" for b in rb.benefits]
+        lines.append("  Risks of surgery:")
+        lines += [f"    {_pct(r.percent_low, r.percent_high):>8}  {r.text}" for r in rb.risks]
     lines += [
         _RULE,
         "Decision support only: every item is a proposal for the treating clinician, who decides.",
