@@ -56,30 +56,43 @@ def event_to_dict(event: Event) -> dict[str, Any]:
 def load_case(source: str | bytes | Path | Mapping[str, Any]) -> Case:
     """Read a case from a file path, JSON text or bytes, or an already parsed mapping.
 
-    A ``str`` is JSON text when it starts with ``{`` or ``[`` (after white space), else a file path.
+    A ``str`` is JSON text when it starts with ``{`` or ``[`` (after white space), a file path when it
+    names one (or ends in ``.json``), and otherwise parsed as JSON (and refused as such).
 
     Raises ``InvalidCase`` when the input is not JSON or not shaped like a case, and
     ``InvalidEvent`` (with ``event_index``) for the first event that does not validate.
     """
-    if isinstance(source, str) and not source.lstrip().startswith(("{", "[")):
+    if isinstance(source, str) and _names_a_file(source):
         source = Path(source)
     if isinstance(source, Path):
         try:
             source = source.read_bytes()
-        except OSError as exc:
-            raise InvalidCase(f"cannot read case file {str(source)!r}: {exc.strerror}") from None
+        except (OSError, ValueError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise InvalidCase(f"cannot read case file {str(source)!r}: {reason}") from None
     if isinstance(source, (str, bytes, bytearray)):
         import json  # only text needs the parser; mappings never load it
 
         try:
             data: Any = json.loads(source)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, an integer too long to convert
             raise InvalidCase(f"the case is not valid JSON: {exc}") from None
         except RecursionError:
             raise InvalidCase("the case is not valid JSON: it is nested too deeply") from None
     else:
         data = source
     return case_from_data(data)
+
+
+def _names_a_file(text: str) -> bool:
+    if text.lstrip().startswith(("{", "[")) or "\x00" in text or "\n" in text or len(text) > 4096:
+        return False
+    if text.endswith(".json"):
+        return True
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def case_from_data(data: Any) -> Case:

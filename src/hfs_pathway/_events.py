@@ -46,18 +46,24 @@ from ._vocabulary import (
     Vessel,
 )
 
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2199, 12, 31)
+"""Clinical dates outside these bounds are typing errors; inside them every due date can be computed."""
+
 
 def _iso_date(value: Any) -> Any:
     """Accept a ``date`` (not a ``datetime``) or an ISO ``YYYY-MM-DD`` string, nothing looser."""
     if isinstance(value, dt.datetime):
         raise ValueError("expected a calendar date (YYYY-MM-DD), not a date and time")
-    if isinstance(value, dt.date):
-        return value
     if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
         try:
-            return dt.date.fromisoformat(value)
+            value = dt.date.fromisoformat(value)
         except ValueError:
             raise ValueError(f"{value!r} is not a valid calendar date") from None
+    if isinstance(value, dt.date):
+        if not EARLIEST_DATE <= value <= LATEST_DATE:
+            raise ValueError(f"{value.isoformat()} is outside the plausible range {EARLIEST_DATE}..{LATEST_DATE}")
+        return value
     raise ValueError("expected an ISO date written as YYYY-MM-DD")
 
 

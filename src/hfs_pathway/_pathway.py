@@ -342,7 +342,7 @@ class Pathway:
 
         try:
             data = json.loads(text)
-        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
             raise InvalidCase(f"the saved pathway is not valid JSON: {exc}") from None
         if not isinstance(data, dict) or data.get("format") != SAVE_FORMAT:
             raise InvalidCase(f'not a saved pathway (expected "format": "{SAVE_FORMAT}")')
