@@ -27,6 +27,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from hfs_pathway._dates import add_months
+
 EVENTS_PER_CASE = 20
 DEFAULT_SEED = 20250101
 
@@ -47,18 +49,6 @@ class SyntheticCase:
     as_of: dt.date
     kind: str
     expected_stage: str
-
-
-def add_months(start: dt.date, months: int) -> dt.date:
-    """Calendar months, clamped to the month's last day (the clinic's arithmetic)."""
-    total = start.month - 1 + months
-    year, month = start.year + total // 12, total % 12 + 1
-    for day in (start.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 class _Story:

@@ -34,9 +34,10 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from _synthetic import DEFAULT_SEED, EVENTS_PER_CASE, add_months, generate, machine_line, versions_line
+from _synthetic import DEFAULT_SEED, EVENTS_PER_CASE, generate, machine_line, versions_line
 
 from hfs_pathway import Pathway, Patient, load_case
+from hfs_pathway._dates import add_months
 from hfs_pathway._events import EVENT_ADAPTER
 
 Item = tuple[dict[str, Any], dt.date]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Self
 
-from hfs_pathway import Evaluation, Guideline, Pathway, load_case
+from hfs_pathway import Alert, Evaluation, Guideline, Pathway, Recommendation, load_case
 
 
 def _date(value: str | dt.date) -> dt.date:
@@ -145,3 +145,28 @@ class CaseBuilder:
 
     def evaluate(self, as_of: str | dt.date | None = None) -> Evaluation:
         return self.pathway().evaluate(_date(as_of) if as_of is not None else self.today)
+
+
+# Reading results ---------------------------------------------------------------------------------------
+
+
+def rec_codes(evaluation: Evaluation) -> list[str]:
+    """The codes of the recommendations, in order."""
+    return [r.code for r in evaluation.recommendations]
+
+
+def rec(evaluation: Evaluation, code: str) -> Recommendation:
+    """The one recommendation with ``code`` (fails the test when there is none, or more than one)."""
+    matches = [r for r in evaluation.recommendations if r.code == code]
+    assert len(matches) == 1, f"expected one {code} in {rec_codes(evaluation)}"
+    return matches[0]
+
+
+def alerts(evaluation: Evaluation, code: str) -> list[Alert]:
+    """Every alert with ``code``."""
+    return [a for a in evaluation.alerts if a.code == code]
+
+
+def last_index(story: CaseBuilder) -> int:
+    """The event index of the story's latest event."""
+    return len(story.events) - 1

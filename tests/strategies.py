@@ -34,6 +34,7 @@ from hfs_pathway import (
     PathwayError,
     Stage,
 )
+from hfs_pathway._dates import add_months
 
 Event = dict[str, Any]
 Strategy = st.SearchStrategy
@@ -192,18 +193,6 @@ EXAMPLE_FIELDS: dict[str, dict[str, Any]] = {
 def example_event(event_type: str, on: dt.date) -> Event:
     """A valid event of ``event_type`` dated ``on``."""
     return {"type": event_type, "date": on.isoformat(), **EXAMPLE_FIELDS[event_type]}
-
-
-def add_months(start: dt.date, months: int) -> dt.date:
-    """The same day ``months`` calendar months later, clamped to the end of a shorter month."""
-    total = start.month - 1 + months
-    year, month = start.year + total // 12, total % 12 + 1
-    for day in (start.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, day)
-        except ValueError:
-            continue
-    raise AssertionError("every month has a 28th")
 
 
 # What the next event depends on -------------------------------------------------------------------------------

@@ -10,30 +10,16 @@ from typing import Any
 import pytest
 
 from hfs_pathway import (
-    Alert,
     CheckpointNotSatisfied,
-    Evaluation,
     InvalidEvent,
     Severity,
     Stage,
     Verdict,
     requirements_for,
 )
-from tests.builder import CaseBuilder
+from tests.builder import CaseBuilder, alerts, last_index, rec_codes
 
 D = dt.timedelta
-
-
-def rec_codes(evaluation: Evaluation) -> list[str]:
-    return [r.code for r in evaluation.recommendations]
-
-
-def alerts(evaluation: Evaluation, code: str) -> list[Alert]:
-    return [a for a in evaluation.alerts if a.code == code]
-
-
-def last_index(story: CaseBuilder) -> int:
-    return len(story.events) - 1
 
 
 def at_checkpoint_after(imaging: Callable[[CaseBuilder], CaseBuilder], **patient: Any) -> CaseBuilder:

@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 import pytest
 
-from hfs_pathway import Alert, Evaluation, EventNotAllowed, Recommendation, Severity, Stage
-from tests.builder import CaseBuilder
+from hfs_pathway import EventNotAllowed, Severity, Stage
+from tests.builder import CaseBuilder, alerts, last_index, rec, rec_codes
 
 SURGERY = dt.date(2025, 8, 31)
 MONTH_3 = dt.date(2025, 11, 30)
@@ -19,24 +19,6 @@ MONTH_6 = dt.date(2026, 2, 28)
 MONTH_12 = dt.date(2026, 8, 31)
 MONTH_24 = dt.date(2027, 8, 31)
 DAY = dt.timedelta(days=1)
-
-
-def rec_codes(evaluation: Evaluation) -> list[str]:
-    return [r.code for r in evaluation.recommendations]
-
-
-def rec(evaluation: Evaluation, code: str) -> Recommendation:
-    matches = [r for r in evaluation.recommendations if r.code == code]
-    assert len(matches) == 1, f"expected one {code} in {rec_codes(evaluation)}"
-    return matches[0]
-
-
-def alerts(evaluation: Evaluation, code: str) -> list[Alert]:
-    return [a for a in evaluation.alerts if a.code == code]
-
-
-def last_index(story: CaseBuilder) -> int:
-    return len(story.events) - 1
 
 
 def operated() -> CaseBuilder:

@@ -8,24 +8,10 @@ from collections.abc import Callable
 
 import pytest
 
-from hfs_pathway import Alert, Evaluation, EventNotAllowed, Recommendation, Severity, Stage
-from tests.builder import CaseBuilder
+from hfs_pathway import EventNotAllowed, Severity, Stage
+from tests.builder import CaseBuilder, alerts, rec, rec_codes
 
 D = dt.timedelta
-
-
-def rec_codes(evaluation: Evaluation) -> list[str]:
-    return [r.code for r in evaluation.recommendations]
-
-
-def rec(evaluation: Evaluation, code: str) -> Recommendation:
-    matches = [r for r in evaluation.recommendations if r.code == code]
-    assert len(matches) == 1, f"expected one {code} in {rec_codes(evaluation)}"
-    return matches[0]
-
-
-def alerts(evaluation: Evaluation, code: str) -> list[Alert]:
-    return [a for a in evaluation.alerts if a.code == code]
 
 
 # Presentation: who enters the pathway ------------------------------------------------------------

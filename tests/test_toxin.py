@@ -8,38 +8,17 @@ import datetime as dt
 import pytest
 
 from hfs_pathway import (
-    Alert,
-    Evaluation,
     EventNotAllowed,
     InvalidEvent,
-    Recommendation,
     ResponseClass,
     Severity,
     Stage,
 )
-from tests.builder import CaseBuilder
+from tests.builder import CaseBuilder, alerts, last_index, rec, rec_codes
 
 D = dt.timedelta
 SIGNIFICANT = {"adverse_effects": ["ptosis"], "adverse_effect_severity": "significant"}
 MILD = {"adverse_effects": ["ptosis"], "adverse_effect_severity": "mild"}
-
-
-def rec_codes(evaluation: Evaluation) -> list[str]:
-    return [r.code for r in evaluation.recommendations]
-
-
-def rec(evaluation: Evaluation, code: str) -> Recommendation:
-    matches = [r for r in evaluation.recommendations if r.code == code]
-    assert len(matches) == 1, f"expected one {code} in {rec_codes(evaluation)}"
-    return matches[0]
-
-
-def alerts(evaluation: Evaluation, code: str) -> list[Alert]:
-    return [a for a in evaluation.alerts if a.code == code]
-
-
-def last_index(story: CaseBuilder) -> int:
-    return len(story.events) - 1
 
 
 def assert_waning(story: CaseBuilder, reason: str) -> None:
