@@ -26,7 +26,7 @@ from ._errors import (
     OutOfOrder,
     PathwayError,
 )
-from ._events import Event, RiskBenefitDecision
+from ._events import EVENT_MODELS, Event, RiskBenefitDecision
 from ._guideline import Guideline, default_guideline
 from ._hfs import HFS_PATHWAY
 from ._record import Record
@@ -35,6 +35,7 @@ from ._surgery import checkpoint_conditions
 from ._vocabulary import Stage
 
 Engine = Literal["table", "transitions"]
+_EVENT_CLASSES = frozenset(EVENT_MODELS.values())
 SAVE_FORMAT = "hfs-pathway/pathway"
 SAVE_FORMAT_VERSION = 1
 
@@ -181,9 +182,9 @@ class Pathway:
 
     @staticmethod
     def _typed(event: Event | Mapping[str, Any], index: int) -> Event:
-        if isinstance(event, BaseModel):
-            return event
-        if not isinstance(event, Mapping):
+        if type(event) in _EVENT_CLASSES:
+            return event  # type: ignore[return-value]  # one of the Event models, checked just above
+        if isinstance(event, BaseModel) or not isinstance(event, Mapping):
             raise InvalidEvent(
                 f"event {index} must be an event or a mapping, not {type(event).__name__}", event_index=index
             )
