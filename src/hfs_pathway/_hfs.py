@@ -56,8 +56,6 @@ ACTIVE_STAGES = (
 )
 """Stages in which a treatment decision can be taken."""
 
-NON_FINAL = tuple(s for s in Stage if s not in (S.DISCHARGED, S.EXITED))
-
 
 # Presentation ------------------------------------------------------------------------------------
 
@@ -401,34 +399,39 @@ def _secondary_outcome_is(outcome: SecondaryCauseOutcome) -> Condition:
     )
 
 
+STAGES = (
+    StageInfo(S.PRESENTATION, "Referred with facial twitching; history and examination to be recorded.", initial=True),
+    StageInfo(S.IMAGING, "MRI is requested or awaited.", on_enter=_enter_imaging),
+    StageInfo(S.SECONDARY_CAUSE, "Imaging showed a structural or demyelinating cause, managed by its specialty."),
+    StageInfo(
+        S.TREATMENT_SELECTION,
+        "Primary hemifacial spasm is established; the next option is chosen with the patient.",
+    ),
+    StageInfo(S.OBSERVATION, "No active treatment, by choice.", on_enter=_enter_observation),
+    StageInfo(S.ORAL_MEDICATION, "Trial or maintenance of an oral drug.", on_enter=_enter_oral_medication),
+    StageInfo(S.BOTULINUM_TOXIN, "Botulinum toxin injection cycles.", on_enter=_enter_toxin),
+    StageInfo(
+        S.WANING_RESPONSE,
+        "Toxin benefit is shortening, insufficient or poorly tolerated: adjust the plan or evaluate surgery.",
+    ),
+    StageInfo(S.SURGICAL_EVALUATION, "The risk-benefit checkpoint for microvascular decompression."),
+    StageInfo(S.MVD_REFERRAL, "Referred to neurosurgery for microvascular decompression, awaiting surgery."),
+    StageInfo(S.POST_MVD, "Follow-up after microvascular decompression."),
+    StageInfo(S.DISCHARGED, "Spasm resolved; the pathway is complete.", final=True),
+    StageInfo(
+        S.EXITED, "Left the pathway: another diagnosis, declined care, lost, transferred or deceased.", final=True
+    ),
+)
+"""Every stage of the contract, in pathway order, with what it means and what entering it resets."""
+
+NON_FINAL = tuple(info.stage for info in STAGES if not info.final)
+"""Stages a patient can still leave (every stage accepts ``pathway_exit`` but the final ones)."""
+
+
 HFS_PATHWAY = PathwayDefinition(
     name="hemifacial-spasm",
     version="1.0",
-    stages=(
-        StageInfo(
-            S.PRESENTATION, "Referred with facial twitching; history and examination to be recorded.", initial=True
-        ),
-        StageInfo(S.IMAGING, "MRI is requested or awaited.", on_enter=_enter_imaging),
-        StageInfo(S.SECONDARY_CAUSE, "Imaging showed a structural or demyelinating cause, managed by its specialty."),
-        StageInfo(
-            S.TREATMENT_SELECTION,
-            "Primary hemifacial spasm is established; the next option is chosen with the patient.",
-        ),
-        StageInfo(S.OBSERVATION, "No active treatment, by choice.", on_enter=_enter_observation),
-        StageInfo(S.ORAL_MEDICATION, "Trial or maintenance of an oral drug.", on_enter=_enter_oral_medication),
-        StageInfo(S.BOTULINUM_TOXIN, "Botulinum toxin injection cycles.", on_enter=_enter_toxin),
-        StageInfo(
-            S.WANING_RESPONSE,
-            "Toxin benefit is shortening, insufficient or poorly tolerated: adjust the plan or evaluate surgery.",
-        ),
-        StageInfo(S.SURGICAL_EVALUATION, "The risk-benefit checkpoint for microvascular decompression."),
-        StageInfo(S.MVD_REFERRAL, "Referred to neurosurgery for microvascular decompression, awaiting surgery."),
-        StageInfo(S.POST_MVD, "Follow-up after microvascular decompression."),
-        StageInfo(S.DISCHARGED, "Spasm resolved; the pathway is complete.", final=True),
-        StageInfo(
-            S.EXITED, "Left the pathway: another diagnosis, declined care, lost, transferred or deceased.", final=True
-        ),
-    ),
+    stages=STAGES,
     rules=(
         EventRule(
             E.PRESENTATION,
