@@ -146,3 +146,27 @@ def test_loading_reports_the_first_bad_event_with_its_index() -> None:
         load_case(case)
     assert caught.value.event_index == 3
     assert "total_units" in caught.value.message
+
+
+def test_refusals_name_earlier_events_by_index_not_by_their_dates() -> None:
+    """A refusal repeats what this call passed in; earlier facts are named by their event index."""
+    story = CaseBuilder().to_toxin().on("2025-03-03").inject()
+    pathway = story.pathway()
+    with pytest.raises(InvalidEvent) as too_long:
+        pathway.apply(
+            {
+                "type": "botox_response",
+                "date": "2025-04-02",
+                "peak_improvement_percent": 70,
+                "benefit_duration_days": 60,
+            }
+        )
+    assert "2025-03-03" not in too_long.value.message
+    assert "event 3" in too_long.value.message
+    with pytest.raises(OutOfOrder) as early:
+        pathway.apply({"type": "review_visit", "date": "2025-03-01", "wants_treatment": False})
+    assert "2025-03-03" not in early.value.message
+    assert "event 3" in early.value.message
+    with pytest.raises(OutOfOrder) as as_of:
+        pathway.evaluate(dt.date(2025, 3, 1))
+    assert "2025-03-03" not in as_of.value.message

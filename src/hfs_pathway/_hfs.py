@@ -226,11 +226,13 @@ def _benefit_within_elapsed(c: Change) -> bool:
 
 
 def _benefit_message(c: Change) -> str:
+    # Name the injection by its event index: its date was given in an earlier call, not in this one.
     r: BotoxResponse = c.event
-    elapsed = (r.date - c.before.cycles[-1].injection_date).days
+    injection = c.before.cycles[-1]
+    elapsed = (r.date - injection.injection_date).days
     return (
         f"benefit_duration_days is {r.benefit_duration_days}, but only {elapsed} days have passed since the "
-        f"injection of {c.before.cycles[-1].injection_date.isoformat()}"
+        f"injection it answers (event {injection.injection_index})"
     )
 
 

@@ -197,7 +197,7 @@ class Pathway:
         if last is not None and event.date < last:
             raise OutOfOrder(
                 f"event {index} ({event.type}) is dated {event.date.isoformat()}, before the previous event "
-                f"({last.isoformat()}); events must be in date order",
+                f"(event {index - 1}); events must be in date order",
                 event_index=index,
             )
         birth = self._patient.birth_date
@@ -297,7 +297,8 @@ class Pathway:
             as_of = dt.date.today()
         if record.last_date is not None and as_of < record.last_date:
             raise OutOfOrder(
-                f"the evaluation date {as_of.isoformat()} is before the last event ({record.last_date.isoformat()})"
+                f"the evaluation date {as_of.isoformat()} is before the date of the last event "
+                f"(event {len(record.history) - 1})"
             )
         advice = Advice(record, self._patient, self._guideline, as_of)
         return Evaluation(

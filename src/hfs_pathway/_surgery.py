@@ -172,16 +172,14 @@ def checkpoint_conditions(
     With no decision given (``None``), the patient's own answers (informed, consents, override) are
     reported as not yet met: they are what a referral still needs.
     """
-    valid = risk is not None and (on - risk.date).days <= (risk.valid_until - risk.date).days
+    valid = risk is not None and on <= risk.valid_until
+    # The assessment is named by its event index and age, not its date: a refusal repeats only what
+    # the caller passed in for that call.
+    age = "" if risk is None else f" (the last one, event {risk.event_index}, is {(on - risk.date).days} days old)"
     conditions = [
         CheckpointCondition(
             "recent_risk_assessment",
-            "a surgical risk assessment recorded within the validity period"
-            + (
-                ""
-                if risk is None
-                else f" (last on {risk.date.isoformat()}, valid until {risk.valid_until.isoformat()})"
-            ),
+            "a surgical risk assessment recorded within the validity period" + age,
             valid,
         ),
         CheckpointCondition(
