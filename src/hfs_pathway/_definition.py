@@ -71,7 +71,8 @@ class Requirement(NamedTuple):
     condition: Condition
     error: ErrorKind = "event_not_allowed"
     message: Callable[[Change], str] | None = None
-    """Builds the refusal message; the condition's description is used when absent."""
+    """Builds the refusal message; the condition's description is used when absent. For checkpoint
+    requirements the condition's ``name`` is the code reported in ``CheckpointNotSatisfied.unmet``."""
 
 
 class Route(NamedTuple):

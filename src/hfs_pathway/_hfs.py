@@ -303,8 +303,18 @@ def _checkpoint_requirement(code: str, description: str) -> Requirement:
         return all(cond.met for cond in conditions if cond.code == code)
 
     return Requirement(
-        Condition(f"checkpoint_{code}", description, test, ("R105",)),
+        Condition(code, description, test, ("R105",)),
         error="checkpoint_not_satisfied",
+        message=_checkpoint_refusal,
+    )
+
+
+def _checkpoint_refusal(c: Change) -> str:
+    decision: RiskBenefitDecision = c.event
+    b = c.before
+    conditions = checkpoint_conditions(decision, decision.date, risk=b.risk, imaging=b.imaging, any_mri=b.any_mri)
+    return "referral for microvascular decompression is refused by the risk-benefit checkpoint; still needed: " + (
+        "; ".join(cond.text for cond in conditions if not cond.met)
     )
 
 

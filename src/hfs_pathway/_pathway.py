@@ -26,12 +26,11 @@ from ._errors import (
     OutOfOrder,
     PathwayError,
 )
-from ._events import EVENT_MODELS, Event, RiskBenefitDecision
+from ._events import EVENT_MODELS, Event
 from ._guideline import Guideline, default_guideline
 from ._hfs import HFS_PATHWAY
 from ._record import Record
 from ._results import Alert, BotoxCycle, Evaluation, HistoryEntry, RiskBenefitAssessment
-from ._surgery import checkpoint_conditions
 from ._vocabulary import Stage
 
 Engine = Literal["table", "transitions"]
@@ -267,15 +266,11 @@ class Pathway:
                 )
                 raise InvalidEvent(f"event {index} ({event.type}): {detail}", event_index=index)
         checkpoint = [r for r in failed if r.error == "checkpoint_not_satisfied"]
-        if checkpoint and isinstance(event, RiskBenefitDecision):
-            b = change.before
-            conditions = checkpoint_conditions(event, event.date, risk=b.risk, imaging=b.imaging, any_mri=b.any_mri)
-            unmet = [c for c in conditions if not c.met]
+        if checkpoint:
+            first = checkpoint[0]
+            detail = first.message(change) if first.message else f"needs {first.condition.description}"
             raise CheckpointNotSatisfied(
-                f"event {index}: referral for microvascular decompression is refused by the risk-benefit "
-                "checkpoint; still needed: " + "; ".join(c.text for c in unmet),
-                event_index=index,
-                unmet=[c.code for c in unmet],
+                f"event {index}: {detail}", event_index=index, unmet=[r.condition.name for r in checkpoint]
             )
         accepted = self._definition.accepted_events(stage)
         raise EventNotAllowed(

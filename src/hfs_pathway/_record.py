@@ -52,7 +52,3 @@ class Record:
         clone = Record.__new__(Record)
         clone.__dict__ = self.__dict__.copy()
         return clone
-
-    def snapshot(self) -> dict[str, object]:
-        """Every field, for comparing two records (used by tests of atomicity)."""
-        return dict(self.__dict__)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from ._events import BotoxResponse
 from ._guideline import Guideline
 from ._results import BotoxCycle
-from ._vocabulary import AdverseEffectSeverity, ResponseClass, WaningReason
+from ._vocabulary import ResponseClass, WaningReason
 
 _POOR = (ResponseClass.INSUFFICIENT, ResponseClass.NO_RESPONSE)
 _NO_RESPONSE = ResponseClass.NO_RESPONSE
@@ -31,10 +31,6 @@ def classify_response(response: BotoxResponse, guideline: Guideline) -> Response
     ):
         return ResponseClass.INSUFFICIENT
     return ResponseClass.ADEQUATE
-
-
-def is_poorly_tolerated(response: BotoxResponse) -> bool:
-    return response.adverse_effect_severity is AdverseEffectSeverity.SIGNIFICANT
 
 
 def benefit_has_shortened(durations: Sequence[tuple[int, int]], plan_start: int, guideline: Guideline) -> bool:
