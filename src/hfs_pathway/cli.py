@@ -2,6 +2,10 @@
 
 Exit status 0 on success, 2 on bad input (with ``--format json`` the error is printed on standard
 output as ``{"error": {"code", "message", "event_index"}}``).
+
+Commands that need an optional extra (``fhir``, ``cohort``, ``diagram``, ``serve``) live in their own
+``_cli_*`` modules. Each registers its parser with ``register(commands)`` and sets a ``handler``; the module
+imports its extra's libraries only inside the handler, so ``hfs-pathway --help`` stays cheap.
 """
 
 from __future__ import annotations
@@ -14,13 +18,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ._case import load_case
+from ._case import Case, load_case
 from ._errors import PathwayError
 from ._guideline import Guideline, default_guideline
 from ._pathway import Pathway
 from ._text import render_evaluation, render_guideline
 
 EXIT_BAD_INPUT = 2
+
+# Modules that add commands, in the order they appear in ``--help``.
+_COMMAND_MODULES = ("_cli_fhir", "_cli_cohort", "_cli_diagram", "_cli_serve")
 
 
 def _date(text: str) -> dt.date:
@@ -55,16 +62,57 @@ def _parser() -> argparse.ArgumentParser:
     show = guideline_commands.add_parser("show", help="show every parameter with unit and evidence")
     show.add_argument("--guideline", type=Path, metavar="FILE")
     show.add_argument("--format", choices=("text", "json"), default="text")
+
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    for name in _COMMAND_MODULES:
+        if find_spec(f"{__package__}.{name}") is not None:
+            import_module(f"{__package__}.{name}").register(commands)
     return parser
+
+
+def load_input(path: Path) -> Case:
+    """The case in ``path``: a case file (a FHIR Bundle is read through the ``fhir`` extra)."""
+    return load_case(path)
+
+
+class MissingExtra(Exception):
+    """A command needs an optional extra that is not installed."""
+
+    def __init__(self, extra: str, module: str) -> None:
+        super().__init__(
+            f"this command needs the {extra!r} extra ({module} is not installed): pip install 'hfs-pathway[{extra}]'"
+        )
+
+
+def require_extra(extra: str, *modules: str) -> None:
+    """Raise :class:`MissingExtra` unless every module of ``extra`` can be imported."""
+    from importlib.util import find_spec
+
+    for module in modules:
+        if find_spec(module) is None:
+            raise MissingExtra(extra, module)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    fmt: str = args.format
+    fmt: str = getattr(args, "format", "text")
+    handler = getattr(args, "handler", None)
+    if handler is not None:
+        try:
+            status: int = handler(args)
+        except MissingExtra as error:
+            print(f"hfs-pathway: {error}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        except PathwayError as error:
+            _report(error, fmt)
+            return EXIT_BAD_INPUT
+        return status
     try:
         guideline = Guideline.load(args.guideline) if args.guideline else default_guideline()
         if args.command == "evaluate":
-            evaluation = Pathway.replay(load_case(args.case), guideline=guideline).evaluate(args.as_of)
+            evaluation = Pathway.replay(load_input(args.case), guideline=guideline).evaluate(args.as_of)
             _print(evaluation.to_dict() if fmt == "json" else render_evaluation(evaluation), fmt)
         elif args.command == "validate":
             pathway = Pathway.replay(load_case(args.case), guideline=guideline)
@@ -93,16 +141,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             payload = {"name": guideline.name, "version": guideline.version, "parameters": rows}
             _print(payload if fmt == "json" else render_guideline(guideline), fmt)
     except PathwayError as error:
-        if fmt == "json":
-            _print({"error": error.to_dict()}, fmt)
-        else:
-            where = f" (event {error.event_index})" if error.event_index is not None else ""
-            print(f"hfs-pathway: {error.code}{where}: {error.message}", file=sys.stderr)
+        _report(error, fmt)
         return EXIT_BAD_INPUT
     return 0
 
 
+def _report(error: PathwayError, fmt: str) -> None:
+    if fmt == "json":
+        _print({"error": error.to_dict()}, fmt)
+    else:
+        where = f" (event {error.event_index})" if error.event_index is not None else ""
+        print(f"hfs-pathway: {error.code}{where}: {error.message}", file=sys.stderr)
+
+
 def _print(payload: Any, fmt: str) -> None:
+    """Print ``payload`` as indented JSON or as text."""
     if fmt == "json":
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
     else:
