@@ -1,0 +1,165 @@
+"""The service's settings: where it is reached, whom it trusts, and its limits.
+
+Settings come from a TOML or JSON file (``hfs-pathway serve --config FILE``) or are built in code.
+A bad setting is an :class:`InvalidCdsConfig` naming the key; nothing falls back silently. Running
+without authentication needs ``allow_unauthenticated = true`` written out in full.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from hfs_pathway._errors import PathwayError
+
+DOCS_SITE = "https://hfs-pathway.github.io/hfs-pathway/"
+"""The project's documentation site; cards link to its stage pages."""
+
+ASYMMETRIC_ALGORITHMS = frozenset(
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+)
+"""Signature algorithms a client may use. ``none`` and the HMAC family (HS*) are never accepted: a
+shared secret cannot prove which client signed."""
+
+
+class InvalidCdsConfig(PathwayError):
+    """The CDS service's configuration has an unknown key, a bad value, or an unreadable key file."""
+
+    code = "invalid_cds_config"
+
+
+class TrustedIssuer(BaseModel):
+    """A CDS client the service trusts: its ``iss`` and where its public keys are.
+
+    Keys are a JWK Set given inline (``jwks``), in a file (``jwks_file``), or fetched from one of the
+    ``jku`` URLs listed here. A token's ``jku`` header is followed only when it is one of these URLs.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    iss: Annotated[str, Field(min_length=1, max_length=500)]
+    jwks: dict[str, Any] | None = None
+    jwks_file: Path | None = None
+    jku: tuple[Annotated[str, Field(pattern=r"^https?://")], ...] = ()
+    sub: tuple[str, ...] = ()
+    """When not empty, the only ``sub`` (client ids) accepted from this issuer."""
+
+    @model_validator(mode="after")
+    def _has_keys(self) -> TrustedIssuer:
+        if self.jwks is None and self.jwks_file is None and not self.jku:
+            raise ValueError(f"issuer {self.iss!r} needs jwks, jwks_file or a jku URL")
+        if self.jwks is not None and not isinstance(self.jwks.get("keys"), list):
+            raise ValueError(f'issuer {self.iss!r}: jwks must be a JWK Set, {{"keys": [...]}}')
+        return self
+
+
+class CdsSettings(BaseModel):
+    """Everything the service needs to run; every field has a safe default except the issuers."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    public_url: Annotated[str, Field(pattern=r"^https?://[^/?#]+(/[^?#]*)?$")] = "http://127.0.0.1:8080"
+    """The URL clients call the service at (scheme, host, port, path prefix). A token's ``aud`` must be
+    the called service's URL under it: ``{public_url}/cds-services/{id}``."""
+    docs_url: Annotated[str, Field(pattern=r"^https?://")] = DOCS_SITE
+    allow_unauthenticated: bool = False
+    """Development only: accept calls without a token. Announced loudly at start-up."""
+    issuers: tuple[TrustedIssuer, ...] = ()
+    clock_skew_seconds: Annotated[int, Field(ge=0, le=300)] = 30
+    max_token_lifetime_seconds: Annotated[int, Field(ge=10, le=3600)] = 300
+    """A token whose ``exp`` is further than this after its ``iat`` is refused (the spec asks for at
+    most five minutes); it also bounds how long a ``jti`` is remembered."""
+    max_body_bytes: Annotated[int, Field(ge=1024, le=64 * 1024 * 1024)] = 2 * 1024 * 1024
+    cors_origins: tuple[str, ...] = ()
+    """Origins allowed to call from a browser (``["*"]`` for any); none by default."""
+    fhir_servers: tuple[Annotated[str, Field(pattern=r"^https?://")], ...] = ()
+    """When not empty, the only FHIR server base URLs (prefixes) the service will fetch from."""
+    fhir_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 10.0
+    guideline: Path | None = None
+    """A clinic's guideline file (.toml or .json); the default guideline when unset."""
+    feedback_file: Path | None = None
+    """Append each feedback entry (no patient data) as a JSON line to this file."""
+    diagram_ttl_seconds: Annotated[int, Field(ge=10, le=86400)] = 3600
+
+    @field_validator("public_url", "docs_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _trusts_someone(self) -> CdsSettings:
+        if not self.allow_unauthenticated and not self.issuers:
+            raise ValueError(
+                "no trusted issuers: add [[issuers]] with their keys, or set allow_unauthenticated = true "
+                "for development"
+            )
+        seen: set[str] = set()
+        for issuer in self.issuers:
+            if issuer.iss in seen:
+                raise ValueError(f"issuer {issuer.iss!r} is listed twice")
+            seen.add(issuer.iss)
+        return self
+
+    @classmethod
+    def from_mapping(cls, data: Any, *, base: Path | None = None, source: str = "configuration") -> CdsSettings:
+        """Validate a parsed configuration; relative file paths are taken from ``base``."""
+        if not isinstance(data, dict):
+            raise InvalidCdsConfig(f"{source}: expected a table of settings")
+        if base is not None:
+            data = _resolve_paths(data, base)
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise InvalidCdsConfig(f"{source}: {_describe(exc)}") from None
+
+    @classmethod
+    def load(cls, path: str | Path) -> CdsSettings:
+        """Read settings from a ``.toml`` or ``.json`` file."""
+        path = Path(path)
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise InvalidCdsConfig(f"cannot read configuration file {str(path)!r}: {exc.strerror}") from None
+        try:
+            if path.suffix.lower() == ".toml":
+                import tomllib
+
+                data: Any = tomllib.loads(raw.decode("utf-8"))
+            else:
+                data = json.loads(raw)
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+            kind = "TOML" if path.suffix.lower() == ".toml" else "JSON"
+            raise InvalidCdsConfig(f"{path.name}: not valid {kind}: {exc}") from None
+        return cls.from_mapping(data, base=path.parent, source=path.name)
+
+    def service_url(self, service_id: str) -> str:
+        """The URL of one service: what a token's ``aud`` must name."""
+        return f"{self.public_url}/cds-services/{service_id}"
+
+
+def _resolve_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
+    data = dict(data)
+    for key in ("guideline", "feedback_file"):
+        if isinstance(data.get(key), str):
+            data[key] = str(base / data[key])
+    issuers = data.get("issuers")
+    if isinstance(issuers, list):
+        data["issuers"] = [
+            {**issuer, "jwks_file": str(base / issuer["jwks_file"])}
+            if isinstance(issuer, dict) and isinstance(issuer.get("jwks_file"), str)
+            else issuer
+            for issuer in issuers
+        ]
+    return data
+
+
+def _describe(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error["loc"]) or "settings"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        return f"unknown setting {where!r}"
+    return f"{where}: {message}"

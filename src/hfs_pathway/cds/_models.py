@@ -1,0 +1,132 @@
+"""The CDS Hooks 2.0 request and response shapes, as pydantic models: they validate what clients send
+and describe every endpoint in the published OpenAPI schema. Extensions (extra fields) are allowed, as
+the specification asks; responses are built as plain JSON for speed and documented with these models."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Uuid = Annotated[
+    str, Field(pattern=r"^(urn:uuid:)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+]
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class Coding(_Open):
+    system: str | None = None
+    code: str
+    display: str | None = None
+
+
+class FhirAuthorization(_Open):
+    """The token the service uses to read the client's FHIR server."""
+
+    access_token: Annotated[str, Field(min_length=1, max_length=16384)]
+    token_type: Literal["Bearer"]
+    expires_in: int
+    scope: str
+    subject: str
+    patient: str | None = None
+
+
+class HookRequest(_Open):
+    """A hook call: the context of the clinician's action, and the patient's data as prefetch."""
+
+    hook: str
+    hookInstance: Uuid  # noqa: N815 (the specification's name)
+    fhirServer: Annotated[str, Field(max_length=2048)] | None = None  # noqa: N815
+    fhirAuthorization: FhirAuthorization | None = None  # noqa: N815
+    context: dict[str, Any]
+    prefetch: dict[str, Any] | None = None
+
+
+class Link(_Open):
+    label: str
+    url: str
+    type: Literal["absolute", "smart"]
+
+
+class Action(_Open):
+    type: Literal["create", "update", "delete"]
+    description: str
+    resource: dict[str, Any] | None = None
+
+
+class Suggestion(_Open):
+    label: str
+    uuid: str | None = None
+    isRecommended: bool | None = None  # noqa: N815
+    actions: list[Action] = []
+
+
+class Source(_Open):
+    label: str
+    url: str | None = None
+    topic: Coding | None = None
+
+
+class Card(_Open):
+    uuid: str | None = None
+    summary: Annotated[str, Field(max_length=139)]
+    detail: str | None = None
+    indicator: Literal["info", "warning", "critical"]
+    source: Source
+    suggestions: list[Suggestion] | None = None
+    selectionBehavior: Literal["at-most-one", "any"] | None = None  # noqa: N815
+    overrideReasons: list[Coding] | None = None  # noqa: N815
+    links: list[Link] | None = None
+
+
+class CdsResponse(_Open):
+    """The service's answer: cards for the clinician (none when the pathway has nothing to say)."""
+
+    cards: list[Card]
+
+
+class ServiceDescription(_Open):
+    hook: str
+    id: str
+    title: str | None = None
+    description: str
+    prefetch: dict[str, str] | None = None
+    usageRequirements: str | None = None  # noqa: N815
+
+
+class Discovery(_Open):
+    services: list[ServiceDescription]
+
+
+class AcceptedSuggestion(_Open):
+    id: Uuid
+
+
+class OverrideReason(_Open):
+    reason: Coding | None = None
+    userComment: Annotated[str, Field(max_length=4000)] | None = None  # noqa: N815
+
+
+class FeedbackEntry(_Open):
+    card: Uuid
+    outcome: Literal["accepted", "overridden"]
+    acceptedSuggestions: list[AcceptedSuggestion] = []  # noqa: N815
+    overrideReason: OverrideReason | None = None  # noqa: N815
+    outcomeTimestamp: Annotated[str, Field(min_length=1, max_length=64)]  # noqa: N815
+
+
+class Feedback(_Open):
+    """What the clinician did with the service's cards."""
+
+    feedback: Annotated[list[FeedbackEntry], Field(min_length=1, max_length=100)]
+
+
+class FeedbackReceipt(BaseModel):
+    recorded: int
+
+
+class ErrorBody(BaseModel):
+    detail: str

@@ -1,0 +1,129 @@
+"""The orders an ``order-select`` call is about: which selected draft orders are botulinum toxin or an
+MVD referral, and when a toxin order is meant to be given."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Literal, NamedTuple
+
+from ._sources import BadRequest
+
+OrderKind = Literal["toxin", "mvd_referral"]
+
+_TOXIN = re.compile(
+    r"botulinum|botox|dysport|xeomin|myobloc|neurobloc|(ona|abo|inco|rima)botulinumtoxin", re.IGNORECASE
+)
+_MVD = re.compile(r"microvascular decompression|\bMVD\b|neurovascular decompression", re.IGNORECASE)
+_TOXIN_CODES = {("http://www.whocc.no/atc", "M03AX01")}
+"""Coded botulinum toxin (ATC M03AX01); other codings are recognised by their display or text."""
+
+
+class SelectedOrder(NamedTuple):
+    kind: OrderKind
+    reference: str
+    planned: dt.date | None
+
+
+def _concepts(resource: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    for key in ("medicationCodeableConcept", "code"):
+        value = resource.get(key)
+        if isinstance(value, Mapping):
+            yield value
+            concept = value.get("concept")  # R5 CodeableReference
+            if isinstance(concept, Mapping):
+                yield concept
+    medication = resource.get("medication")
+    if isinstance(medication, Mapping) and isinstance(medication.get("concept"), Mapping):
+        yield medication["concept"]
+
+
+def _words(concept: Mapping[str, Any]) -> Iterator[str]:
+    if isinstance(concept.get("text"), str):
+        yield concept["text"]
+    for coding in concept.get("coding") or ():
+        if isinstance(coding, Mapping) and isinstance(coding.get("display"), str):
+            yield coding["display"]
+
+
+def _codes(concept: Mapping[str, Any]) -> Iterator[tuple[Any, Any]]:
+    for coding in concept.get("coding") or ():
+        if isinstance(coding, Mapping):
+            yield coding.get("system"), coding.get("code")
+
+
+def classify(resource: Mapping[str, Any], mvd_codes: frozenset[tuple[str, str]] = frozenset()) -> OrderKind | None:
+    """``toxin`` or ``mvd_referral`` for a draft order the service checks, else None."""
+    kind = resource.get("resourceType")
+    concepts = list(_concepts(resource))
+    codes = {c for concept in concepts for c in _codes(concept)}
+    text = " ".join(w for concept in concepts for w in _words(concept))
+    if kind in ("MedicationRequest", "ServiceRequest", "Procedure", "MedicationAdministration") and (
+        codes & _TOXIN_CODES or _TOXIN.search(text)
+    ):
+        return "toxin"
+    if kind == "ServiceRequest" and (codes & mvd_codes or _MVD.search(text)):
+        return "mvd_referral"
+    return None
+
+
+def _date(value: Any) -> dt.date | None:
+    if not isinstance(value, str) or len(value) < 10:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def planned_date(resource: Mapping[str, Any]) -> dt.date | None:
+    """When an order is meant to be carried out, as far as it says."""
+    candidates: list[Any] = [resource.get("occurrenceDateTime")]
+    period = resource.get("occurrencePeriod")
+    if isinstance(period, Mapping):
+        candidates.append(period.get("start"))
+    for dosage in resource.get("dosageInstruction") or ():
+        timing = dosage.get("timing") if isinstance(dosage, Mapping) else None
+        if isinstance(timing, Mapping):
+            candidates.extend(timing.get("event") or ())
+            repeat = timing.get("repeat")
+            if isinstance(repeat, Mapping) and isinstance(repeat.get("boundsPeriod"), Mapping):
+                candidates.append(repeat["boundsPeriod"].get("start"))
+    dispense = resource.get("dispenseRequest")
+    if isinstance(dispense, Mapping) and isinstance(dispense.get("validityPeriod"), Mapping):
+        candidates.append(dispense["validityPeriod"].get("start"))
+    dates = [d for d in map(_date, candidates) if d is not None]
+    return min(dates) if dates else None
+
+
+def selected_orders(
+    context: Mapping[str, Any], mvd_codes: frozenset[tuple[str, str]] = frozenset()
+) -> list[SelectedOrder]:
+    """The selected draft orders that are toxin or an MVD referral."""
+    selections = context.get("selections")
+    drafts = context.get("draftOrders")
+    if (
+        not isinstance(selections, Sequence)
+        or isinstance(selections, str)
+        or not all(isinstance(s, str) for s in selections)
+    ):
+        raise BadRequest("context.selections must be a list of references such as 'MedicationRequest/123'")
+    if not isinstance(drafts, Mapping) or drafts.get("resourceType") != "Bundle":
+        raise BadRequest("context.draftOrders must be a FHIR Bundle")
+    entries = drafts.get("entry") or []
+    if not isinstance(entries, list):
+        raise BadRequest("context.draftOrders.entry must be a list")
+    wanted = set(selections)
+    found: list[SelectedOrder] = []
+    for i, entry in enumerate(entries):
+        resource = entry.get("resource") if isinstance(entry, Mapping) else None
+        if not isinstance(resource, Mapping):
+            raise BadRequest(f"context.draftOrders.entry[{i}] has no resource")
+        reference = f"{resource.get('resourceType')}/{resource.get('id')}"
+        if reference not in wanted:
+            continue
+        kind = classify(resource, mvd_codes)
+        if kind is not None:
+            found.append(SelectedOrder(kind, reference, planned_date(resource)))
+    return found

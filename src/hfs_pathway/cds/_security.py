@@ -1,0 +1,236 @@
+"""Who may call: the CDS Hooks JWT check (CDS Hooks 2.0, "Trusting CDS Clients").
+
+Every service call carries ``Authorization: Bearer <JWT>`` signed by the client's private key. The
+token is accepted only when all of these hold:
+
+- the algorithm is asymmetric (RS*, PS*, ES*, EdDSA); ``none`` and HS* are refused before anything
+  else is read, so a public key can never be used as an HMAC secret;
+- ``iss`` is a configured issuer, and the signature verifies with one of that issuer's keys (its
+  configured JWK Set, or the set at the token's ``jku`` when that URL is on the issuer's list);
+- ``aud`` names the called service's URL, ``exp`` is in the future and ``iat`` not in the future
+  (both with the configured clock skew), and the token lives no longer than the configured maximum;
+- ``jti`` has not been seen from that issuer during the token's lifetime (replay);
+- ``sub`` is on the issuer's list when it has one.
+
+Refusals say which rule failed, never echo the token, and are never logged with patient data.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from jwt import PyJWK, PyJWKSet
+
+from ._config import ASYMMETRIC_ALGORITHMS, CdsSettings, InvalidCdsConfig, TrustedIssuer
+
+_KEY_TYPES = {"RS": "RSA", "PS": "RSA", "ES": "EC", "Ed": "OKP"}
+_MAX_TOKEN_CHARS = 16_384
+_JKU_CACHE_SECONDS = 300.0
+
+
+class Unauthorized(Exception):
+    """The call's token is missing or fails one of the checks; ``reason`` says which, in words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated client of one call (or the development placeholder)."""
+
+    iss: str
+    sub: str | None
+    authenticated: bool
+
+
+DEVELOPMENT_CALLER = Caller(iss="development", sub=None, authenticated=False)
+
+
+class ReplayCache:
+    """The ``jti`` values seen, each kept until its token has expired."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[str, str], float] = {}
+        self._lock = threading.Lock()
+        self._next_sweep = 0.0
+
+    def first_use(self, iss: str, jti: str, until: float, now: float) -> bool:
+        """Remember ``jti`` until ``until``; False when it was already used and has not expired."""
+        key = (iss, jti)
+        with self._lock:
+            if now >= self._next_sweep:
+                self._seen = {k: t for k, t in self._seen.items() if t > now}
+                self._next_sweep = now + 30.0
+            previous = self._seen.get(key)
+            if previous is not None and previous > now:
+                return False
+            self._seen[key] = until
+            return True
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+
+class KeyFetcher:
+    """Fetches a JWK Set from an allowed ``jku`` URL, keeping it for a few minutes."""
+
+    def __init__(self, timeout: float) -> None:
+        self._timeout = timeout
+        self._cache: dict[str, tuple[float, list[PyJWK]]] = {}
+
+    async def keys(self, url: str) -> list[PyJWK]:
+        now = time.monotonic()
+        cached = self._cache.get(url)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        import httpx
+
+        try:
+            async with httpx.AsyncClient(timeout=self._timeout, follow_redirects=False) as client:
+                response = await client.get(url, headers={"Accept": "application/json"})
+            response.raise_for_status()
+            keys = _usable(PyJWKSet.from_dict(response.json()))
+        except (httpx.HTTPError, ValueError, jwt.PyJWKSetError) as exc:
+            raise Unauthorized(f"the key set at the token's jku could not be fetched ({type(exc).__name__})") from None
+        self._cache[url] = (now + _JKU_CACHE_SECONDS, keys)
+        return keys
+
+
+def _usable(key_set: PyJWKSet) -> list[PyJWK]:
+    return [k for k in key_set.keys if (k.public_key_use or "sig") == "sig"]
+
+
+def load_issuer_keys(issuer: TrustedIssuer) -> list[PyJWK]:
+    """The configured (not ``jku``) keys of an issuer; a bad key set is an :class:`InvalidCdsConfig`."""
+    data: Any = issuer.jwks
+    if issuer.jwks_file is not None:
+        try:
+            data = json.loads(issuer.jwks_file.read_bytes())
+        except (OSError, ValueError) as exc:
+            raise InvalidCdsConfig(
+                f"issuer {issuer.iss!r}: cannot read jwks_file {str(issuer.jwks_file)!r}: {exc}"
+            ) from None
+    if data is None:
+        return []
+    try:
+        keys = _usable(PyJWKSet.from_dict(data))
+    except (jwt.PyJWKSetError, jwt.InvalidKeyError, ValueError, TypeError) as exc:
+        raise InvalidCdsConfig(f"issuer {issuer.iss!r}: not a usable JWK Set: {exc}") from None
+    for key in keys:
+        if isinstance(key.key, (bytes, str)):
+            raise InvalidCdsConfig(f"issuer {issuer.iss!r}: symmetric keys (kty oct) are not accepted")
+        if hasattr(key.key, "private_bytes"):
+            raise InvalidCdsConfig(f"issuer {issuer.iss!r}: the key set holds a private key; configure public keys")
+    return keys
+
+
+class TokenVerifier:
+    """Checks the bearer token of each call against the configured issuers."""
+
+    def __init__(self, settings: CdsSettings) -> None:
+        self._settings = settings
+        self._issuers = {issuer.iss: issuer for issuer in settings.issuers}
+        self._keys = {issuer.iss: load_issuer_keys(issuer) for issuer in settings.issuers}
+        self._fetcher = KeyFetcher(settings.fhir_timeout_seconds)
+        self.replays = ReplayCache()
+
+    async def verify(self, authorization: str | None, audiences: Sequence[str]) -> Caller:
+        """The caller of a request whose ``Authorization`` header is given, or :class:`Unauthorized`."""
+        token = _bearer(authorization)
+        try:
+            header = jwt.get_unverified_header(token)
+            unverified = jwt.decode(token, options={"verify_signature": False})
+        except jwt.InvalidTokenError:
+            raise Unauthorized("the bearer token is not a well-formed JWT") from None
+        alg = header.get("alg")
+        if not isinstance(alg, str) or alg not in ASYMMETRIC_ALGORITHMS:
+            accepted = ", ".join(sorted(ASYMMETRIC_ALGORITHMS))
+            raise Unauthorized(f"signature algorithm {alg!r} is not accepted (asymmetric only: {accepted})")
+        iss = unverified.get("iss")
+        issuer = self._issuers.get(iss) if isinstance(iss, str) else None
+        if issuer is None:
+            raise Unauthorized("the token's issuer (iss) is not trusted by this service")
+        keys = await self._candidate_keys(issuer, header, alg)
+        settings = self._settings
+        claims: dict[str, Any] | None = None
+        for key in keys:
+            try:
+                claims = jwt.decode(
+                    token,
+                    key=key.key,
+                    algorithms=[alg],
+                    audience=list(audiences),
+                    issuer=issuer.iss,
+                    leeway=settings.clock_skew_seconds,
+                    options={"require": ["iss", "aud", "exp", "iat", "jti"], "strict_aud": False},
+                )
+                break
+            except jwt.InvalidSignatureError:
+                continue
+            except jwt.ExpiredSignatureError:
+                raise Unauthorized("the token has expired (exp)") from None
+            except jwt.InvalidAudienceError:
+                raise Unauthorized("the token's audience (aud) is not this service's URL") from None
+            except jwt.ImmatureSignatureError:
+                raise Unauthorized("the token is issued in the future (iat) or not yet valid (nbf)") from None
+            except jwt.MissingRequiredClaimError as exc:
+                raise Unauthorized(f"the token has no {exc.claim!r} claim") from None
+            except jwt.InvalidTokenError as exc:
+                raise Unauthorized(f"the token is invalid ({type(exc).__name__})") from None
+        if claims is None:
+            raise Unauthorized("the token's signature does not verify with the issuer's keys")
+        return self._check_claims(issuer, claims)
+
+    async def _candidate_keys(self, issuer: TrustedIssuer, header: dict[str, Any], alg: str) -> list[PyJWK]:
+        jku = header.get("jku")
+        if jku is not None:
+            if jku not in issuer.jku:
+                raise Unauthorized("the token's jku is not on the issuer's list of key set URLs")
+            keys = await self._fetcher.keys(jku)
+        else:
+            keys = self._keys[issuer.iss]
+            if not keys:
+                keys = [k for url in issuer.jku for k in await self._fetcher.keys(url)]
+        kty = _KEY_TYPES[alg[:2]]
+        kid = header.get("kid")
+        matching = [k for k in keys if k.key_type == kty and (kid is None or k.key_id == kid)]
+        if not matching:
+            raise Unauthorized("no key of the issuer matches the token's kid and algorithm")
+        return matching
+
+    def _check_claims(self, issuer: TrustedIssuer, claims: dict[str, Any]) -> Caller:
+        settings = self._settings
+        now = time.time()
+        exp, iat, jti = claims["exp"], claims["iat"], claims["jti"]
+        if not isinstance(iat, (int, float)) or iat > now + settings.clock_skew_seconds:
+            raise Unauthorized("the token is issued in the future (iat)")
+        if exp - iat > settings.max_token_lifetime_seconds:
+            raise Unauthorized(f"the token lives longer than {settings.max_token_lifetime_seconds} seconds (exp - iat)")
+        if not isinstance(jti, str) or not jti:
+            raise Unauthorized("the token's jti must be a non-empty string")
+        sub = claims.get("sub")
+        if issuer.sub and sub not in issuer.sub:
+            raise Unauthorized("the token's subject (sub) is not allowed for this issuer")
+        if not self.replays.first_use(issuer.iss, jti, exp + settings.clock_skew_seconds, now):
+            raise Unauthorized("the token was already used (replayed jti)")
+        return Caller(iss=issuer.iss, sub=sub if isinstance(sub, str) else None, authenticated=True)
+
+
+def _bearer(authorization: str | None) -> str:
+    if not authorization:
+        raise Unauthorized("no bearer token: send Authorization: Bearer <JWT>")
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("the Authorization header must be 'Bearer <JWT>'")
+    if len(token) > _MAX_TOKEN_CHARS:
+        raise Unauthorized("the bearer token is too long")
+    return token
