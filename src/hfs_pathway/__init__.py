@@ -64,6 +64,7 @@ if TYPE_CHECKING:
         RiskModifier,
     )
     from ._vocabulary import EventType, ResponseClass, Severity, Stage, Verdict, WaningReason
+    from .diagrams import diagram
 
 __version__ = "0.1.0"
 
@@ -130,6 +131,7 @@ _LAZY: dict[str, str] = {
     "Stage": "._vocabulary",
     "Verdict": "._vocabulary",
     "WaningReason": "._vocabulary",
+    "diagram": ".diagrams",
 }
 
 
@@ -204,6 +206,7 @@ __all__ = [
     "citation",
     "citations",
     "default_guideline",
+    "diagram",
     "evaluate_case",
     "load_case",
     "requirements_for",

@@ -1,0 +1,226 @@
+"""A neutral graph model of a pathway definition, and of one patient's path through it.
+
+The diagram renderers (Mermaid, Graphviz DOT) draw these plain records and nothing else: the graph
+is read from :class:`~hfs_pathway.PathwayDefinition` (stages, rules, routes, requirements), so a new
+stage or rule appears in every picture without touching a renderer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import TYPE_CHECKING, NamedTuple
+
+from ._vocabulary import EventType, Stage
+
+if TYPE_CHECKING:
+    from ._definition import PathwayDefinition
+    from ._pathway import Pathway
+
+
+class StageNode(NamedTuple):
+    """One stage as a node: its identifier (the contract's value) and what it means."""
+
+    stage: Stage
+    meaning: str
+    initial: bool
+    final: bool
+
+    @property
+    def id(self) -> str:
+        return self.stage.value
+
+
+class Transition(NamedTuple):
+    """One event's way from ``source`` to ``dest`` (equal when the event keeps the stage).
+
+    ``guards`` names the conditions of the routes that take this way (empty when it is unconditional,
+    ``else`` for the last route of several).
+    """
+
+    source: Stage
+    dest: Stage
+    event: EventType
+    guards: tuple[str, ...]
+    via: str | None
+    """The :class:`Choice` the event passes through, when it has one."""
+    broadcast: bool
+    """The event is accepted in most stages with one destination (``pathway_exit``, ``red_flag``)."""
+
+    @property
+    def stays(self) -> bool:
+        return self.source == self.dest
+
+    @property
+    def label(self) -> str:
+        if not self.guards:
+            return self.event.value
+        return f"{self.event.value} [{' or '.join(self.guards)}]"
+
+
+class Choice(NamedTuple):
+    """A decision point on an event's way: the event arrives from ``sources``, then one guarded way out is
+    taken. ``requirements`` makes it a checkpoint: each must hold before any way out is taken."""
+
+    id: str
+    event: EventType
+    sources: tuple[Stage, ...]
+    requirements: tuple[tuple[str, str], ...]
+    """``(name, description)`` of each requirement, in definition order."""
+
+    @property
+    def checkpoint(self) -> bool:
+        return bool(self.requirements)
+
+
+class PathwayGraph(NamedTuple):
+    name: str
+    version: str
+    nodes: tuple[StageNode, ...]
+    transitions: tuple[Transition, ...]
+    choices: tuple[Choice, ...]
+
+    def node(self, stage: Stage) -> StageNode:
+        return next(n for n in self.nodes if n.stage == stage)
+
+
+class PathStep(NamedTuple):
+    """A move the patient made: the ``number``-th change of stage, with the event that caused it."""
+
+    number: int
+    index: int  # type: ignore[assignment]  # the event's index in the case; shadows tuple.index on purpose
+    date: dt.date
+    event: str
+    source: Stage
+    dest: Stage
+
+
+class StageVisit(NamedTuple):
+    """The time the patient spent in one stage and the events that kept them there."""
+
+    stage: Stage
+    episodes: tuple[tuple[dt.date | None, dt.date | None], ...]
+    """``(entered, left)`` per stay in order: ``entered`` is ``None`` for the initial stage (never entered
+    by an event) and ``left`` is ``None`` while the patient is still there."""
+    stays: tuple[tuple[str, int], ...]
+    """``(event type, count)`` of the events recorded without leaving the stage, most frequent first."""
+
+    def describe(self) -> str:
+        """The episodes in words: ``2021-03-22 to 2021-04-12; since 2023-04-18``."""
+        parts = []
+        for entered, left in self.episodes:
+            if entered is None:
+                parts.append("" if left is None else f"until {left.isoformat()}")
+            elif left is None:
+                parts.append(f"since {entered.isoformat()}")
+            elif left == entered:
+                parts.append(entered.isoformat())
+            else:
+                parts.append(f"{entered.isoformat()} to {left.isoformat()}")
+        return "; ".join(p for p in parts if p)
+
+
+class PatientPath(NamedTuple):
+    """One patient's route through the graph, as of a date."""
+
+    patient_id: str
+    steps: tuple[PathStep, ...]
+    visits: tuple[StageVisit, ...]
+    current: Stage
+    final: bool
+    as_of: dt.date | None
+    next_step: str | None
+    """The first recommendation's text and due date, when the path was evaluated."""
+
+    def visit(self, stage: Stage) -> StageVisit | None:
+        return next((v for v in self.visits if v.stage == stage), None)
+
+    @property
+    def visited(self) -> frozenset[Stage]:
+        return frozenset(v.stage for v in self.visits)
+
+    def steps_between(self, source: Stage, dest: Stage) -> tuple[PathStep, ...]:
+        return tuple(s for s in self.steps if s.source == source and s.dest == dest)
+
+
+def pathway_graph(definition: PathwayDefinition) -> PathwayGraph:
+    """Read the definition into a graph: one transition per (source, event, destination).
+
+    An event with a checkpoint, or accepted in several stages with the same guarded ways out of each,
+    passes through a :class:`Choice`, so its guards are drawn once rather than once per stage.
+    """
+    nodes = tuple(StageNode(s.stage, s.meaning, s.initial, s.final) for s in definition.stages)
+    movable = [s.stage for s in definition.stages if not s.final]
+    choices: list[Choice] = []
+    via: dict[EventType, str] = {}
+    ways: dict[tuple[Stage, EventType, Stage], list[str]] = {}
+    for rule in definition.rules:
+        per_source: dict[Stage, list[tuple[Stage, str | None]]] = {}
+        for source in rule.accepted_in:
+            routes = [r for r in rule.routes if r.leaves(source)]
+            for route in routes:
+                key = (source, rule.event, route.dest or source)
+                names = ways.setdefault(key, [])
+                if route.when is not None:
+                    guard: str | None = route.when.name
+                elif len(routes) > 1:
+                    guard = "else"  # the last route, taken when no guard above it holds
+                else:
+                    guard = None
+                if guard is not None and guard not in names:
+                    names.append(guard)
+                per_source.setdefault(source, []).append((route.dest or source, guard))
+        gate = tuple(
+            (r.condition.name, r.condition.description) for r in rule.requires if r.error == "checkpoint_not_satisfied"
+        )
+        shapes = {tuple(outs) for outs in per_source.values()}
+        shared = len(per_source) > 1 and len(shapes) == 1 and len(next(iter(shapes))) > 1
+        if gate or shared:
+            choice_id = f"{rule.event.value}_choice"
+            choices.append(Choice(choice_id, rule.event, tuple(per_source), gate))
+            via[rule.event] = choice_id
+    broadcast = {
+        rule.event
+        for rule in definition.rules
+        if len(rule.accepted_in) > len(movable) / 2 and len({r.dest for r in rule.routes}) == 1
+    }
+    transitions = tuple(
+        Transition(source, dest, event, tuple(names), via.get(event), event in broadcast)
+        for (source, event, dest), names in ways.items()
+    )
+    return PathwayGraph(definition.name, definition.version, nodes, transitions, tuple(choices))
+
+
+def patient_path(pathway: Pathway, as_of: dt.date | None = None) -> PatientPath:
+    """The patient's route: every change of stage in order, the stages visited and the current stage.
+
+    With ``as_of`` the pathway is evaluated on that date (it must not be before the last event) and the
+    first recommendation is kept as the next step.
+    """
+    history = pathway.history
+    steps: list[PathStep] = []
+    episodes: dict[Stage, list[tuple[dt.date | None, dt.date | None]]] = {pathway.definition.initial: [(None, None)]}
+    stays: dict[Stage, Counter[str]] = {}
+    for entry in history:
+        if entry.from_stage == entry.to_stage:
+            stays.setdefault(entry.from_stage, Counter())[entry.event] += 1
+            continue
+        steps.append(PathStep(len(steps) + 1, entry.index, entry.date, entry.event, entry.from_stage, entry.to_stage))
+        left = episodes[entry.from_stage]
+        left[-1] = (left[-1][0], entry.date)
+        episodes.setdefault(entry.to_stage, []).append((entry.date, None))
+    visits = tuple(
+        StageVisit(
+            stage,
+            tuple(spans),
+            tuple(sorted(stays.get(stage, Counter()).items(), key=lambda item: (-item[1], item[0]))),
+        )
+        for stage, spans in episodes.items()
+    )
+    next_step: str | None = None
+    if as_of is not None:
+        evaluation = pathway.evaluate(as_of)
+        if evaluation.recommendations:
+            first = evaluation.recommendations[0]
+            next_step = first.text + (f" (due {first.due.isoformat()})" if first.due else "")
+    return PatientPath(pathway.patient.id, tuple(steps), visits, pathway.stage, pathway.final, as_of, next_step)

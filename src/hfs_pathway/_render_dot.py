@@ -1,0 +1,308 @@
+"""Graphviz DOT for the pathway graph, optionally with one patient's path drawn over it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ._graph import Choice, PathStep, PathwayGraph, PatientPath, StageNode, Transition
+from ._vocabulary import EventType, Stage
+
+FONT = "Helvetica"
+
+# A calm palette that prints well in grey: the path in deep blue, the current stage in amber.
+INK = "#1f2937"
+MUTED = "#9ca3af"
+FAINT = "#d1d5db"
+STAGE_FILL = "#eef2ff"
+STAGE_LINE = "#6366f1"
+FINAL_FILL = "#ecfdf5"
+FINAL_LINE = "#059669"
+GATE_FILL = "#fef3c7"
+GATE_LINE = "#b45309"
+PATH = "#1d4ed8"
+VISITED_FILL = "#dbeafe"
+CURRENT_FILL = "#fde68a"
+CURRENT_LINE = "#b45309"
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def _attrs(**values: str | float) -> str:
+    parts = []
+    for key, value in values.items():
+        if isinstance(value, str) and value.startswith("<") and value.endswith(">"):
+            parts.append(f"{key}={value}")  # an HTML-like label goes unquoted
+        else:
+            text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+            parts.append(f'{key}="{text}"')
+    return "[" + ", ".join(parts) + "]"
+
+
+def _wrap(text: str, width: int = 34) -> list[str]:
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
+
+
+def _broadcast_clusters(graph: PathwayGraph) -> list[tuple[str, EventType, frozenset[Stage], Stage]]:
+    """Events accepted almost everywhere with one destination, drawn once from a box around their stages.
+
+    Only when the boxes nest or stay apart (Graphviz cannot draw overlapping boxes) and the destination
+    lies outside its box; otherwise each stage keeps its own edge.
+    """
+    groups: dict[EventType, tuple[set[Stage], set[Stage]]] = {}
+    for t in graph.transitions:
+        if t.broadcast and t.via is None:
+            sources, dests = groups.setdefault(t.event, (set(), set()))
+            sources.add(t.source)
+            dests.add(t.dest)
+    clusters = [
+        (f"cluster_{event.value}", event, frozenset(sources), next(iter(dests)))
+        for event, (sources, dests) in groups.items()
+        if len(dests) == 1 and not dests & sources and len(sources) > 2
+    ]
+    for _, _, a, _ in clusters:
+        for _, _, b, _ in clusters:
+            if a & b and not (a <= b or b <= a):
+                return []
+    return sorted(clusters, key=lambda c: -len(c[2]))
+
+
+def render_dot(graph: PathwayGraph, path: PatientPath | None = None) -> str:
+    """The graph as a DOT digraph; with ``path``, the patient's route is drawn in colour over a faded map."""
+    title = f"{graph.name} pathway, version {graph.version}"
+    if path is not None:
+        when = f" as of {path.as_of.isoformat()}" if path.as_of else ""
+        title = f"Patient {path.patient_id}: path along the {graph.name} pathway{when}"
+    graph_attrs = _attrs(
+        label=f"<<B>{_html(title)}</B><BR/> >",
+        labelloc="t",
+        fontname=FONT,
+        fontsize=18,
+        rankdir="TB",
+        nodesep=0.4,
+        ranksep=0.5,
+        newrank="true",
+        compound="true",
+        bgcolor="white",
+        pad=0.3,
+    )
+    lines = [
+        "digraph pathway {",
+        f"  graph {graph_attrs}",
+        "  node " + _attrs(fontname=FONT, fontsize=12, shape="box", style="rounded,filled", margin="0.2,0.08"),
+        "  edge " + _attrs(fontname=FONT, fontsize=9, arrowsize=0.7),
+        '  start [shape=circle, label="", width=0.22, style=filled, fillcolor="#111827", color="#111827"]',
+    ]
+    clusters = _broadcast_clusters(graph)
+    lines += _nodes_in_clusters(graph, clusters, path)
+    for choice in graph.choices:
+        lines.append("  " + _choice(choice, path))
+    # Stages are defined in pathway order: edges that go back up do not pull the layout, so the picture
+    # reads top to bottom in the order a patient travels.
+    order: dict[str, float] = {n.id: i for i, n in enumerate(graph.nodes)}
+    for choice in graph.choices:
+        order[choice.id] = min(order[s.value] for s in choice.sources) + 0.5
+
+    def back(source: str, dest: str) -> str:
+        return ", constraint=false]" if order[dest] < order[source] else "]"
+
+    initial = next(n for n in graph.nodes if n.initial)
+    lines.append(f"  start -> {initial.id} " + _attrs(color=PATH if path else INK, penwidth=2 if path else 1))
+
+    def taken(event: str, sources: Iterable[Stage], dest: Stage | None) -> tuple[PathStep, ...]:
+        if path is None:
+            return ()
+        wanted = set(sources)
+        return tuple(
+            s for s in path.steps if s.event == event and s.source in wanted and (dest is None or s.dest == dest)
+        )
+
+    for choice in graph.choices:
+        for source in choice.sources:
+            steps = taken(choice.event.value, [source], None)
+            attrs = _edge_attrs(choice.event.value, steps, path)
+            lines.append(f"  {source.value} -> {choice.id} " + attrs[:-1] + back(source.value, choice.id))
+        outs: dict[Stage, list[str]] = {}
+        for t in graph.transitions:
+            if t.via == choice.id:
+                names = outs.setdefault(t.dest, [])
+                names += [g for g in t.guards if g not in names]
+        for dest, guards in outs.items():
+            text = f"[{' or '.join(guards)}]" if guards else ""
+            steps = taken(choice.event.value, choice.sources, dest)
+            attrs = _edge_attrs(text, steps, path, numbered=False)
+            lines.append(f"  {choice.id} -> {dest.value} " + attrs[:-1] + back(choice.id, dest.value))
+    clustered = {(event, stage) for _, event, members, _ in clusters for stage in members}
+    for cluster_id, event, members, dest in clusters:
+        # Any member can carry the edge; Graphviz clips it at the box. The last stage sits nearest the bottom.
+        tail = next(n.stage for n in reversed(graph.nodes) if n.stage in members)
+        steps = taken(event.value, members, dest)
+        attrs = _edge_attrs(event.value, steps, path, broadcast=True)
+        lines.append(
+            f"  {tail.value} -> {dest.value} " + attrs[:-1] + f', ltail="{cluster_id}"' + back(tail.value, dest.value)
+        )
+    edges: dict[tuple[Stage, Stage], list[Transition]] = {}
+    for t in graph.transitions:
+        if t.via is None and (t.event, t.source) not in clustered:
+            edges.setdefault((t.source, t.dest), []).append(t)
+    for (source, dest), group in edges.items():
+        steps = tuple(s for t in group for s in taken(t.event.value, [source], dest))
+        text = "\n".join(t.label for t in group)
+        attrs = _edge_attrs(text, steps, path, broadcast=all(t.broadcast for t in group))
+        lines.append(f"  {source.value} -> {dest.value} " + attrs[:-1] + back(source.value, dest.value))
+    # The two ways out sit at the bottom.
+    finals = " ".join(n.id for n in graph.nodes if n.final)
+    lines.append(f"  {{ rank=sink; {finals} }}")
+    if path is not None:
+        lines += _legend()
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _nodes_in_clusters(
+    graph: PathwayGraph, clusters: list[tuple[str, EventType, frozenset[Stage], Stage]], path: PatientPath | None
+) -> list[str]:
+    """Stage nodes, nested in the boxes of the events they accept (largest box outermost)."""
+
+    def emit(
+        members: frozenset[Stage], inner: list[tuple[str, EventType, frozenset[Stage], Stage]], depth: int
+    ) -> list[str]:
+        pad = "  " * depth
+        out: list[str] = []
+        placed: set[Stage] = set()
+        while inner:
+            cluster_id, event, box, _ = inner[0]
+            nested = [c for c in inner[1:] if c[2] <= box]
+            inner = [c for c in inner[1:] if not c[2] <= box]
+            out.append(f"{pad}subgraph {cluster_id} {{")
+            out.append(
+                f"{pad}  graph "
+                + _attrs(
+                    label=f"stages that accept {event.value}",
+                    labeljust="l",
+                    fontsize=10,
+                    fontcolor=MUTED,
+                    style="dashed,rounded",
+                    color=FAINT,
+                )
+            )
+            out += emit(box, nested, depth + 1)
+            out.append(f"{pad}}}")
+            placed |= box
+        out += [pad + _node(n, path) for n in graph.nodes if n.stage in members and n.stage not in placed]
+        return out
+
+    everything = frozenset(n.stage for n in graph.nodes)
+    return emit(everything, list(clusters), 1)
+
+
+def _node(node: StageNode, path: PatientPath | None) -> str:
+    fill, line = (FINAL_FILL, FINAL_LINE) if node.final else (STAGE_FILL, STAGE_LINE)
+    attrs: dict[str, str | float] = {"tooltip": node.meaning, "color": line, "fillcolor": fill, "fontcolor": INK}
+    if node.final:
+        attrs["peripheries"] = 2
+    title = f"<B>{_html(node.id)}</B>"
+    if path is None:
+        attrs["label"] = f"<{title}>"
+        return f"{node.id} " + _attrs(**attrs)
+    visit = path.visit(node.stage)
+    if visit is None:
+        attrs.update(label=f"<{_html(node.id)}>", color=FAINT, fillcolor="white", fontcolor=MUTED)
+        return f"{node.id} " + _attrs(**attrs)
+    rows = [title]
+    for span in visit.describe().split("; "):
+        if span:
+            rows.append(f'<FONT POINT-SIZE="10">{_html(span)}</FONT>')
+    for event, count in visit.stays:
+        rows.append(f'<FONT POINT-SIZE="10" COLOR="#374151">{count} × {_html(event)}</FONT>')
+    attrs.update(fillcolor=VISITED_FILL, color=PATH, penwidth=2)
+    if node.stage == path.current:
+        state = "final stage" if path.final else "current stage"
+        as_of = f" on {path.as_of.isoformat()}" if path.as_of else ""
+        rows.insert(0, f'<FONT POINT-SIZE="10" COLOR="{CURRENT_LINE}"><B>▶ {state}{as_of}</B></FONT>')
+        if path.next_step:
+            wrapped = "<BR/>".join(_html(part) for part in _wrap("Next: " + path.next_step))
+            rows.append(f'<FONT POINT-SIZE="10" COLOR="{CURRENT_LINE}"><I>{wrapped}</I></FONT>')
+        attrs.update(fillcolor=CURRENT_FILL, color=CURRENT_LINE, penwidth=3.5)
+    attrs["label"] = "<" + "<BR/>".join(rows) + ">"
+    return f"{node.id} " + _attrs(**attrs)
+
+
+def _choice(choice: Choice, path: PatientPath | None) -> str:
+    if choice.checkpoint:
+        rows = ["<B>checkpoint</B>"] + [
+            f'<FONT POINT-SIZE="9">✓ {_html(name)}</FONT>' for name, _ in choice.requirements
+        ]
+        tooltip = f"{choice.event.value} must meet: " + "; ".join(d for _, d in choice.requirements)
+        attrs: dict[str, str | float] = {"fillcolor": GATE_FILL, "color": GATE_LINE, "margin": "0.02"}
+    else:
+        rows = [f'<FONT POINT-SIZE="9">{_html(choice.event.value)}</FONT>']
+        tooltip = f"{choice.event.value}: the option chosen decides the way"
+        attrs = {"fillcolor": "#f3f4f6", "color": "#6b7280", "margin": "0.01", "height": 0.4}
+    attrs.update(shape="diamond", style="filled", fontcolor=INK, tooltip=tooltip)
+    if path is not None:
+        if any(s.event == choice.event.value and s.source in choice.sources for s in path.steps):
+            attrs.update(penwidth=2.5, color=PATH)
+        else:
+            attrs.update(fillcolor="white", color=FAINT, fontcolor=MUTED)
+    attrs["label"] = "<" + "<BR/>".join(rows) + ">"
+    return f"{choice.id} " + _attrs(**attrs)
+
+
+def _edge_attrs(
+    text: str,
+    taken: tuple[PathStep, ...],
+    path: PatientPath | None,
+    *,
+    broadcast: bool = False,
+    numbered: bool = True,
+) -> str:
+    if path is None:
+        colour = MUTED if broadcast else "#4b5563"
+        return _attrs(
+            label=text,
+            color=colour,
+            fontcolor=colour,
+            style="dashed" if broadcast else "solid",
+        )
+    if not taken:
+        # Ways not taken keep their shape but lose their words: the patient's own steps carry the labels.
+        return _attrs(
+            color=FAINT,
+            style="dashed" if broadcast else "solid",
+            arrowsize=0.5,
+        )
+    if not numbered:  # the way out of a choice: the step is already numbered on the way in
+        return _attrs(label=text, color=PATH, fontcolor=PATH, fontsize=10, penwidth=3, arrowsize=0.9, weight=4)
+    steps = "<BR/>".join(
+        f'<B><FONT COLOR="{PATH}">{s.number}</FONT></B>  {s.date.isoformat()}  {_html(s.event)}' for s in taken
+    )
+    return _attrs(
+        label=f"<{steps}>",
+        color=PATH,
+        fontcolor=INK,
+        fontsize=10,
+        penwidth=3,
+        arrowsize=0.9,
+        weight=4,
+    )
+
+
+def _legend() -> list[str]:
+    """A small key at the foot of the picture, so the colours need no explanation elsewhere."""
+    keys = [
+        (f'BGCOLOR="{CURRENT_FILL}"', "current stage"),
+        (f'BGCOLOR="{VISITED_FILL}"', "stage visited (dates, events there)"),
+        (f'BGCOLOR="{PATH}"', "move taken: step number, date, event"),
+        (f'BGCOLOR="white" BORDER="1" COLOR="{FAINT}"', "not reached"),
+    ]
+    rows = [f'<TR><TD {colour} WIDTH="18"></TD><TD ALIGN="LEFT">{text}</TD></TR>' for colour, text in keys]
+    table = '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="4" CELLPADDING="2">' + "".join(rows) + "</TABLE>>"
+    return [f'  legend [shape=plaintext, style="", fontsize=10, label={table}]', "  { rank=sink; legend }"]

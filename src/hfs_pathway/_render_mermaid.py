@@ -1,0 +1,179 @@
+"""Mermaid text for the pathway graph: ``stateDiagram-v2`` and ``flowchart``, optionally with a patient's path.
+
+A state diagram cannot style its edges, so there the path shows as coloured stages and numbered,
+dated labels; the flowchart also draws the moves taken in a heavier line.
+"""
+
+from __future__ import annotations
+
+from ._graph import PathStep, PathwayGraph, PatientPath, Transition
+from ._vocabulary import Stage
+
+PATH = "#1d4ed8"
+CLASSES = {
+    "stage": "fill:#eef2ff,stroke:#6366f1,color:#1f2937",
+    "final": "fill:#ecfdf5,stroke:#059669,stroke-width:3px,color:#1f2937",
+    "checkpoint": "fill:#fef3c7,stroke:#b45309,color:#1f2937",
+    "visited": f"fill:#dbeafe,stroke:{PATH},stroke-width:2px,color:#1f2937",
+    "current": "fill:#fde68a,stroke:#b45309,stroke-width:4px,color:#1f2937,font-weight:bold",
+    "unvisited": "fill:#ffffff,stroke:#d1d5db,color:#9ca3af",
+}
+
+
+def _text(text: str) -> str:
+    """Text safe inside a Mermaid label: no quotes, semicolons, colons or hashes to end or escape it."""
+    return text.replace("#", "").replace('"', "'").replace(";", ",").replace(":", " -").replace("\n", " ")
+
+
+def _step_text(steps: tuple[PathStep, ...]) -> str:
+    return "<br/>".join(f"{s.number}. {s.date.isoformat()} {s.event}" for s in steps)
+
+
+def _taken(
+    path: PatientPath | None, event: str, sources: tuple[Stage, ...], dest: Stage | None
+) -> tuple[PathStep, ...]:
+    if path is None:
+        return ()
+    return tuple(s for s in path.steps if s.event == event and s.source in sources and (dest is None or s.dest == dest))
+
+
+def _choice_outs(graph: PathwayGraph, choice_id: str) -> dict[Stage, list[str]]:
+    outs: dict[Stage, list[str]] = {}
+    for t in graph.transitions:
+        if t.via == choice_id:
+            names = outs.setdefault(t.dest, [])
+            names += [g for g in t.guards if g not in names]
+    return outs
+
+
+def _direct(graph: PathwayGraph) -> dict[tuple[Stage, Stage], list[Transition]]:
+    edges: dict[tuple[Stage, Stage], list[Transition]] = {}
+    for t in graph.transitions:
+        if t.via is None:
+            edges.setdefault((t.source, t.dest), []).append(t)
+    return edges
+
+
+def _stage_class(stage: Stage, final: bool, path: PatientPath | None) -> str:
+    if path is None:
+        return "final" if final else "stage"
+    if stage == path.current:
+        return "current"
+    return "visited" if path.visit(stage) is not None else "unvisited"
+
+
+def _title(graph: PathwayGraph, path: PatientPath | None) -> str:
+    if path is None:
+        return f"{graph.name} pathway, version {graph.version}"
+    when = f" as of {path.as_of.isoformat()}" if path.as_of else ""
+    return _text(f"Patient {path.patient_id}, path along the {graph.name} pathway{when}")
+
+
+def render_state_diagram(graph: PathwayGraph, path: PatientPath | None = None) -> str:
+    """A Mermaid ``stateDiagram-v2``: events with their guards on the edges, ``[*]`` for start and end, the
+    checkpoint as a choice with a note listing its requirements."""
+    lines = ["---", f"title: {_title(graph, path)}", "---", "stateDiagram-v2", "  direction TB"]
+    lines += [f"  classDef {name} {style}" for name, style in CLASSES.items()]
+    initial = next(n for n in graph.nodes if n.initial)
+    lines.append(f"  [*] --> {initial.id}")
+    for node in graph.nodes:
+        if path is not None:
+            visit = path.visit(node.stage)
+            details = [] if visit is None else [visit.describe(), *(f"{n} x {e}" for e, n in visit.stays)]
+            if node.stage == path.current:
+                details.insert(0, "current stage" if not path.final else "final stage")
+                if path.next_step:
+                    details.append("Next - " + path.next_step)
+            for line in details:
+                if line:
+                    lines.append(f"  {node.id} : {_text(line)}")
+    for choice in graph.choices:
+        lines.append(f"  state {choice.id} <<choice>>")
+        for source in choice.sources:
+            steps = _taken(path, choice.event.value, (source,), None)
+            label = _step_text(steps) if steps else choice.event.value
+            lines.append(f"  {source.value} --> {choice.id} : {_text(label)}")
+        for dest, guards in _choice_outs(graph, choice.id).items():
+            guard = f"[{' or '.join(guards)}]" if guards else ""
+            lines.append(f"  {choice.id} --> {dest.value}" + (f" : {_text(guard)}" if guard else ""))
+        if choice.checkpoint:
+            lines.append(f"  note right of {choice.id}")
+            lines.append(f"    checkpoint on {choice.event.value}, all must hold")
+            lines += [f"    {_text(name)}" for name, _ in choice.requirements]
+            lines.append("  end note")
+    for (source, dest), group in _direct(graph).items():
+        steps = tuple(s for t in group for s in _taken(path, t.event.value, (source,), dest))
+        label = _step_text(steps) if steps else "<br/>".join(t.label for t in group)
+        lines.append(f"  {source.value} --> {dest.value} : {_text(label)}")
+    lines += [f"  {n.id} --> [*]" for n in graph.nodes if n.final]
+    by_class: dict[str, list[str]] = {}
+    for node in graph.nodes:
+        by_class.setdefault(_stage_class(node.stage, node.final, path), []).append(node.id)
+    lines += [f"  class {','.join(ids)} {name}" for name, ids in by_class.items()]
+    return "\n".join(lines) + "\n"
+
+
+def render_flowchart(graph: PathwayGraph, path: PatientPath | None = None) -> str:
+    """A Mermaid ``flowchart``: stages as boxes, the checkpoint as a diamond listing its requirements, and,
+    for a patient, the moves taken drawn heavier and numbered with their dates."""
+    lines = ["---", f"title: {_title(graph, path)}", "---", "flowchart TB"]
+    lines += [f"  classDef {name} {style}" for name, style in CLASSES.items()]
+    initial = next(n for n in graph.nodes if n.initial)
+    lines.append('  start(["start"])')
+    for node in graph.nodes:
+        label = f"<b>{node.id}</b>"
+        if path is not None:
+            visit = path.visit(node.stage)
+            if visit is not None:
+                extra = [visit.describe(), *(f"{n} × {e}" for e, n in visit.stays)]
+                if node.stage == path.current:
+                    extra.insert(0, "▶ final stage" if path.final else "▶ current stage")
+                    if path.next_step:
+                        extra.append("Next - " + path.next_step)
+                label += "".join(f"<br/><small>{_text(x)}</small>" for x in extra if x)
+        shape = ('(["', '"])') if node.final else ('["', '"]')
+        lines.append(f"  {node.id}{shape[0]}{label}{shape[1]}")
+    for choice in graph.choices:
+        if choice.checkpoint:
+            rows = "<br/>".join(f"✓ {_text(name)}" for name, _ in choice.requirements)
+            lines.append(f'  {choice.id}{{"<b>checkpoint</b><br/>{rows}"}}')
+        else:
+            lines.append(f'  {choice.id}{{"{choice.event.value}"}}')
+    edges: list[tuple[str, str, str, bool]] = [("start", initial.id, "", path is not None)]
+    for choice in graph.choices:
+        for source in choice.sources:
+            steps = _taken(path, choice.event.value, (source,), None)
+            edges.append((source.value, choice.id, _step_text(steps) if steps else choice.event.value, bool(steps)))
+        for dest, guards in _choice_outs(graph, choice.id).items():
+            steps = _taken(path, choice.event.value, choice.sources, dest)
+            edges.append((choice.id, dest.value, f"[{' or '.join(guards)}]" if guards else "", bool(steps)))
+    for (source, dest), group in _direct(graph).items():
+        steps = tuple(s for t in group for s in _taken(path, t.event.value, (source,), dest))
+        label = _step_text(steps) if steps else "<br/>".join(t.label for t in group)
+        edges.append((source.value, dest.value, label, bool(steps)))
+    taken: list[int] = []
+    faded: list[int] = []
+    for number, (tail, head, words, on_path) in enumerate(edges):
+        # Ways not taken keep their shape; the patient's steps carry the words.
+        label = "" if path is not None and not on_path else words
+        arrow = "-->" if path is None or on_path else "-.->"
+        lines.append(f'  {tail} {arrow}|"{_text(label)}"| {head}' if label else f"  {tail} {arrow} {head}")
+        (taken if on_path else faded).append(number)
+    by_class: dict[str, list[str]] = {}
+    for node in graph.nodes:
+        by_class.setdefault(_stage_class(node.stage, node.final, path), []).append(node.id)
+    for choice in graph.choices:
+        if path is None:
+            name = "checkpoint" if choice.checkpoint else "stage"
+        elif _taken(path, choice.event.value, choice.sources, None):
+            name = "checkpoint" if choice.checkpoint else "visited"
+        else:
+            name = "unvisited"
+        by_class.setdefault(name, []).append(choice.id)
+    lines += [f"  class {','.join(ids)} {name}" for name, ids in by_class.items()]
+    if path is not None:
+        if taken:
+            lines.append(f"  linkStyle {','.join(map(str, taken))} stroke:{PATH},stroke-width:3px")
+        if faded:
+            lines.append(f"  linkStyle {','.join(map(str, faded))} stroke:#d1d5db,stroke-width:1px")
+    return "\n".join(lines) + "\n"
