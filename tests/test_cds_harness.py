@@ -1,0 +1,173 @@
+"""Harness for the CDS Hooks tests: a real uvicorn server on a free loopback port, a tiny FHIR/JWKS
+stub server, and signed tokens from keys generated at test time (no key is ever stored)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+pytest.importorskip("fastapi")
+jwt = pytest.importorskip("jwt")
+
+import uvicorn  # noqa: E402
+from cryptography.hazmat.primitives import serialization  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
+
+from hfs_pathway.cds import CdsSettings, create_app  # noqa: E402
+
+ISSUER = "https://ehr.example.test"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class Keys:
+    """An EC P-256 signing key made for this test run, and its public JWK Set."""
+
+    def __init__(self, kid: str = "test-key") -> None:
+        self.kid = kid
+        self.private = ec.generate_private_key(ec.SECP256R1())
+        jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self.private.public_key()))
+        self.jwks = {"keys": [{**jwk, "kid": kid, "use": "sig", "alg": "ES256"}]}
+        self.public_pem = self.private.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+
+    def token(self, aud: str, *, iss: str = ISSUER, headers: Mapping[str, Any] | None = None, **claims: Any) -> str:
+        now = int(time.time())
+        payload = {"iss": iss, "sub": "ehr-client", "aud": aud, "iat": now, "exp": now + 60, "jti": str(uuid.uuid4())}
+        payload.update(claims)
+        payload = {k: v for k, v in payload.items() if v is not None}
+        return str(jwt.encode(payload, self.private, algorithm="ES256", headers={"kid": self.kid, **(headers or {})}))
+
+
+@contextmanager
+def serve(settings: CdsSettings, port: int) -> Iterator[str]:
+    """Run the service with uvicorn in a thread on 127.0.0.1:port; yields its base URL."""
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the CDS service did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+class StubFhirServer:
+    """A FHIR server on loopback serving fixed JSON by path (and query), requiring a bearer token."""
+
+    def __init__(self, token: str = "fhir-access-token") -> None:
+        self.token = token
+        self.routes: dict[str, Any] = {}
+        self.requests: list[str] = []
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                stub.requests.append(self.path)
+                open_paths = self.path.startswith("/jwks")
+                if not open_paths and self.headers.get("Authorization") != f"Bearer {stub.token}":
+                    self._send(401, {"resourceType": "OperationOutcome"})
+                    return
+                body = stub.routes.get(self.path.removeprefix("/fhir/"))
+                if body is None:
+                    self._send(404, {"resourceType": "OperationOutcome"})
+                else:
+                    self._send(200, body)
+
+            def _send(self, status: int, body: Any) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/fhir+json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> StubFhirServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def hook_call(hook: str, patient_id: str = "p1", **fields: Any) -> dict[str, Any]:
+    call: dict[str, Any] = {
+        "hook": hook,
+        "hookInstance": str(uuid.uuid4()),
+        "context": {"userId": "Practitioner/u1", "patientId": patient_id},
+    }
+    call.update(fields)
+    return call
+
+
+def check_cds_response(body: Any) -> list[dict[str, Any]]:
+    """Assert the CDS Hooks 2.0 rules for a service response; return its cards."""
+    assert isinstance(body, dict)
+    assert isinstance(body["cards"], list)
+    for card in body["cards"]:
+        assert isinstance(card["summary"], str) and 0 < len(card["summary"]) < 140
+        assert card["indicator"] in ("info", "warning", "critical")
+        assert isinstance(card["source"]["label"], str) and card["source"]["label"]
+        uuid.UUID(card["uuid"])
+        topic = card["source"].get("topic")
+        if topic is not None:
+            assert topic["code"] and topic["system"]
+        if card.get("suggestions"):
+            assert card["selectionBehavior"] in ("at-most-one", "any")
+            for suggestion in card["suggestions"]:
+                assert suggestion["label"]
+                uuid.UUID(suggestion["uuid"])
+                for action in suggestion["actions"]:
+                    assert action["type"] in ("create", "update", "delete")
+                    assert action["description"]
+        for reason in card.get("overrideReasons") or ():
+            assert reason["code"] and reason["display"]
+        for link in card.get("links") or ():
+            assert link["type"] in ("absolute", "smart")
+            assert link["url"].startswith(("http://", "https://"))
+    return list(body["cards"])
+
+
+def test_check_cds_response_rejects_a_long_summary() -> None:
+    card = {"uuid": str(uuid.uuid4()), "summary": "x" * 140, "indicator": "info", "source": {"label": "s"}}
+    with pytest.raises(AssertionError):
+        check_cds_response({"cards": [card]})
+
+
+def test_stub_fhir_server_requires_its_token() -> None:
+    import httpx
+
+    with StubFhirServer() as stub:
+        stub.routes["Patient/p1"] = {"resourceType": "Patient", "id": "p1"}
+        assert httpx.get(f"{stub.base}/fhir/Patient/p1").status_code == 401
+        ok = httpx.get(f"{stub.base}/fhir/Patient/p1", headers={"Authorization": f"Bearer {stub.token}"})
+        assert ok.json()["id"] == "p1"
