@@ -134,13 +134,16 @@ def check_cds_response(body: Any) -> list[dict[str, Any]]:
     assert isinstance(body, dict)
     assert isinstance(body["cards"], list)
     for card in body["cards"]:
-        assert isinstance(card["summary"], str) and 0 < len(card["summary"]) < 140
+        assert isinstance(card["summary"], str)
+        assert 0 < len(card["summary"]) < 140
         assert card["indicator"] in ("info", "warning", "critical")
-        assert isinstance(card["source"]["label"], str) and card["source"]["label"]
+        assert isinstance(card["source"]["label"], str)
+        assert card["source"]["label"]
         uuid.UUID(card["uuid"])
         topic = card["source"].get("topic")
         if topic is not None:
-            assert topic["code"] and topic["system"]
+            assert topic["code"]
+            assert topic["system"]
         if card.get("suggestions"):
             assert card["selectionBehavior"] in ("at-most-one", "any")
             for suggestion in card["suggestions"]:
@@ -150,7 +153,8 @@ def check_cds_response(body: Any) -> list[dict[str, Any]]:
                     assert action["type"] in ("create", "update", "delete")
                     assert action["description"]
         for reason in card.get("overrideReasons") or ():
-            assert reason["code"] and reason["display"]
+            assert reason["code"]
+            assert reason["display"]
         for link in card.get("links") or ():
             assert link["type"] in ("absolute", "smart")
             assert link["url"].startswith(("http://", "https://"))

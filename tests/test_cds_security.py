@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 
 pytest.importorskip("fastapi")
-import httpx  # noqa: E402
-import jwt  # noqa: E402
+import httpx
+import jwt
 
-from hfs_pathway.cds import CdsSettings, InvalidCdsConfig  # noqa: E402
-from tests.test_cds_harness import ISSUER, Keys, StubFhirServer, free_port, hook_call, serve  # noqa: E402
+from hfs_pathway.cds import CdsSettings, InvalidCdsConfig
+from tests.test_cds_harness import ISSUER, Keys, StubFhirServer, free_port, hook_call, serve
 
 SERVICE = "hfs-pathway-patient-view"
 
@@ -196,12 +196,15 @@ def test_a_jku_off_the_list_is_refused(service: tuple[str, str], other_keys: Key
 
 def test_feedback_needs_a_token_too(service: tuple[str, str], keys: Keys) -> None:
     base, aud = service
-    body = {"feedback": [{"card": str(uuid.uuid4()), "outcome": "accepted", "outcomeTimestamp": "2026-01-01T00:00:00Z"}]}
+    body = {
+        "feedback": [{"card": str(uuid.uuid4()), "outcome": "accepted", "outcomeTimestamp": "2026-01-01T00:00:00Z"}]
+    }
     assert httpx.post(f"{base}/cds-services/{SERVICE}/feedback", json=body).status_code == 401
     ok = httpx.post(
         f"{base}/cds-services/{SERVICE}/feedback", json=body, headers={"Authorization": f"Bearer {keys.token(aud)}"}
     )
-    assert ok.status_code == 200 and ok.json() == {"recorded": 1}
+    assert ok.status_code == 200
+    assert ok.json() == {"recorded": 1}
 
 
 def test_discovery_is_public(service: tuple[str, str]) -> None:
