@@ -295,7 +295,7 @@ def _add_feedback_route(
 def _add_diagram_route(app: FastAPI, diagrams: DiagramStore, settings: CdsSettings) -> None:
     @app.get(
         "/diagrams/{token}",
-        responses={200: {"content": {"text/html": {}}}, 404: {"model": ErrorBody}},
+        responses={200: {"content": {"text/html": {}, "image/svg+xml": {}}}, 404: {"model": ErrorBody}},
         tags=["diagrams"],
     )
     async def diagram(token: str) -> Response:
@@ -306,8 +306,10 @@ def _add_diagram_route(app: FastAPI, diagrams: DiagramStore, settings: CdsSettin
         pathway, as_of = found
         from hfs_pathway import diagrams as render
 
+        if render.dot_program() is not None:
+            return Response(render.diagram("svg", pathway=pathway, as_of=as_of), media_type="image/svg+xml")
         text = render.diagram("mermaid", pathway=pathway, as_of=as_of)
-        return Response(_mermaid_page(str(text), settings.docs_url), media_type="text/html")
+        return Response(_mermaid_page(text, settings.docs_url), media_type="text/html")
 
 
 def _mermaid_page(mermaid: str, docs_url: str) -> str:
