@@ -55,9 +55,10 @@ class Keys:
 
 
 @contextmanager
-def serve(settings: CdsSettings, port: int) -> Iterator[str]:
+def serve(settings: CdsSettings, port: int, app: Any = None) -> Iterator[str]:
     """Run the service with uvicorn in a thread on 127.0.0.1:port; yields its base URL."""
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    app = app if app is not None else create_app(settings)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -117,6 +118,50 @@ class StubFhirServer:
     def __exit__(self, *exc: object) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+PREFETCH_TYPES = {
+    "patient": "Patient",
+    "conditions": "Condition",
+    "observations": "Observation",
+    "procedures": "Procedure",
+    "medicationStatements": "MedicationStatement",
+    "medicationAdministrations": "MedicationAdministration",
+    "medicationRequests": "MedicationRequest",
+    "diagnosticReports": "DiagnosticReport",
+    "serviceRequests": "ServiceRequest",
+    "imagingStudies": "ImagingStudy",
+}
+
+
+def fhir_resources(case: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The case as the FHIR mapping exports it, the resources grouped by type."""
+    import datetime as dt
+
+    from hfs_pathway.fhir import export_evaluation
+
+    from hfs_pathway import Pathway, load_case
+
+    typed = load_case(dict(case))
+    last = typed.events[-1].date if typed.events else dt.date.today()
+    evaluation = Pathway.replay(typed).evaluate(max(last, dt.date.today()))
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for entry in export_evaluation(evaluation, typed)["entry"]:
+        by_type.setdefault(entry["resource"]["resourceType"], []).append(entry["resource"])
+    return by_type
+
+
+def searchset(resources: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": r} for r in resources]}
+
+
+def prefetch_for(by_type: Mapping[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Prefetch for every template of the services from resources grouped by type."""
+    prefetch: dict[str, Any] = {"patient": by_type["Patient"][0]}
+    for key, kind in PREFETCH_TYPES.items():
+        if key != "patient":
+            prefetch[key] = searchset(list(by_type.get(kind, [])))
+    return prefetch
 
 
 def hook_call(hook: str, patient_id: str = "p1", **fields: Any) -> dict[str, Any]:
