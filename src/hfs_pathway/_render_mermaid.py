@@ -77,6 +77,8 @@ def render_state_diagram(graph: PathwayGraph, path: PatientPath | None = None) -
     initial = next(n for n in graph.nodes if n.initial)
     lines.append(f"  [*] --> {initial.id}")
     for node in graph.nodes:
+        # Declared with its name: a state with only descriptions would show them without its name.
+        lines.append(f'  state "{node.id}" as {node.id}')
         if path is not None:
             visit = path.visit(node.stage)
             details = [] if visit is None else [visit.describe(), *(f"{n} x {e}" for e, n in visit.stays)]
