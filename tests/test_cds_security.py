@@ -239,3 +239,24 @@ def test_settings_refuse_symmetric_and_private_keys() -> None:
 def test_settings_name_an_unknown_key() -> None:
     with pytest.raises(InvalidCdsConfig, match="unknown setting 'allow_unauthenticatd'"):
         CdsSettings.from_mapping({"allow_unauthenticatd": True})
+
+
+def test_cors_answers_only_the_configured_origins(keys: Keys) -> None:
+    port = free_port()
+    settings = CdsSettings(
+        public_url=f"http://127.0.0.1:{port}",
+        issuers=({"iss": ISSUER, "jwks": keys.jwks},),
+        cors_origins=("https://sandbox.cds-hooks.org",),
+    )
+    preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization"}
+    with serve(settings, port) as base:
+        url = f"{base}/cds-services/{SERVICE}"
+        allowed = httpx.options(url, headers={"Origin": "https://sandbox.cds-hooks.org", **preflight})
+        other = httpx.options(url, headers={"Origin": "https://evil.example.test", **preflight})
+    assert allowed.headers["access-control-allow-origin"] == "https://sandbox.cds-hooks.org"
+    assert "access-control-allow-origin" not in other.headers
+
+
+def test_without_cors_settings_no_origin_is_allowed(service: tuple[str, str]) -> None:
+    response = httpx.get(f"{service[0]}/cds-services", headers={"Origin": "https://sandbox.cds-hooks.org"})
+    assert "access-control-allow-origin" not in response.headers
