@@ -23,7 +23,16 @@ from ._cards import mvd_checkpoint_card, patient_view_cards, toxin_interval_card
 from ._config import CdsSettings
 from ._feedback import FeedbackLog, IssuedCards
 from ._limits import BodySizeLimit
-from ._models import CdsResponse, Discovery, ErrorBody, Feedback, FeedbackReceipt, HookRequest
+from ._models import (
+    CdsResponse,
+    Discovery,
+    ErrorBody,
+    Feedback,
+    FeedbackReceipt,
+    HookRequest,
+    OrderSelectRequest,
+    PatientViewRequest,
+)
 from ._orders import selected_orders
 from ._security import DEVELOPMENT_CALLER, Caller, TokenVerifier, Unauthorized
 from ._sources import PREFETCH, BadRequest, DataUnavailable, gather_resources
@@ -163,7 +172,7 @@ def create_app(settings: CdsSettings) -> FastAPI:
             raise HTTPException(400, "fhirAuthorization is given without fhirServer")
         try:
             resources = await gather_resources(
-                context=call.context,
+                pid=call.context.patientId,
                 prefetch=call.prefetch,
                 fhir_server=call.fhirServer,
                 authorization=None if call.fhirAuthorization is None else call.fhirAuthorization.model_dump(),
@@ -206,7 +215,7 @@ def create_app(settings: CdsSettings) -> FastAPI:
         tags=["services"],
         dependencies=[Depends(caller_for(PATIENT_VIEW))],
     )
-    async def patient_view(call: HookRequest) -> JSONResponse:
+    async def patient_view(call: PatientViewRequest) -> JSONResponse:
         """``patient-view``: the patient's stage, current alerts and proposed next steps as cards."""
         result = await evaluate_call(PATIENT_VIEW, call)
         if result is None:
@@ -229,11 +238,11 @@ def create_app(settings: CdsSettings) -> FastAPI:
         tags=["services"],
         dependencies=[Depends(caller_for(ORDER_SELECT))],
     )
-    async def order_select(call: HookRequest) -> JSONResponse:
+    async def order_select(call: OrderSelectRequest) -> JSONResponse:
         """``order-select``: checks selected toxin orders against the minimum reinjection interval and MVD
         referrals against the risk-benefit checkpoint."""
         try:
-            orders = selected_orders(call.context, mvd_codes)
+            orders = selected_orders(call.context.selections, call.context.draftOrders, mvd_codes)
         except BadRequest as bad:
             raise HTTPException(400, str(bad)) from None
         if not orders:

@@ -34,6 +34,20 @@ class FhirAuthorization(_Open):
     patient: str | None = None
 
 
+FhirId = Annotated[str, Field(pattern=r"^[A-Za-z0-9\-.]{1,64}$")]
+
+
+class PatientViewContext(_Open):
+    userId: str  # noqa: N815 (the specification's names)
+    patientId: FhirId  # noqa: N815
+    encounterId: str | None = None  # noqa: N815
+
+
+class OrderSelectContext(PatientViewContext):
+    selections: list[str]
+    draftOrders: dict[str, Any]  # noqa: N815 (a FHIR Bundle)
+
+
 class HookRequest(_Open):
     """A hook call: the context of the clinician's action, and the patient's data as prefetch."""
 
@@ -41,8 +55,22 @@ class HookRequest(_Open):
     hookInstance: Uuid  # noqa: N815 (the specification's name)
     fhirServer: Annotated[str, Field(max_length=2048)] | None = None  # noqa: N815
     fhirAuthorization: FhirAuthorization | None = None  # noqa: N815
-    context: dict[str, Any]
+    context: PatientViewContext
     prefetch: dict[str, Any] | None = None
+
+
+class PatientViewRequest(HookRequest):
+    """A ``patient-view`` call."""
+
+    hook: Literal["patient-view"]
+
+
+class OrderSelectRequest(HookRequest):
+    """An ``order-select`` call: the context names the selected draft orders."""
+
+    hook: Literal["order-select"]
+
+    context: OrderSelectContext
 
 
 class Link(_Open):

@@ -98,18 +98,11 @@ def planned_date(resource: Mapping[str, Any]) -> dt.date | None:
 
 
 def selected_orders(
-    context: Mapping[str, Any], mvd_codes: frozenset[tuple[str, str]] = frozenset()
+    selections: Sequence[str], drafts: Mapping[str, Any], mvd_codes: frozenset[tuple[str, str]] = frozenset()
 ) -> list[SelectedOrder]:
-    """The selected draft orders that are toxin or an MVD referral."""
-    selections = context.get("selections")
-    drafts = context.get("draftOrders")
-    if (
-        not isinstance(selections, Sequence)
-        or isinstance(selections, str)
-        or not all(isinstance(s, str) for s in selections)
-    ):
-        raise BadRequest("context.selections must be a list of references such as 'MedicationRequest/123'")
-    if not isinstance(drafts, Mapping) or drafts.get("resourceType") != "Bundle":
+    """The selected draft orders (``context.selections`` among ``context.draftOrders``) that are toxin or
+    an MVD referral."""
+    if drafts.get("resourceType") != "Bundle":
         raise BadRequest("context.draftOrders must be a FHIR Bundle")
     entries = drafts.get("entry") or []
     if not isinstance(entries, list):

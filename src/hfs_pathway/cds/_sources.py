@@ -12,7 +12,6 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
-_FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 _MAX_PAGES = 20
 
 
@@ -45,13 +44,6 @@ class DataUnavailable(Exception):
     """The patient's data can be had neither from the prefetch nor from the FHIR server (HTTP 412)."""
 
 
-def patient_id(context: Mapping[str, Any]) -> str:
-    value = context.get("patientId")
-    if not isinstance(value, str) or not _FHIR_ID.match(value):
-        raise BadRequest("context.patientId must be a FHIR id (letters, digits, '-' and '.', at most 64)")
-    return value
-
-
 def resources_of(value: Any, key: str) -> Iterator[Mapping[str, Any]]:
     """The resources in one prefetch value: a resource, or a Bundle whose entries hold resources."""
     if not isinstance(value, Mapping) or not isinstance(value.get("resourceType"), str):
@@ -79,7 +71,7 @@ def _check_patient(resources: list[Mapping[str, Any]], pid: str) -> None:
 
 async def gather_resources(
     *,
-    context: Mapping[str, Any],
+    pid: str,
     prefetch: Mapping[str, Any] | None,
     fhir_server: str | None,
     authorization: Mapping[str, Any] | None,
@@ -87,7 +79,6 @@ async def gather_resources(
     timeout: float,
 ) -> list[Mapping[str, Any]]:
     """Every resource of the patient the templates name, from the prefetch or the FHIR server."""
-    pid = patient_id(context)
     prefetch = prefetch or {}
     resources: list[Mapping[str, Any]] = []
     missing: list[Template] = []
