@@ -1,0 +1,136 @@
+"""``hfs-pathway cohort`` and ``hfs-pathway synth``: whole cohorts to a worklist, and synthetic cohorts.
+
+The cohort package is imported only inside the handlers, so ``hfs-pathway --help`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date written YYYY-MM-DD") from None
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
+    return value
+
+
+def register(commands: Any) -> None:
+    """Add the ``cohort`` and ``synth`` commands to the CLI's subparsers."""
+    cohort = commands.add_parser(
+        "cohort",
+        help="evaluate a whole cohort and write a worklist, a summary and a report",
+        description=(
+            "Evaluate every case of an NDJSON file of cases (or, with the fhir extra, a folder of FHIR bundles or "
+            "bulk-export NDJSON) as of a date, on every core with bounded memory. Writes evaluations.ndjson, "
+            "worklist.csv (most urgent first), errors.ndjson, summary.json and report.html to OUTDIR, and prints "
+            "the summary. A case that cannot be evaluated is reported and the run goes on."
+        ),
+    )
+    cohort.add_argument("source", type=Path, metavar="CASES.ndjson")
+    cohort.add_argument("--as-of", type=_date, help="evaluation date, YYYY-MM-DD (default: today)")
+    cohort.add_argument("-o", "--output-dir", type=Path, required=True, metavar="OUTDIR")
+    cohort.add_argument("--jobs", type=_count, default=0, metavar="N", help="processes (default 0: every CPU)")
+    cohort.add_argument(
+        "--horizon", type=_count, default=0, metavar="DAYS", help="also list actions due within DAYS (default 0)"
+    )
+    cohort.add_argument("--guideline", type=Path, metavar="FILE", help="a guideline file (.toml or .json)")
+    cohort.add_argument(
+        "--report-rows",
+        type=_count,
+        default=1000,
+        metavar="N",
+        help="worklist rows shown in report.html (default 1000)",
+    )
+    bar = cohort.add_mutually_exclusive_group()
+    bar.add_argument("--progress", dest="progress", action="store_true", default=None, help="always show progress")
+    bar.add_argument("--no-progress", dest="progress", action="store_false", help="never show progress")
+    cohort.add_argument("--format", choices=("text", "json"), default="text", help="how the summary is printed")
+    cohort.set_defaults(handler=_cohort)
+
+    synth = commands.add_parser(
+        "synth",
+        help="write synthetic cases across every branch of the pathway (NDJSON)",
+        description="Clinically plausible synthetic cases, the same for the same --n, --seed and --as-of "
+        "(distributions: docs/cohort.md). For tests, demonstrations and benchmarks; never real patients.",
+    )
+    synth.add_argument("--n", type=_count, required=True, help="number of cases")
+    synth.add_argument("--seed", type=int, default=20250101)
+    synth.add_argument("--as-of", type=_date, default=dt.date(2026, 1, 1), help="every case ends by this date")
+    synth.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="NDJSON file ('-': stdout)")
+    synth.set_defaults(handler=_synth)
+
+
+def _cohort(args: argparse.Namespace) -> int:
+    from .cli import require_extra
+
+    require_extra("cohort", "matplotlib")
+    from ._guideline import Guideline
+    from .cohort import render_summary, run_cohort
+
+    guideline = Guideline.load(args.guideline) if args.guideline else None
+    shown = 0
+
+    def report(error: Any) -> None:
+        nonlocal shown
+        shown += 1
+        if shown <= 10:
+            who = f" ({error.patient_id})" if error.patient_id else ""
+            where = f", event {error.event_index}" if error.event_index is not None else ""
+            print(
+                f"hfs-pathway: {error.source} line {error.line}{who}: {error.code}{where}: {error.message}",
+                file=sys.stderr,
+            )
+
+    started = time.perf_counter()
+    run = run_cohort(
+        args.source,
+        args.output_dir,
+        as_of=args.as_of,
+        jobs=args.jobs,
+        guideline=guideline,
+        horizon_days=args.horizon,
+        report_rows=args.report_rows,
+        progress=args.progress,
+        on_error=report,
+    )
+    elapsed = time.perf_counter() - started
+    if shown > 10:
+        print(f"hfs-pathway: {shown - 10} more cases not evaluated: see errors.ndjson", file=sys.stderr)
+    if args.format == "json":
+        import json
+
+        sys.stdout.write(json.dumps(run.summary, ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stdout.write(render_summary(run.summary) + "\n")
+        sys.stdout.write(f"outputs in {args.output_dir}: " + ", ".join(p.name for p in run.files.values()) + "\n")
+    cases = run.summary["cases"]
+    if sys.stderr.isatty() or args.progress:
+        print(f"{cases} cases in {elapsed:.1f} s ({cases / max(elapsed, 1e-9):,.0f} cases/s)", file=sys.stderr)
+    return 0
+
+
+def _synth(args: argparse.Namespace) -> int:
+    from .cohort import write_synthetic
+
+    if str(args.output) == "-":
+        write_synthetic(sys.stdout.buffer, args.n, args.seed, args.as_of)
+        sys.stdout.buffer.flush()
+    else:
+        write_synthetic(args.output, args.n, args.seed, args.as_of)
+    return 0

@@ -1,0 +1,120 @@
+"""The worklist: one row per patient action, taken from an evaluation's recommendations and alerts.
+
+Nothing here decides what a patient needs: the pathway's evaluation already says it (its recommendations,
+their due dates, the alerts raised). The worklist only selects the actions that are open on the evaluation
+date, attaches the severity of the alerts that concern them, and orders them by urgency.
+
+Which actions are listed
+    Every recommendation of a patient who is not in a final stage, unless it carries a due date later than
+    the evaluation date plus the horizon (``horizon_days``, default 0): a next injection window that opens
+    next month is not work for today. Recommendations without a due date are open now.
+
+Severity of a row
+    The highest of: the severity of a time-based alert that says this action is overdue
+    (``imaging_overdue`` for the MRI order, ``response_assessment_overdue`` for the toxin response,
+    ``review_overdue`` for the scheduled reviews); the severity of every alert raised by the event that moved
+    the patient into the current stage or by a later event; ``info`` otherwise.
+
+Urgency order
+    1. severity: critical, then warning, then info;
+    2. days overdue, most first (an action without a due date counts as 0);
+    3. due date, earliest first; actions without a due date after those with one;
+    4. the case's position in the input, then the recommendation's position in the evaluation.
+    The order is total, so the same cohort always gives the same file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import NamedTuple
+
+from hfs_pathway._results import Evaluation
+from hfs_pathway._vocabulary import Severity
+
+COLUMNS = ("patient_id", "stage", "action", "due", "days_overdue", "severity")
+"""The worklist CSV's columns, in order."""
+
+OVERDUE_ALERTS: dict[str, tuple[str, ...]] = {
+    "imaging_overdue": ("order_mri", "urgent_contrast_mri"),
+    "response_assessment_overdue": ("assess_botox_response",),
+    "review_overdue": ("observation_review", "review_medication", "post_mvd_review"),
+}
+"""Time-based alert code -> the recommendation codes whose lateness it reports."""
+
+_RANK = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
+_BY_RANK = (Severity.CRITICAL, Severity.WARNING, Severity.INFO)
+_OVERDUE_FOR = {rec: alert for alert, recs in OVERDUE_ALERTS.items() for rec in recs}
+_MAX_DAYS = 99_999
+
+
+class WorklistItem(NamedTuple):
+    """One open action for one patient."""
+
+    patient_id: str
+    stage: str
+    action: str
+    """The recommendation's code."""
+    due: dt.date | None
+    days_overdue: int
+    """Days past ``due`` on the evaluation date; 0 when not yet due or undated."""
+    severity: Severity
+
+    def csv_line(self) -> str:
+        """The row as one CSV line (RFC 4180 quoting where needed), with its line break."""
+        due = "" if self.due is None else self.due.isoformat()
+        return f"{_csv_field(self.patient_id)},{self.stage},{self.action},{due},{self.days_overdue},{self.severity}\r\n"
+
+    def urgency_key(self, case_number: int, position: int) -> str:
+        """A fixed-width text key whose string order is the urgency order (see the module's description)."""
+        due = "9999-12-31" if self.due is None else self.due.isoformat()
+        overdue = _MAX_DAYS - min(self.days_overdue, _MAX_DAYS)
+        return f"{_RANK[self.severity]}{overdue:05d}{due}{case_number:012d}{position:03d}"
+
+
+def _csv_field(text: str) -> str:
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _stage_entry_index(evaluation: Evaluation) -> int:
+    """The index of the event that moved the patient into the current stage (0 if none moved it)."""
+    for entry in reversed(evaluation.history):
+        if entry.from_stage is not entry.to_stage:
+            return entry.index
+    return 0
+
+
+def worklist_items(evaluation: Evaluation, *, horizon_days: int = 0) -> list[WorklistItem]:
+    """The open actions of one evaluation, in the evaluation's own order (sort with :func:`urgency_order`)."""
+    if evaluation.final or not evaluation.recommendations:
+        return []
+    as_of = evaluation.as_of
+    until = as_of + dt.timedelta(days=horizon_days)
+    entered = _stage_entry_index(evaluation)
+    stage_rank = 2
+    overdue_rank: dict[str, int] = {}
+    for alert in evaluation.alerts:
+        rank = _RANK[alert.severity]
+        if alert.event_index is None:
+            overdue_rank[alert.code] = min(rank, overdue_rank.get(alert.code, 2))
+        elif alert.event_index >= entered and rank < stage_rank:
+            stage_rank = rank
+    stage = evaluation.stage.value
+    items = []
+    for rec in evaluation.recommendations:
+        due = rec.due
+        if due is not None and due > until:
+            continue
+        days = (as_of - due).days if due is not None and as_of > due else 0
+        rank = stage_rank
+        overdue_code = _OVERDUE_FOR.get(rec.code)
+        if overdue_code is not None and overdue_code in overdue_rank:
+            rank = min(rank, overdue_rank[overdue_code])
+        items.append(WorklistItem(evaluation.patient_id, stage, rec.code, due, days, _BY_RANK[rank]))
+    return items
+
+
+def urgency_order(items: list[tuple[int, int, WorklistItem]]) -> list[WorklistItem]:
+    """Items given as ``(case_number, position, item)`` sorted most urgent first."""
+    return [item for _, _, item in sorted(items, key=lambda t: t[2].urgency_key(t[0], t[1]))]
