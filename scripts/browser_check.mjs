@@ -3,9 +3,9 @@
 //   node scripts/browser_check.mjs render < texts.json > results.json
 //       texts.json: {"name": "mermaid text", ...}; renders each with the mermaid library shipped in
 //       node_modules and prints {"name": {"svg": "..."} | {"error": "..."}}.
-//   node scripts/browser_check.mjs page FILE.html SCREENSHOT.png
-//       opens a built docs page, waits for its Mermaid diagrams, saves a screenshot and prints
-//       {"svgs": [text of each diagram's SVG], "errors": [console errors]}.
+//   node scripts/browser_check.mjs page URL|FILE.html SCREENSHOT.png
+//       opens a built docs page (served over http, or a file), waits for its Mermaid diagrams, saves a screenshot and prints
+//       {"svgs": [text of each SVG in a .pathway-figure], "errors": [console errors], "external": [URLs not on disk]}.
 //
 // The browser is the Debian chromium package (PUPPETEER_EXECUTABLE_PATH overrides); --no-sandbox because
 // CI runs as root.
@@ -61,15 +61,23 @@ async function page(file, screenshot) {
     const errors = [];
     p.on("console", (m) => m.type() === "error" && errors.push(m.text()));
     p.on("pageerror", (e) => errors.push(String(e)));
+    const external = [];
     p.on("requestfailed", (r) => errors.push(`request failed: ${r.url()}`));
     await p.setViewport({ width: 1400, height: 1000 });
-    await p.goto(pathToFileURL(file).href, { waitUntil: "load" });
-    await p.waitForSelector(".mermaid svg", { timeout: 30000 });
-    const svgs = await p.$$eval(".mermaid svg", (nodes) => nodes.map((n) => n.textContent));
-    const first = await p.$(".mermaid svg");
-    await first.scrollIntoView();
+    const url = /^https?:/.test(file) ? file : pathToFileURL(file).href;
+    const origin = new URL(url).origin;
+    p.on("request", (r) => /^(file|data|blob|about):/.test(r.url()) || r.url().startsWith(origin) || external.push(r.url()));
+    await p.goto(url, { waitUntil: "networkidle0" });
+    await p.waitForFunction(
+      () => {
+        const diagrams = [...document.querySelectorAll("div.mermaid")];
+        return diagrams.length > 0 && diagrams.every((d) => d.querySelector("svg"));
+      },
+      { timeout: 30000 },
+    );
+    const svgs = await p.$$eval(".pathway-figure svg", (nodes) => nodes.map((n) => n.textContent));
     await p.screenshot({ path: screenshot, fullPage: true });
-    process.stdout.write(JSON.stringify({ svgs, errors }));
+    process.stdout.write(JSON.stringify({ svgs, errors, external }));
   } finally {
     await b.close();
   }
@@ -79,6 +87,6 @@ const [mode, ...args] = process.argv.slice(2);
 if (mode === "render") await render();
 else if (mode === "page") await page(args[0], args[1]);
 else {
-  process.stderr.write("usage: browser_check.mjs render | page FILE.html SCREENSHOT.png\n");
+  process.stderr.write("usage: browser_check.mjs render | page URL|FILE.html SCREENSHOT.png\n");
   process.exit(2);
 }

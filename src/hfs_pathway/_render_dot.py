@@ -127,7 +127,8 @@ def render_dot(graph: PathwayGraph, path: PatientPath | None = None) -> str:
     for choice in graph.choices:
         for source in choice.sources:
             steps = taken(choice.event.value, [source], None)
-            attrs = _edge_attrs(choice.event.value, steps, path)
+            # A plain choice already names its event in the diamond; a checkpoint's edge names it.
+            attrs = _edge_attrs(choice.event.value if choice.checkpoint else "", steps, path)
             lines.append(f"  {source.value} -> {choice.id} " + attrs[:-1] + back(source.value, choice.id))
         outs: dict[Stage, list[str]] = {}
         for t in graph.transitions:

@@ -145,7 +145,8 @@ def render_flowchart(graph: PathwayGraph, path: PatientPath | None = None) -> st
     for choice in graph.choices:
         for source in choice.sources:
             steps = _taken(path, choice.event.value, (source,), None)
-            edges.append((source.value, choice.id, _step_text(steps) if steps else choice.event.value, bool(steps)))
+            label = _step_text(steps) if steps else choice.event.value if choice.checkpoint else ""
+            edges.append((source.value, choice.id, label, bool(steps)))
         for dest, guards in _choice_outs(graph, choice.id).items():
             steps = _taken(path, choice.event.value, choice.sources, dest)
             edges.append((choice.id, dest.value, f"[{' or '.join(guards)}]" if guards else "", bool(steps)))
