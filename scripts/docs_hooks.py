@@ -121,7 +121,8 @@ def _check_parameters() -> None:
     if shown - names:
         raise PluginError(f"docs hooks name unknown guideline parameters: {sorted(shown - names)}")
     if names - shown:
-        raise PluginError(f"guideline parameters on no stage page (add them to STAGE_PARAMETERS): {sorted(names - shown)}")
+        unplaced = sorted(names - shown)
+        raise PluginError(f"guideline parameters on no stage page (add them to STAGE_PARAMETERS): {unplaced}")
 
 
 # Generated pages -----------------------------------------------------------------------------------------
