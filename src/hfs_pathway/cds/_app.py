@@ -274,7 +274,7 @@ def create_app(settings: CdsSettings) -> FastAPI:
         _add_feedback_route(app, service_id, caller_for(service_id, feedback=True), feedback_log)
 
     if diagrams is not None:
-        _add_diagram_route(app, diagrams, settings)
+        _add_diagram_route(app, diagrams)
 
     @app.exception_handler(_Unplaced)
     async def unplaced(request: Request, exc: _Unplaced) -> JSONResponse:
@@ -301,10 +301,10 @@ def _add_feedback_route(
     )(feedback)
 
 
-def _add_diagram_route(app: FastAPI, diagrams: DiagramStore, settings: CdsSettings) -> None:
+def _add_diagram_route(app: FastAPI, diagrams: DiagramStore) -> None:
     @app.get(
         "/diagrams/{token}",
-        responses={200: {"content": {"text/html": {}, "image/svg+xml": {}}}, 404: {"model": ErrorBody}},
+        responses={200: {"content": {"image/svg+xml": {}, "text/plain": {}}}, 404: {"model": ErrorBody}},
         tags=["diagrams"],
     )
     async def diagram(token: str) -> Response:
@@ -317,21 +317,9 @@ def _add_diagram_route(app: FastAPI, diagrams: DiagramStore, settings: CdsSettin
 
         if render.dot_program() is not None:
             return Response(render.diagram("svg", pathway=pathway, as_of=as_of), media_type="image/svg+xml")
-        text = render.diagram("mermaid", pathway=pathway, as_of=as_of)
-        return Response(_mermaid_page(text, settings.docs_url), media_type="text/html")
-
-
-def _mermaid_page(mermaid: str, docs_url: str) -> str:
-    import html
-
-    return (
-        "<!doctype html><html><head><meta charset='utf-8'><title>Hemifacial spasm pathway</title>"
-        "<script type='module'>import mermaid from 'https://cdn.jsdelivr.net/npm/mermaid@11/dist/mermaid.esm.min.mjs';"
-        "mermaid.initialize({startOnLoad: true});</script></head><body>"
-        f"<pre class='mermaid'>{html.escape(mermaid)}</pre>"
-        f"<p><a href='{html.escape(docs_url)}/'>hfs-pathway guide</a>. Proposals only: a clinician decides.</p>"
-        "</body></html>"
-    )
+        # Without Graphviz, the Mermaid source: a page that loads Mermaid from a CDN would make the
+        # clinician's browser call a third party from a clinical link.
+        return Response(render.diagram("mermaid", pathway=pathway, as_of=as_of), media_type="text/plain")
 
 
 def _install_middleware(app: FastAPI, settings: CdsSettings) -> None:
