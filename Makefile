@@ -6,7 +6,9 @@ STAMP := $(VENV)/.installed-dev
 AS_OF ?= 2023-10-17
 EXAMPLE ?= examples/waning_to_mvd_referral.json
 
-.PHONY: demo test lint typecheck unit bench clean
+NODE_STAMP := node_modules/.installed
+
+.PHONY: demo test lint typecheck unit bench docs node clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -14,6 +16,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# The Node packages of the renderer checks and the docs (mermaid, puppeteer), pinned by package-lock.json. No
+# browser is downloaded: puppeteer drives the system's Chromium. Without npm the checks that need them skip
+# (and fail in CI, which installs npm).
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error && touch $(NODE_STAMP); \
+	else \
+		echo "npm not found: the Mermaid, docs and browser checks will be skipped"; \
+	fi
+
+node: $(NODE_STAMP)
 
 ## demo: evaluate an example case and print the summary a clinician reads
 demo: $(STAMP)
@@ -28,8 +42,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src
 
-unit: $(STAMP)
+unit: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest
+
+## docs: build the documentation site into site/ (needs Graphviz and the Node packages)
+docs: $(STAMP) $(NODE_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 ## bench: run the benchmarks (on demand; not part of the tests)
 bench: $(STAMP)
@@ -37,4 +55,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_import.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist site test-artifacts node_modules
