@@ -42,6 +42,8 @@ class Transition(NamedTuple):
     dest: Stage
     event: EventType
     guards: tuple[str, ...]
+    reasons: tuple[str, ...]
+    """The same conditions in words (the route's ``otherwise`` text for ``else``), for a patient's picture."""
     via: str | None
     """The :class:`Choice` the event passes through, when it has one."""
     broadcast: bool
@@ -154,6 +156,7 @@ def pathway_graph(definition: PathwayDefinition) -> PathwayGraph:
     choices: list[Choice] = []
     via: dict[EventType, str] = {}
     ways: dict[tuple[Stage, EventType, Stage], list[str]] = {}
+    reasons: dict[tuple[Stage, EventType, Stage], list[str]] = {}
     for rule in definition.rules:
         per_source: dict[Stage, list[tuple[Stage, str | None]]] = {}
         for source in rule.accepted_in:
@@ -161,6 +164,10 @@ def pathway_graph(definition: PathwayDefinition) -> PathwayGraph:
             for route in routes:
                 key = (source, rule.event, route.dest or source)
                 names = ways.setdefault(key, [])
+                words = reasons.setdefault(key, [])
+                text = route.condition_text
+                if text and text not in words:
+                    words.append(text)
                 if route.when is not None:
                     guard: str | None = route.when.name
                 elif len(routes) > 1:
@@ -185,8 +192,9 @@ def pathway_graph(definition: PathwayDefinition) -> PathwayGraph:
         if len(rule.accepted_in) > len(movable) / 2 and len({r.dest for r in rule.routes}) == 1
     }
     transitions = tuple(
-        Transition(source, dest, event, tuple(names), via.get(event), event in broadcast)
-        for (source, event, dest), names in ways.items()
+        Transition(source, dest, event, tuple(names), tuple(reasons[key]), via.get(event), event in broadcast)
+        for key, names in ways.items()
+        for source, event, dest in [key]
     )
     return PathwayGraph(definition.name, definition.version, nodes, transitions, tuple(choices))
 

@@ -130,14 +130,16 @@ def render_dot(graph: PathwayGraph, path: PatientPath | None = None) -> str:
             # A plain choice already names its event in the diamond; a checkpoint's edge names it.
             attrs = _edge_attrs(choice.event.value if choice.checkpoint else "", steps, path)
             lines.append(f"  {source.value} -> {choice.id} " + attrs[:-1] + back(source.value, choice.id))
-        outs: dict[Stage, list[str]] = {}
+        outs: dict[Stage, tuple[list[str], list[str]]] = {}
         for t in graph.transitions:
             if t.via == choice.id:
-                names = outs.setdefault(t.dest, [])
+                names, words = outs.setdefault(t.dest, ([], []))
                 names += [g for g in t.guards if g not in names]
-        for dest, guards in outs.items():
-            text = f"[{' or '.join(guards)}]" if guards else ""
+                words += [w for w in t.reasons if w not in words]
+        for dest, (guards, reasons) in outs.items():
             steps = taken(choice.event.value, choice.sources, dest)
+            # On the patient's way the condition reads in words ("the option chosen is ..."), not as a name.
+            text = " or ".join(reasons) if steps and reasons else f"[{' or '.join(guards)}]" if guards else ""
             attrs = _edge_attrs(text, steps, path, numbered=False)
             lines.append(f"  {choice.id} -> {dest.value} " + attrs[:-1] + back(choice.id, dest.value))
     clustered = {(event, stage) for _, event, members, _ in clusters for stage in members}
@@ -156,7 +158,9 @@ def render_dot(graph: PathwayGraph, path: PatientPath | None = None) -> str:
     for (source, dest), group in edges.items():
         steps = tuple(s for t in group for s in taken(t.event.value, [source], dest))
         text = "\n".join(t.label for t in group)
-        attrs = _edge_attrs(text, steps, path, broadcast=all(t.broadcast for t in group))
+        # On the patient's way, a guarded move says in words why it was taken.
+        why = [w for t in group if t.guards and taken(t.event.value, [source], dest) for w in t.reasons]
+        attrs = _edge_attrs(text, steps, path, broadcast=all(t.broadcast for t in group), why=" or ".join(why))
         lines.append(f"  {source.value} -> {dest.value} " + attrs[:-1] + back(source.value, dest.value))
     # The two ways out sit at the bottom.
     finals = " ".join(n.id for n in graph.nodes if n.final)
@@ -264,6 +268,7 @@ def _edge_attrs(
     *,
     broadcast: bool = False,
     numbered: bool = True,
+    why: str = "",
 ) -> str:
     if path is None:
         colour = MUTED if broadcast else "#4b5563"
@@ -285,6 +290,8 @@ def _edge_attrs(
     steps = "<BR/>".join(
         f'<B><FONT COLOR="{PATH}">{s.number}</FONT></B>  {s.date.isoformat()}  {_html(s.event)}' for s in taken
     )
+    if why:
+        steps += "<BR/>" + "<BR/>".join(f'<FONT COLOR="{PATH}">{_html(line)}</FONT>' for line in _wrap(why, 40))
     return _attrs(
         label=f"<{steps}>",
         color=PATH,

@@ -37,13 +37,21 @@ def _taken(
     return tuple(s for s in path.steps if s.event == event and s.source in sources and (dest is None or s.dest == dest))
 
 
-def _choice_outs(graph: PathwayGraph, choice_id: str) -> dict[Stage, list[str]]:
-    outs: dict[Stage, list[str]] = {}
+def _choice_outs(graph: PathwayGraph, choice_id: str) -> dict[Stage, tuple[list[str], list[str]]]:
+    """For each way out of a choice: its guard names and the same conditions in words."""
+    outs: dict[Stage, tuple[list[str], list[str]]] = {}
     for t in graph.transitions:
         if t.via == choice_id:
-            names = outs.setdefault(t.dest, [])
+            names, words = outs.setdefault(t.dest, ([], []))
             names += [g for g in t.guards if g not in names]
+            words += [w for w in t.reasons if w not in words]
     return outs
+
+
+def _way_out(guards: list[str], reasons: list[str], on_path: bool) -> str:
+    if on_path and reasons:
+        return " or ".join(reasons)  # the patient's way reads in words
+    return f"[{' or '.join(guards)}]" if guards else ""
 
 
 def _direct(graph: PathwayGraph) -> dict[tuple[Stage, Stage], list[Transition]]:
@@ -95,8 +103,9 @@ def render_state_diagram(graph: PathwayGraph, path: PatientPath | None = None) -
             steps = _taken(path, choice.event.value, (source,), None)
             label = _step_text(steps) if steps else choice.event.value
             lines.append(f"  {source.value} --> {choice.id} : {_text(label)}")
-        for dest, guards in _choice_outs(graph, choice.id).items():
-            guard = f"[{' or '.join(guards)}]" if guards else ""
+        for dest, (guards, reasons) in _choice_outs(graph, choice.id).items():
+            on_path = bool(_taken(path, choice.event.value, choice.sources, dest))
+            guard = _way_out(guards, reasons, on_path)
             lines.append(f"  {choice.id} --> {dest.value}" + (f" : {_text(guard)}" if guard else ""))
         if choice.checkpoint:
             lines.append(f"  note right of {choice.id}")
@@ -147,9 +156,9 @@ def render_flowchart(graph: PathwayGraph, path: PatientPath | None = None) -> st
             steps = _taken(path, choice.event.value, (source,), None)
             label = _step_text(steps) if steps else choice.event.value if choice.checkpoint else ""
             edges.append((source.value, choice.id, label, bool(steps)))
-        for dest, guards in _choice_outs(graph, choice.id).items():
-            steps = _taken(path, choice.event.value, choice.sources, dest)
-            edges.append((choice.id, dest.value, f"[{' or '.join(guards)}]" if guards else "", bool(steps)))
+        for dest, (guards, reasons) in _choice_outs(graph, choice.id).items():
+            on_path = bool(_taken(path, choice.event.value, choice.sources, dest))
+            edges.append((choice.id, dest.value, _way_out(guards, reasons, on_path), on_path))
     for (source, dest), group in _direct(graph).items():
         steps = tuple(s for t in group for s in _taken(path, t.event.value, (source,), dest))
         label = _step_text(steps) if steps else "<br/>".join(t.label for t in group)
