@@ -5,9 +5,11 @@ their due dates, the alerts raised). The worklist only selects the actions that 
 date, attaches the severity of the alerts that concern them, and orders them by urgency.
 
 Which actions are listed
-    Every recommendation of a patient who is not in a final stage, unless it carries a due date later than
-    the evaluation date plus the horizon (``horizon_days``, default 0): a next injection window that opens
-    next month is not work for today. Recommendations without a due date are open now.
+    Every recommendation of a patient who is not in a final stage, unless it is a scheduled action whose due
+    date is later than the evaluation date plus the horizon (``horizon_days``, default 0): a next injection
+    window that opens next month, or a review due in the spring, is not work for today. Recommendations
+    without a due date are open now, and so are those whose due date is a deadline rather than a date from
+    which to act (:data:`DEADLINE_ACTIONS`: the MRI orders, to be done *by* their due date).
 
 Severity of a row
     The highest of: the severity of a time-based alert that says this action is overdue
@@ -41,6 +43,9 @@ OVERDUE_ALERTS: dict[str, tuple[str, ...]] = {
 }
 """Time-based alert code -> the recommendation codes whose lateness it reports."""
 
+DEADLINE_ACTIONS = frozenset({"order_mri", "urgent_contrast_mri"})
+"""Recommendation codes whose due date is a deadline: open from the moment they are recommended."""
+
 _RANK = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
 _BY_RANK = (Severity.CRITICAL, Severity.WARNING, Severity.INFO)
 _OVERDUE_FOR = {rec: alert for alert, recs in OVERDUE_ALERTS.items() for rec in recs}
@@ -56,7 +61,7 @@ class WorklistItem(NamedTuple):
     """The recommendation's code."""
     due: dt.date | None
     days_overdue: int
-    """Days past ``due`` on the evaluation date; 0 when not yet due or undated."""
+    """Days since ``due`` on the evaluation date; 0 when not yet due or undated."""
     severity: Severity
 
     def csv_line(self) -> str:
@@ -104,7 +109,7 @@ def worklist_items(evaluation: Evaluation, *, horizon_days: int = 0) -> list[Wor
     items = []
     for rec in evaluation.recommendations:
         due = rec.due
-        if due is not None and due > until:
+        if due is not None and due > until and rec.code not in DEADLINE_ACTIONS:
             continue
         days = (as_of - due).days if due is not None and as_of > due else 0
         rank = stage_rank
