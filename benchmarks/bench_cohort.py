@@ -142,9 +142,9 @@ def import_times(runs: int) -> None:
         "import hfs_pathway": "import hfs_pathway",
         "import hfs_pathway.cohort": "import hfs_pathway.cohort",
         "cohort + orjson + a first case evaluated": (
-            "import datetime, hfs_pathway.cohort._evaluate as e; e.init_worker(e.Settings(datetime.date(2026,1,1),0,"
-            'None), quiet_gc=False); e.evaluate_items(0, \'-\', [(1, b\'{"patient":{"id":"p"},"events":[]}\')],'
-            " count=1)"
+            "import datetime, hfs_pathway.cohort._evaluate as e; "
+            "e.init_worker(e.Settings(datetime.date(2026, 1, 1), 0, None), quiet_gc=False); "
+            "e.evaluate_items(0, [(1, b'{\\"patient\\":{\\"id\\":\\"p\\"},\\"events\\":[]}', '-')], count=1)"
         ),
     }
     print(f"\n(c) import time: {runs} fresh processes each, time.perf_counter() around the statement, ms")

@@ -12,14 +12,52 @@ branch of the pathway, for tests and benchmarks.
 
 from __future__ import annotations
 
-from ._evaluate import QUEUES, CaseError
-from ._run import CohortInputError, CohortRun, run_cohort
-from ._summary import render_summary
-from ._synth import STORIES, SyntheticCase, synthetic_cases, write_synthetic
-from ._worklist import COLUMNS, OVERDUE_ALERTS, WorklistItem, worklist_items
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._evaluate import QUEUES, CaseError
+    from ._run import CohortInputError, CohortRun, run_cohort
+    from ._summary import render_summary
+    from ._synth import STORIES, SyntheticCase, synthetic_cases, write_synthetic
+    from ._worklist import COLUMNS, DEADLINE_ACTIONS, OVERDUE_ALERTS, WorklistItem, worklist_items
+
+# Loaded on first use (PEP 562), like the package itself: `hfs-pathway synth` does not load the evaluator.
+_LAZY = {
+    "QUEUES": "._evaluate",
+    "CaseError": "._evaluate",
+    "CohortInputError": "._run",
+    "CohortRun": "._run",
+    "run_cohort": "._run",
+    "render_summary": "._summary",
+    "STORIES": "._synth",
+    "SyntheticCase": "._synth",
+    "synthetic_cases": "._synth",
+    "write_synthetic": "._synth",
+    "COLUMNS": "._worklist",
+    "DEADLINE_ACTIONS": "._worklist",
+    "OVERDUE_ALERTS": "._worklist",
+    "WorklistItem": "._worklist",
+    "worklist_items": "._worklist",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'hfs_pathway.cohort' has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "COLUMNS",
+    "DEADLINE_ACTIONS",
     "OVERDUE_ALERTS",
     "QUEUES",
     "STORIES",

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import os
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -43,6 +44,9 @@ class Settings(NamedTuple):
     as_of: dt.date
     horizon_days: int
     guideline: Guideline | None
+    spool: str | None = None
+    """A folder where each chunk's evaluations are written (``eval-<chunk>.ndjson``) instead of being returned:
+    the main process then appends the file to the output in the kernel, without passing it through a pipe."""
 
 
 class Chunk(NamedTuple):
@@ -111,7 +115,8 @@ class CaseError(NamedTuple):
 class ChunkResult:
     number: int
     lines: int
-    evaluations: bytes
+    evaluations: bytes | str
+    """The NDJSON bytes, or the path of the spool file that holds them."""
     worklist: list[str]
     """``urgency key + "\\t" + CSV line``, sorted."""
     errors: list[CaseError]
@@ -144,7 +149,7 @@ def _patient_id(data: Any) -> str | None:
     return None
 
 
-def _parse(line: bytes) -> tuple[Case | None, Any]:
+def _parse(line: bytes) -> tuple[Case, Any]:
     """The case on one line, or raise the library's error. Returns the raw data too (for the patient id)."""
     try:
         data = _json.loads(line)
@@ -201,11 +206,17 @@ def evaluate_chunk(chunk: Chunk) -> ChunkResult:
     lines = list(_lines(chunk))
     if lines and not lines[-1]:
         lines.pop()  # the chunk's last line break
-    return evaluate_items(chunk.number, chunk.path, enumerate(lines, 1), count=len(lines))
+    source = chunk.path
+    return evaluate_items(chunk.number, ((i, line, source) for i, line in enumerate(lines, 1)), count=len(lines))
 
 
-def evaluate_items(number: int, source: str, items: Iterable[tuple[int, bytes | Case]], *, count: int) -> ChunkResult:
-    """Evaluate ``(line, case)`` pairs, where a case is an NDJSON line or an already built :class:`Case`."""
+Item = tuple[int, "bytes | Callable[[], Case]", str]
+"""``(line, case, source)``: a case as an NDJSON line or a function that builds it (a FHIR import), with the
+line (or position) and the file or reference it came from, for error reports."""
+
+
+def evaluate_items(number: int, items: Iterable[Item], *, count: int) -> ChunkResult:
+    """Evaluate the cases of one chunk, in order; a case that fails is reported and the next one goes on."""
     settings = _current[0]
     as_of, horizon = settings.as_of, settings.horizon_days
     guideline = settings.guideline or default_guideline()
@@ -214,7 +225,7 @@ def evaluate_items(number: int, source: str, items: Iterable[tuple[int, bytes | 
     rows: list[str] = []
     errors: list[CaseError] = []
     base = number * CASE_NUMBER_STRIDE
-    for line_number, item in items:
+    for line_number, item, source in items:
         data: Any = None
         if isinstance(item, bytes) and not item.strip():
             continue
@@ -223,8 +234,7 @@ def evaluate_items(number: int, source: str, items: Iterable[tuple[int, bytes | 
             if isinstance(item, bytes):
                 case, data = _parse(item)
             else:
-                case = item
-            assert case is not None
+                case = item()
             evaluation = Pathway.replay(case, guideline=guideline).evaluate(as_of)
         except PathwayError as error:
             pid = _patient_id(data) if data is not None else _patient_id_of(item)
@@ -240,12 +250,17 @@ def evaluate_items(number: int, source: str, items: Iterable[tuple[int, bytes | 
         _record(evaluation, base + line_number, counts, out, rows, horizon=horizon)
     rows.sort()
     body = b"\n".join(out) + b"\n" if out else b""
+    if settings.spool is not None and body:
+        spooled = os.path.join(settings.spool, f"eval-{number}.ndjson")
+        with open(spooled, "wb") as f:
+            f.write(body)
+        return ChunkResult(number, count, spooled, rows, errors, counts)
     return ChunkResult(number, count, body, rows, errors, counts)
 
 
-def _patient_id_of(item: bytes | Case) -> str | None:
-    if isinstance(item, Case):
-        return item.patient.id
+def _patient_id_of(item: bytes | Callable[[], Case]) -> str | None:
+    if not isinstance(item, bytes):
+        return None
     try:
         return _patient_id(_json.loads(item))
     except ValueError:

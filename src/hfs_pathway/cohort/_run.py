@@ -12,6 +12,7 @@ import datetime as dt
 import heapq
 import marshal
 import os
+import shutil
 import sys
 import tempfile
 from collections import deque
@@ -125,7 +126,6 @@ def run_cohort(
     jobs = available_cpus() if not jobs or jobs < 1 else jobs
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
-    settings = Settings(as_of, horizon_days, guideline)
     fhir = is_fhir_source(path)
     if fhir:
         chunks: Iterator[Any] = fhir_chunks(path, out)
@@ -149,11 +149,12 @@ def run_cohort(
         (out / ERRORS).open("wb") as errors_file,
     ):
         sorter = _ExternalSort(Path(tmp), run_rows)
+        settings = Settings(as_of, horizon_days, guideline, spool=tmp if jobs > 1 else None)
         line_base = 0
 
         def take(result: ChunkResult, done_bytes: int) -> None:
             nonlocal line_base
-            evaluations.write(result.evaluations)
+            _append(evaluations, result.evaluations)
             sorter.add_sorted(result.worklist)
             for found in result.errors:
                 error = found._replace(line=found.line + line_base) if not fhir else found
@@ -185,6 +186,30 @@ def run_cohort(
 
     write_report(out / REPORT, summary, top, first_errors)
     return CohortRun(summary, out, first_errors)
+
+
+def _append(target: IO[bytes], evaluations: bytes | str) -> None:
+    """Append a chunk's evaluations: bytes as they are, a spool file by a copy in the kernel (then removed)."""
+    if isinstance(evaluations, bytes):
+        target.write(evaluations)
+        return
+    target.flush()
+    with open(evaluations, "rb") as source:
+        size = os.fstat(source.fileno()).st_size
+        copied = 0
+        try:
+            while copied < size:
+                step = os.copy_file_range(source.fileno(), target.fileno(), size - copied)
+                if step == 0:
+                    break
+                copied += step
+        except (AttributeError, OSError):
+            copied = 0
+        if copied < size:  # no copy_file_range here: copy through Python
+            source.seek(copied)
+            target.seek(0, os.SEEK_END)
+            shutil.copyfileobj(source, target)
+    os.unlink(evaluations)
 
 
 def _chunk_size(chunk: Any) -> int:
