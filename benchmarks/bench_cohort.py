@@ -30,6 +30,7 @@ from _synthetic import machine_line, versions_line
 AS_OF = "2026-01-01"
 TARGET_SECONDS_1M = 120.0
 TARGET_MB = 500.0
+EMPTY_CASE = b'{"patient":{"id":"p"},"events":[]}'
 
 
 def _children(pid: int) -> list[int]:
@@ -144,7 +145,7 @@ def import_times(runs: int) -> None:
         "cohort + orjson + a first case evaluated": (
             "import datetime, hfs_pathway.cohort._evaluate as e; "
             "e.init_worker(e.Settings(datetime.date(2026, 1, 1), 0, None), quiet_gc=False); "
-            "e.evaluate_items(0, [(1, b'{\\"patient\\":{\\"id\\":\\"p\\"},\\"events\\":[]}', '-')], count=1)"
+            f"e.evaluate_items(0, [(1, {EMPTY_CASE!r}, '-')], count=1)"
         ),
     }
     print(f"\n(c) import time: {runs} fresh processes each, time.perf_counter() around the statement, ms")
