@@ -1,0 +1,102 @@
+"""Cohorts from FHIR input: bulk-export resources grouped per patient on disk, each patient imported and evaluated,
+a patient the importer refuses reported like a bad case.
+
+The importer itself (``hfs_pathway.fhir``) is tested with the FHIR package; here a minimal importer that reads
+events from Observations stands in for it, so that the grouping and the run's plumbing are tested on their own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from hfs_pathway import PathwayError, load_case
+from hfs_pathway.cli import main
+from hfs_pathway.cohort import _fhir_input, run_cohort
+
+AS_OF = dt.date(2026, 1, 1)
+
+
+class _NoDiagnosis(PathwayError):
+    code = "no_hfs_diagnosis"
+
+
+def _import_resources(resources: list[dict[str, Any]]) -> SimpleNamespace:
+    patient = next(r for r in resources if r["resourceType"] == "Patient")
+    events = [json.loads(r["valueString"]) for r in resources if r["resourceType"] == "Observation"]
+    if not events:
+        raise _NoDiagnosis("no hemifacial spasm diagnosis among the resources")
+    return SimpleNamespace(case=load_case({"patient": {"id": patient["id"]}, "events": events}))
+
+
+def _observation(patient: str, event: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "resourceType": "Observation",
+        "subject": {"reference": f"Patient/{patient}"},
+        "valueString": json.dumps(event),
+    }
+
+
+def _export(folder: Path) -> Path:
+    """A bulk export: Patient.ndjson and Observation.ndjson, patients' resources interleaved."""
+    folder.mkdir()
+    patients = [{"resourceType": "Patient", "id": pid} for pid in ("b", "a", "c")]
+    presentation = {
+        "type": "presentation",
+        "date": "2025-10-01",
+        "side": "left",
+        "onset_region": "periocular",
+        "clinical_impression": "hemifacial_spasm",
+    }
+    mri = {"type": "imaging_result", "date": "2025-10-20", "modality": "mri", "finding": "neurovascular_conflict"}
+    observations = [
+        _observation("a", presentation),
+        _observation("b", presentation),
+        _observation("a", mri),
+        {"resourceType": "Practitioner", "id": "dr"},
+    ]
+    (folder / "Patient.ndjson").write_text("\n".join(json.dumps(p) for p in patients) + "\n")
+    (folder / "Observation.ndjson").write_text("\n".join(json.dumps(o) for o in observations) + "\n")
+    return folder
+
+
+@pytest.fixture
+def importer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_fhir_input, "_importer", lambda: SimpleNamespace(import_resources=_import_resources))
+
+
+def test_resources_are_grouped_per_patient_in_patient_order(tmp_path: Path, importer: None) -> None:
+    chunks = list(_fhir_input.fhir_chunks(_export(tmp_path / "export"), tmp_path))
+    assert [c.patients for c in chunks] == [("Patient/a", "Patient/b", "Patient/c")]
+
+
+def test_a_bulk_export_is_evaluated_per_patient_and_a_refused_patient_is_reported(
+    tmp_path: Path, importer: None
+) -> None:
+    run = run_cohort(_export(tmp_path / "export"), tmp_path / "out", as_of=AS_OF, jobs=1, progress=False)
+    evaluations = [json.loads(x) for x in (tmp_path / "out" / "evaluations.ndjson").read_bytes().splitlines()]
+    assert [(e["patient_id"], e["stage"]) for e in evaluations] == [("a", "treatment_selection"), ("b", "imaging")]
+    assert [(e.line, e.source, e.code) for e in run.errors] == [(3, "Patient/c", "no_hfs_diagnosis")]
+    assert run.summary["cases"] == 3
+
+
+def test_an_ndjson_file_of_resources_is_recognised_as_fhir(tmp_path: Path) -> None:
+    export = _export(tmp_path / "export")
+    assert _fhir_input.is_fhir_source(export / "Patient.ndjson")
+    cases = tmp_path / "cases.ndjson"
+    cases.write_text('{"patient": {"id": "p"}, "events": []}\n')
+    assert not _fhir_input.is_fhir_source(cases)
+
+
+def test_fhir_input_without_the_importer_is_refused_with_exit_status_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("importlib.util.find_spec", lambda name, *a: None if "fhir" in name else object())
+    status = main(["cohort", str(_export(tmp_path / "export")), "-o", str(tmp_path / "out"), "--jobs", "1"])
+    assert status == 2
+    assert "fhir extra" in capsys.readouterr().err
