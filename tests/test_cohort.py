@@ -218,3 +218,14 @@ def test_urgency_order_is_severity_then_days_overdue_then_due_date_then_input_or
 def test_patient_ids_with_commas_and_quotes_are_quoted_in_the_csv() -> None:
     row = WorklistItem('a,"b"', "imaging", "order_mri", None, 0, "info")  # type: ignore[arg-type]
     assert next(csv.reader(io.StringIO(row.csv_line())))[0] == 'a,"b"'
+
+
+def test_an_empty_input_gives_empty_outputs_and_a_report_without_charts(tmp_path: Path) -> None:
+    source = tmp_path / "empty.ndjson"
+    source.write_bytes(b"")
+    run = run_cohort(source, tmp_path / "out", as_of=AS_OF, jobs=2, progress=False)
+    assert run.summary["cases"] == 0
+    assert (tmp_path / "out" / "worklist.csv").read_bytes() == (",".join(COLUMNS) + "\r\n").encode()
+    report = (tmp_path / "out" / "report.html").read_text()
+    assert "<svg" not in report
+    assert "matplotlib" not in report

@@ -107,7 +107,7 @@ def write_report(path: Path, summary: dict[str, Any], top: list[list[str]], erro
     svgs = charts(summary)
     if svgs:
         parts.append('<div class="charts">' + "".join(f"<figure>{svg}</figure>" for svg in svgs) + "</div>")
-    else:
+    elif summary["evaluated"]:
         parts.append('<p class="note">Charts need matplotlib: install the cohort extra.</p>')
     parts.append("<h2>Queues</h2><table><tr><th>queue</th><th>patients</th><th>meaning</th></tr>")
     for name, queue in summary["queues"].items():

@@ -275,7 +275,7 @@ def _progress_bar(progress: bool | None, total: int | None, fhir: bool) -> Any:
     except ImportError:  # the cohort extra is not installed: run quietly
         return None
     if total is not None:
-        return tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc="cases", file=sys.stderr)
+        return tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc="input", file=sys.stderr)
     return tqdm(unit="case", desc="patients" if fhir else "cases", file=sys.stderr)
 
 
