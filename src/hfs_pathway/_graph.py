@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from ._vocabulary import EventType, Stage
 
@@ -122,6 +122,25 @@ class StageVisit(NamedTuple):
         return "; ".join(p for p in parts if p)
 
 
+RequirementStatus = Literal["met", "not met", "not needed"]
+
+
+class CheckpointPassage(NamedTuple):
+    """The patient's decision at a checkpoint, and how each of its requirements stood at that moment.
+
+    ``not needed``: the requirement did not apply (an override reason when nothing had to be overridden,
+    or every requirement when the decision did not refer).
+    """
+
+    choice: str
+    """The :class:`Choice` id."""
+    index: int  # type: ignore[assignment]  # the decision's index in the case; shadows tuple.index on purpose
+    step: int | None
+    """The number of the move the decision made (``None`` if it kept the stage)."""
+    statuses: tuple[tuple[str, RequirementStatus], ...]
+    """``(requirement name, status)`` in the checkpoint's order."""
+
+
 class PatientPath(NamedTuple):
     """One patient's route through the graph, as of a date."""
 
@@ -133,6 +152,8 @@ class PatientPath(NamedTuple):
     as_of: dt.date | None
     next_step: str | None
     """The first recommendation's text and due date, when the path was evaluated."""
+    checkpoints: tuple[CheckpointPassage, ...] = ()
+    """Every decision taken at a checkpoint, in order."""
 
     def visit(self, stage: Stage) -> StageVisit | None:
         return next((v for v in self.visits if v.stage == stage), None)
@@ -143,6 +164,43 @@ class PatientPath(NamedTuple):
 
     def steps_between(self, source: Stage, dest: Stage) -> tuple[PathStep, ...]:
         return tuple(s for s in self.steps if s.source == source and s.dest == dest)
+
+
+MARKS: dict[RequirementStatus, str] = {"met": "✓", "not met": "✗", "not needed": "–"}
+NEUTRAL_MARK = "•"
+
+
+def checkpoint_heading(choice: Choice, path: PatientPath | None) -> str:
+    """What the checkpoint's list of requirements says: a rule on the whole pathway, a record on a patient's."""
+    steps = [p.step for p in path.checkpoints if p.choice == choice.id and p.step] if path else []
+    if steps:
+        return "checkpoint at step " + ", ".join(map(str, steps))
+    return "checkpoint, all must hold"
+
+
+def checkpoint_rows(choice: Choice, path: PatientPath | None) -> list[str]:
+    """One line per requirement of a checkpoint.
+
+    On the whole pathway each has a neutral bullet: nothing is satisfied yet. On a patient's picture each
+    says how it stood at the patient's decision there: ``✓`` met, ``✗`` not met, ``–`` not needed.
+    """
+    passages = [p for p in path.checkpoints if p.choice == choice.id] if path else []
+    if not passages:
+        return [f"{NEUTRAL_MARK} {name}" for name, _ in choice.requirements]
+    rows = []
+    for name, _ in choice.requirements:
+        seen = [(p, dict(p.statuses)[name]) for p in passages]
+        if len({status for _, status in seen}) == 1:
+            status = seen[0][1]
+            rows.append(f"{MARKS[status]} {name}" + (" (not needed)" if status == "not needed" else ""))
+        else:  # several decisions that stood differently: say which was which
+            marks = ", ".join(f"{MARKS[status]} {status} at step {p.step or '-'}" for p, status in seen)
+            rows.append(f"{name} ({marks})")
+    return rows
+
+
+def _choice_id(event: str) -> str:
+    return f"{event}_choice"
 
 
 def pathway_graph(definition: PathwayDefinition) -> PathwayGraph:
@@ -183,7 +241,7 @@ def pathway_graph(definition: PathwayDefinition) -> PathwayGraph:
         shapes = {tuple(outs) for outs in per_source.values()}
         shared = len(per_source) > 1 and len(shapes) == 1 and len(next(iter(shapes))) > 1
         if gate or shared:
-            choice_id = f"{rule.event.value}_choice"
+            choice_id = _choice_id(rule.event.value)
             choices.append(Choice(choice_id, rule.event, tuple(per_source), gate))
             via[rule.event] = choice_id
     broadcast = {
@@ -231,4 +289,40 @@ def patient_path(pathway: Pathway, as_of: dt.date | None = None) -> PatientPath:
         if evaluation.recommendations:
             first = evaluation.recommendations[0]
             next_step = first.text + (f" (due {first.due.isoformat()})" if first.due else "")
-    return PatientPath(pathway.patient.id, tuple(steps), visits, pathway.stage, pathway.final, as_of, next_step)
+    checkpoints = _checkpoint_passages(pathway, {s.index: s.number for s in steps})
+    return PatientPath(
+        pathway.patient.id, tuple(steps), visits, pathway.stage, pathway.final, as_of, next_step, checkpoints
+    )
+
+
+def _checkpoint_passages(pathway: Pathway, step_of: dict[int, int]) -> tuple[CheckpointPassage, ...]:
+    """How each checkpoint requirement stood when the patient's decision was taken, read from the record
+    just before that decision (the same test the checkpoint itself applied)."""
+    from ._events import RiskBenefitDecision
+    from ._pathway import Pathway as Trial
+    from ._surgery import checkpoint_conditions, refers
+
+    gated = {
+        rule.event.value: tuple(r.condition.name for r in rule.requires if r.error == "checkpoint_not_satisfied")
+        for rule in pathway.definition.rules
+    }
+    passages: list[CheckpointPassage] = []
+    for entry in pathway.history:
+        names = gated.get(entry.event, ())
+        decision = pathway.events[entry.index]
+        if not names or not isinstance(decision, RiskBenefitDecision):
+            continue
+        statuses: dict[str, RequirementStatus] = dict.fromkeys(names, "not needed")
+        if refers(decision):
+            before = Trial(pathway.patient, guideline=pathway.guideline, definition=pathway.definition)
+            before._extend_typed(pathway.events[: entry.index])
+            record = before._record
+            for condition in checkpoint_conditions(
+                decision, decision.date, risk=record.risk, imaging=record.imaging, any_mri=record.any_mri
+            ):
+                if condition.code in statuses:
+                    statuses[condition.code] = "met" if condition.met else "not met"
+        passages.append(
+            CheckpointPassage(_choice_id(entry.event), entry.index, step_of.get(entry.index), tuple(statuses.items()))
+        )
+    return tuple(passages)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ._graph import Choice, PathStep, PathwayGraph, PatientPath, StageNode, Transition
+from ._graph import (
+    Choice,
+    PathStep,
+    PathwayGraph,
+    PatientPath,
+    StageNode,
+    Transition,
+    checkpoint_heading,
+    checkpoint_rows,
+)
 from ._vocabulary import EventType, Stage
 
 FONT = "Helvetica"
@@ -101,17 +110,28 @@ def render_dot(graph: PathwayGraph, path: PatientPath | None = None) -> str:
         '  start [shape=circle, label="", width=0.22, style=filled, fillcolor="#111827", color="#111827"]',
     ]
     clusters = _broadcast_clusters(graph)
-    lines += _nodes_in_clusters(graph, clusters, path)
-    for choice in graph.choices:
-        lines.append("  " + _choice(choice, path))
+    # Events that keep the stage are written inside its box, not drawn as loops whose labels crowd the
+    # neighbours; on a patient's picture the box counts those actually recorded.
+    stays: dict[Stage, list[str]] = {}
+    for t in graph.transitions:
+        if t.stays and t.via is None and not t.broadcast:
+            stays.setdefault(t.source, []).append(t.label)
+    lines += _nodes_in_clusters(graph, clusters, path, stays)
     # Stages are defined in pathway order: edges that go back up do not pull the layout, so the picture
     # reads top to bottom in the order a patient travels.
     order: dict[str, float] = {n.id: i for i, n in enumerate(graph.nodes)}
     for choice in graph.choices:
         order[choice.id] = min(order[s.value] for s in choice.sources) + 0.5
 
-    def back(source: str, dest: str) -> str:
-        return ", constraint=false]" if order[dest] < order[source] else "]"
+    def edge(source: str, dest: str, attrs: str, ltail: str | None = None) -> str:
+        # A move back up the pathway is written head to tail and drawn reversed (dir=back): it keeps
+        # the stages in pathway order and still takes part in the layout, so it runs beside the others
+        # rather than around the whole picture.
+        if order[dest] < order[source]:
+            clip = f', lhead="{ltail}"' if ltail else ""
+            return f"  {dest} -> {source} " + attrs[:-1] + clip + ", dir=back]"
+        clip = f', ltail="{ltail}"' if ltail else ""
+        return f"  {source} -> {dest} " + attrs[:-1] + clip + "]"
 
     initial = next(n for n in graph.nodes if n.initial)
     lines.append(f"  start -> {initial.id} " + _attrs(color=PATH if path else INK, penwidth=2 if path else 1))
@@ -129,7 +149,7 @@ def render_dot(graph: PathwayGraph, path: PatientPath | None = None) -> str:
             steps = taken(choice.event.value, [source], None)
             # A plain choice already names its event in the diamond; a checkpoint's edge names it.
             attrs = _edge_attrs(choice.event.value if choice.checkpoint else "", steps, path)
-            lines.append(f"  {source.value} -> {choice.id} " + attrs[:-1] + back(source.value, choice.id))
+            lines.append(edge(source.value, choice.id, attrs))
         outs: dict[Stage, tuple[list[str], list[str]]] = {}
         for t in graph.transitions:
             if t.via == choice.id:
@@ -141,19 +161,17 @@ def render_dot(graph: PathwayGraph, path: PatientPath | None = None) -> str:
             # On the patient's way the condition reads in words ("the option chosen is ..."), not as a name.
             text = " or ".join(reasons) if steps and reasons else f"[{' or '.join(guards)}]" if guards else ""
             attrs = _edge_attrs(text, steps, path, numbered=False)
-            lines.append(f"  {choice.id} -> {dest.value} " + attrs[:-1] + back(choice.id, dest.value))
+            lines.append(edge(choice.id, dest.value, attrs))
     clustered = {(event, stage) for _, event, members, _ in clusters for stage in members}
     for cluster_id, event, members, dest in clusters:
         # Any member can carry the edge; Graphviz clips it at the box. The last stage sits nearest the bottom.
         tail = next(n.stage for n in reversed(graph.nodes) if n.stage in members)
         steps = taken(event.value, members, dest)
         attrs = _edge_attrs(event.value, steps, path, broadcast=True)
-        lines.append(
-            f"  {tail.value} -> {dest.value} " + attrs[:-1] + f', ltail="{cluster_id}"' + back(tail.value, dest.value)
-        )
+        lines.append(edge(tail.value, dest.value, attrs, ltail=cluster_id))
     edges: dict[tuple[Stage, Stage], list[Transition]] = {}
     for t in graph.transitions:
-        if t.via is None and (t.event, t.source) not in clustered:
+        if t.via is None and (t.event, t.source) not in clustered and not (t.stays and t.source in stays):
             edges.setdefault((t.source, t.dest), []).append(t)
     for (source, dest), group in edges.items():
         steps = tuple(s for t in group for s in taken(t.event.value, [source], dest))
@@ -161,7 +179,7 @@ def render_dot(graph: PathwayGraph, path: PatientPath | None = None) -> str:
         # On the patient's way, a guarded move says in words why it was taken.
         why = [w for t in group if t.guards and taken(t.event.value, [source], dest) for w in t.reasons]
         attrs = _edge_attrs(text, steps, path, broadcast=all(t.broadcast for t in group), why=" or ".join(why))
-        lines.append(f"  {source.value} -> {dest.value} " + attrs[:-1] + back(source.value, dest.value))
+        lines.append(edge(source.value, dest.value, attrs))
     # The two ways out sit at the bottom.
     finals = " ".join(n.id for n in graph.nodes if n.final)
     lines.append(f"  {{ rank=sink; {finals} }}")
@@ -172,9 +190,13 @@ def render_dot(graph: PathwayGraph, path: PatientPath | None = None) -> str:
 
 
 def _nodes_in_clusters(
-    graph: PathwayGraph, clusters: list[tuple[str, EventType, frozenset[Stage], Stage]], path: PatientPath | None
+    graph: PathwayGraph,
+    clusters: list[tuple[str, EventType, frozenset[Stage], Stage]],
+    path: PatientPath | None,
+    stays: dict[Stage, list[str]],
 ) -> list[str]:
-    """Stage nodes, nested in the boxes of the events they accept (largest box outermost)."""
+    """Stage nodes, nested in the boxes of the events they accept (largest box outermost); a choice sits in
+    the smallest box holding all the stages it is reached from, next to them."""
 
     def emit(
         members: frozenset[Stage], inner: list[tuple[str, EventType, frozenset[Stage], Stage]], depth: int
@@ -182,6 +204,7 @@ def _nodes_in_clusters(
         pad = "  " * depth
         out: list[str] = []
         placed: set[Stage] = set()
+        boxes: list[frozenset[Stage]] = []
         while inner:
             cluster_id, event, box, _ = inner[0]
             nested = [c for c in inner[1:] if c[2] <= box]
@@ -201,21 +224,32 @@ def _nodes_in_clusters(
             out += emit(box, nested, depth + 1)
             out.append(f"{pad}}}")
             placed |= box
-        out += [pad + _node(n, path) for n in graph.nodes if n.stage in members and n.stage not in placed]
+            boxes.append(box)
+        out += [
+            pad + _node(n, path, stays.get(n.stage, []))
+            for n in graph.nodes
+            if n.stage in members and n.stage not in placed
+        ]
+        out += [
+            pad + _choice(c, path)
+            for c in graph.choices
+            if set(c.sources) <= members and not any(set(c.sources) <= box for box in boxes)
+        ]
         return out
 
     everything = frozenset(n.stage for n in graph.nodes)
     return emit(everything, list(clusters), 1)
 
 
-def _node(node: StageNode, path: PatientPath | None) -> str:
+def _node(node: StageNode, path: PatientPath | None, stays: list[str]) -> str:
     fill, line = (FINAL_FILL, FINAL_LINE) if node.final else (STAGE_FILL, STAGE_LINE)
     attrs: dict[str, str | float] = {"tooltip": node.meaning, "color": line, "fillcolor": fill, "fontcolor": INK}
     if node.final:
         attrs["peripheries"] = 2
     title = f"<B>{_html(node.id)}</B>"
     if path is None:
-        attrs["label"] = f"<{title}>"
+        rows = [title] + [f'<FONT POINT-SIZE="9" COLOR="#4b5563">↻ {_html(label)}</FONT>' for label in stays]
+        attrs["label"] = "<" + "<BR/>".join(rows) + ">"
         return f"{node.id} " + _attrs(**attrs)
     visit = path.visit(node.stage)
     if visit is None:
@@ -242,8 +276,8 @@ def _node(node: StageNode, path: PatientPath | None) -> str:
 
 def _choice(choice: Choice, path: PatientPath | None) -> str:
     if choice.checkpoint:
-        rows = ["<B>checkpoint</B>"] + [
-            f'<FONT POINT-SIZE="9">✓ {_html(name)}</FONT>' for name, _ in choice.requirements
+        rows = [f"<B>{_html(checkpoint_heading(choice, path))}</B>"] + [
+            f'<FONT POINT-SIZE="9">{_html(row)}</FONT>' for row in checkpoint_rows(choice, path)
         ]
         tooltip = f"{choice.event.value} must meet: " + "; ".join(d for _, d in choice.requirements)
         attrs: dict[str, str | float] = {"fillcolor": GATE_FILL, "color": GATE_LINE, "margin": "0.02"}
@@ -285,8 +319,12 @@ def _edge_attrs(
             style="dashed" if broadcast else "solid",
             arrowsize=0.5,
         )
-    if not numbered:  # the way out of a choice: the step is already numbered on the way in
-        return _attrs(label=text, color=PATH, fontcolor=PATH, fontsize=10, penwidth=3, arrowsize=0.9, weight=4)
+    if not numbered:
+        # The way out of a choice finishes the move begun on the way in: the same number, then why.
+        numbers = ", ".join(str(s.number) for s in taken)
+        words = "<BR/>".join(_html(line) for line in _wrap(text, 40))
+        label = f'<<B><FONT COLOR="{PATH}">{numbers}</FONT></B>  <FONT COLOR="{PATH}">{words}</FONT>>'
+        return _attrs(label=label, color=PATH, fontcolor=INK, fontsize=10, penwidth=3, arrowsize=0.9, weight=4)
     steps = "<BR/>".join(
         f'<B><FONT COLOR="{PATH}">{s.number}</FONT></B>  {s.date.isoformat()}  {_html(s.event)}' for s in taken
     )

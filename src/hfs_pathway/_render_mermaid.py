@@ -6,7 +6,7 @@ dated labels; the flowchart also draws the moves taken in a heavier line.
 
 from __future__ import annotations
 
-from ._graph import PathStep, PathwayGraph, PatientPath, Transition
+from ._graph import PathStep, PathwayGraph, PatientPath, Transition, checkpoint_heading, checkpoint_rows
 from ._vocabulary import Stage
 
 PATH = "#1d4ed8"
@@ -48,9 +48,11 @@ def _choice_outs(graph: PathwayGraph, choice_id: str) -> dict[Stage, tuple[list[
     return outs
 
 
-def _way_out(guards: list[str], reasons: list[str], on_path: bool) -> str:
-    if on_path and reasons:
-        return " or ".join(reasons)  # the patient's way reads in words
+def _way_out(guards: list[str], reasons: list[str], taken: tuple[PathStep, ...]) -> str:
+    if taken:
+        # The way out finishes the move numbered on the way in: the same number, then why, in words.
+        numbers = ", ".join(str(s.number) for s in taken)
+        return f"{numbers}. " + (" or ".join(reasons) if reasons else " or ".join(guards))
     return f"[{' or '.join(guards)}]" if guards else ""
 
 
@@ -104,13 +106,12 @@ def render_state_diagram(graph: PathwayGraph, path: PatientPath | None = None) -
             label = _step_text(steps) if steps else choice.event.value
             lines.append(f"  {source.value} --> {choice.id} : {_text(label)}")
         for dest, (guards, reasons) in _choice_outs(graph, choice.id).items():
-            on_path = bool(_taken(path, choice.event.value, choice.sources, dest))
-            guard = _way_out(guards, reasons, on_path)
+            guard = _way_out(guards, reasons, _taken(path, choice.event.value, choice.sources, dest))
             lines.append(f"  {choice.id} --> {dest.value}" + (f" : {_text(guard)}" if guard else ""))
         if choice.checkpoint:
             lines.append(f"  note right of {choice.id}")
-            lines.append(f"    checkpoint on {choice.event.value}, all must hold")
-            lines += [f"    {_text(name)}" for name, _ in choice.requirements]
+            lines.append(f"    {_text(checkpoint_heading(choice, path))} ({choice.event.value})")
+            lines += [f"    {_text(row)}" for row in checkpoint_rows(choice, path)]
             lines.append("  end note")
     for (source, dest), group in _direct(graph).items():
         steps = tuple(s for t in group for s in _taken(path, t.event.value, (source,), dest))
@@ -146,8 +147,8 @@ def render_flowchart(graph: PathwayGraph, path: PatientPath | None = None) -> st
         lines.append(f"  {node.id}{shape[0]}{label}{shape[1]}")
     for choice in graph.choices:
         if choice.checkpoint:
-            rows = "<br/>".join(f"✓ {_text(name)}" for name, _ in choice.requirements)
-            lines.append(f'  {choice.id}{{"<b>checkpoint</b><br/>{rows}"}}')
+            rows = "<br/>".join(_text(row) for row in checkpoint_rows(choice, path))
+            lines.append(f'  {choice.id}{{"<b>{_text(checkpoint_heading(choice, path))}</b><br/>{rows}"}}')
         else:
             lines.append(f'  {choice.id}{{"{choice.event.value}"}}')
     edges: list[tuple[str, str, str, bool]] = [("start", initial.id, "", path is not None)]
@@ -157,8 +158,8 @@ def render_flowchart(graph: PathwayGraph, path: PatientPath | None = None) -> st
             label = _step_text(steps) if steps else choice.event.value if choice.checkpoint else ""
             edges.append((source.value, choice.id, label, bool(steps)))
         for dest, (guards, reasons) in _choice_outs(graph, choice.id).items():
-            on_path = bool(_taken(path, choice.event.value, choice.sources, dest))
-            edges.append((choice.id, dest.value, _way_out(guards, reasons, on_path), on_path))
+            steps = _taken(path, choice.event.value, choice.sources, dest)
+            edges.append((choice.id, dest.value, _way_out(guards, reasons, steps), bool(steps)))
     for (source, dest), group in _direct(graph).items():
         steps = tuple(s for t in group for s in _taken(path, t.event.value, (source,), dest))
         label = _step_text(steps) if steps else "<br/>".join(t.label for t in group)

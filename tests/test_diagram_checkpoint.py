@@ -1,0 +1,138 @@
+"""The pictures say what the checkpoint asked of this patient, and a move through a decision point reads as one move.
+
+On the whole pathway the checkpoint lists its requirements as rules (a neutral bullet); on a patient's picture
+each requirement is marked by how it stood when that patient's decision was taken.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from hfs_pathway import HFS_PATHWAY, Pathway, diagram, load_case
+from hfs_pathway.diagrams import pathway_graph, patient_path
+from tests.builder import CaseBuilder
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*.json") if p.name != "expected.json")
+EXPECTED = json.loads((ROOT / "examples" / "expected.json").read_text(encoding="utf-8"))
+TEXT_FORMATS = ("mermaid", "mermaid-flowchart", "dot")
+REQUIREMENTS = [
+    r.condition.name
+    for r in HFS_PATHWAY.rule("risk_benefit_decision").requires
+    if r.error == "checkpoint_not_satisfied"
+]
+
+
+def surgical_story(*, ct_only: bool = False) -> CaseBuilder:
+    """Presentation, imaging (MRI, or CT only), a decision for surgical evaluation, a favourable assessment."""
+    story = CaseBuilder().presentation().after(21)
+    story = story.ct() if ct_only else story.mri()
+    return story.after(14).decide("surgical_evaluation").after(14).risk_assessment(asa_class=1).after(7)
+
+
+def statuses(pathway: Pathway) -> list[dict[str, str]]:
+    return [dict(p.statuses) for p in patient_path(pathway).checkpoints]
+
+
+def test_the_whole_pathway_lists_the_checkpoint_requirements_without_claiming_any_is_met() -> None:
+    for fmt in TEXT_FORMATS:
+        text = str(diagram(fmt))
+        assert "✓" not in text, fmt
+        assert "✗" not in text, fmt
+        for name in REQUIREMENTS:
+            assert f"• {name}" in text, f"{fmt}: {name}"
+        assert "all must hold" in text
+
+
+def test_a_referral_after_mri_and_a_favourable_assessment_meets_three_requirements_and_needs_no_override() -> None:
+    pathway = surgical_story().refer().pathway()
+    assert statuses(pathway) == [
+        {
+            "recent_risk_assessment": "met",
+            "patient_informed": "met",
+            "patient_consents": "met",
+            "override_reason": "not needed",
+        }
+    ]
+    for fmt in TEXT_FORMATS:
+        text = str(diagram(fmt, pathway=pathway))
+        assert "✓ patient_consents" in text
+        assert "– override_reason (not needed)" in text
+        assert "✓ override_reason" not in text
+        assert "• patient_consents" not in text
+
+
+def test_a_referral_after_ct_only_imaging_records_the_override_reason_as_met() -> None:
+    story = surgical_story(ct_only=True).refer(override_reason="MRI contraindicated: pacemaker")
+    pathway = story.pathway()
+    (decision,) = patient_path(pathway).checkpoints
+    assert dict(decision.statuses)["override_reason"] == "met"
+    # The same judgement the pathway itself made: it raised the override alert on that decision.
+    assert [a.event_index for a in pathway.alerts if a.code == "checkpoint_override"] == [decision.index]
+    assert "✓ override_reason" in str(diagram("dot", pathway=pathway))
+
+
+def test_continuing_conservative_care_needs_none_of_the_referral_requirements() -> None:
+    pathway = surgical_story().continue_conservative("observation").pathway()
+    assert statuses(pathway) == [dict.fromkeys(REQUIREMENTS, "not needed")]
+
+
+def test_two_decisions_that_stood_differently_are_told_apart_by_their_step_numbers() -> None:
+    story = surgical_story().continue_conservative("botulinum_toxin").after(30).decide("surgical_evaluation")
+    pathway = story.after(7).refer().pathway()
+    first, second = patient_path(pathway).checkpoints
+    assert (first.step, second.step) == (4, 6)
+    text = str(diagram("dot", pathway=pathway))
+    assert "checkpoint at step 4, 6" in text
+    assert "patient_consents (– not needed at step 4, ✓ met at step 6)" in text
+
+
+@pytest.mark.parametrize("case_file", EXAMPLES, ids=lambda p: p.stem)
+def test_a_move_through_a_decision_point_carries_its_number_on_both_segments(case_file: Path) -> None:
+    pathway = Pathway.replay(load_case(case_file))
+    as_of = dt.date.fromisoformat(EXPECTED[case_file.name]["as_of"])
+    graph = pathway_graph(HFS_PATHWAY)
+    choices = {c.event.value: c for c in graph.choices}
+    path = patient_path(pathway, as_of)
+    dot = str(diagram("dot", pathway=pathway, as_of=as_of))
+    flowchart = str(diagram("mermaid-flowchart", pathway=pathway, as_of=as_of))
+    for step in path.steps:
+        choice = choices.get(step.event)
+        if choice is None:
+            continue
+        way_in = dot_edge(dot, step.source.value, choice.id)
+        way_out = dot_edge(dot, choice.id, step.dest.value)
+        assert f">{step.number}</FONT></B>  {step.date.isoformat()}" in way_in
+        numbers = re.search(r'<B><FONT COLOR="[^"]+">([\d, ]+)</FONT></B>', way_out)
+        assert numbers is not None, way_out
+        assert str(step.number) in numbers.group(1).split(", ")
+        out = re.search(rf'{choice.id} -->\|"([\d, ]+)\. [^"]+"\| {step.dest.value}\n', flowchart)
+        assert out is not None
+        assert str(step.number) in out.group(1).split(", ")
+
+
+def dot_edge(text: str, source: str, dest: str) -> str:
+    """The one DOT line drawing ``source -> dest`` (a move back up the pathway is written reversed)."""
+    lines = [
+        line
+        for line in text.splitlines()
+        if (line.startswith(f"  {source} -> {dest} ") and "dir=back" not in line)
+        or (line.startswith(f"  {dest} -> {source} ") and "dir=back" in line)
+    ]
+    assert len(lines) == 1, (source, dest, lines)
+    return lines[0]
+
+
+def test_events_that_keep_the_stage_are_written_in_its_box_not_drawn_as_loops() -> None:
+    text = str(diagram("dot"))
+    graph = pathway_graph(HFS_PATHWAY)
+    assert not re.search(r"^\s+(\w+) -> \1 ", text, flags=re.MULTILINE)
+    nodes = {m.group(1): m.group(0) for m in re.finditer(r"^\s+(\w+) \[.*$", text, flags=re.MULTILINE)}
+    for t in graph.transitions:
+        if t.stays and t.via is None and not t.broadcast:
+            assert f"↻ {t.label}" in nodes[t.source.value], t
