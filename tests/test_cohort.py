@@ -229,3 +229,27 @@ def test_an_empty_input_gives_empty_outputs_and_a_report_without_charts(tmp_path
     report = (tmp_path / "out" / "report.html").read_text()
     assert "<svg" not in report
     assert "matplotlib" not in report
+
+
+def test_a_progress_bar_is_drawn_on_standard_error_when_asked(
+    cohort_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(
+        [
+            "cohort",
+            str(cohort_file),
+            "--as-of",
+            "2026-01-01",
+            "-o",
+            str(tmp_path),
+            "--jobs",
+            "2",
+            "--progress",
+            "--format",
+            "json",
+        ]
+    )
+    out, err = capsys.readouterr()
+    assert status == 0
+    assert "input: 100%" in err
+    assert json.loads(out) == json.loads((tmp_path / "summary.json").read_text())

@@ -274,6 +274,7 @@ def _progress_bar(progress: bool | None, total: int | None, fhir: bool) -> Any:
         from tqdm import tqdm  # type: ignore[import-untyped]
     except ImportError:  # the cohort extra is not installed: run quietly
         return None
+    tqdm.monitor_interval = 0  # no monitor thread: the worker processes are forked after the bar is made
     if total is not None:
         return tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc="input", file=sys.stderr)
     return tqdm(unit="case", desc="patients" if fhir else "cases", file=sys.stderr)
