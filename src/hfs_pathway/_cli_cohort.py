@@ -42,12 +42,21 @@ def register(commands: Any) -> None:
             "the summary. A case that cannot be evaluated is reported and the run goes on."
         ),
     )
-    cohort.add_argument("source", type=Path, metavar="CASES.ndjson")
-    cohort.add_argument("--as-of", type=_date, help="evaluation date, YYYY-MM-DD (default: today)")
-    cohort.add_argument("-o", "--output-dir", type=Path, required=True, metavar="OUTDIR")
+    cohort.add_argument(
+        "source",
+        type=Path,
+        metavar="CASES.ndjson",
+        help="NDJSON of cases, or FHIR input (a folder or NDJSON of resources)",
+    )
+    cohort.add_argument("--as-of", type=_date, metavar="DATE", help="evaluation date, YYYY-MM-DD (default: today)")
+    cohort.add_argument("-o", "--output-dir", type=Path, required=True, metavar="OUTDIR", help="where the outputs go")
     cohort.add_argument("--jobs", type=_count, default=0, metavar="N", help="processes (default 0: every CPU)")
     cohort.add_argument(
-        "--horizon", type=_count, default=0, metavar="DAYS", help="also list actions due within DAYS (default 0)"
+        "--horizon",
+        type=_count,
+        default=0,
+        metavar="DAYS",
+        help="also list scheduled actions due within DAYS (default 0)",
     )
     cohort.add_argument("--guideline", type=Path, metavar="FILE", help="a guideline file (.toml or .json)")
     cohort.add_argument(
@@ -71,7 +80,9 @@ def register(commands: Any) -> None:
     )
     synth.add_argument("--n", type=_count, required=True, help="number of cases")
     synth.add_argument("--seed", type=int, default=20250101)
-    synth.add_argument("--as-of", type=_date, default=dt.date(2026, 1, 1), help="every case ends by this date")
+    synth.add_argument(
+        "--as-of", type=_date, default=dt.date(2026, 1, 1), metavar="DATE", help="every case ends by this date"
+    )
     synth.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="NDJSON file ('-': stdout)")
     synth.set_defaults(handler=_synth)
 
