@@ -74,6 +74,8 @@ def test_a_referral_after_ct_only_imaging_records_the_override_reason_as_met() -
     assert dict(decision.statuses)["override_reason"] == "met"
     # The same judgement the pathway itself made: it raised the override alert on that decision.
     assert [a.event_index for a in pathway.alerts if a.code == "checkpoint_override"] == [decision.index]
+    assert decision.notes == (("override_reason", "only CT imaging was done"),)
+    assert "✓ override_reason (only CT imaging was done)" in str(diagram("mermaid", pathway=pathway))
     assert "✓ override_reason" in str(diagram("dot", pathway=pathway))
 
 
@@ -87,13 +89,13 @@ def test_two_decisions_that_stood_differently_are_told_apart_by_their_step_numbe
     pathway = story.after(7).refer().pathway()
     first, second = patient_path(pathway).checkpoints
     assert (first.step, second.step) == (4, 6)
-    text = str(diagram("dot", pathway=pathway))
+    text = str(diagram("mermaid", pathway=pathway))
     assert "checkpoint at step 4, 6" in text
     assert "patient_consents (– not needed at step 4, ✓ met at step 6)" in text
 
 
 @pytest.mark.parametrize("case_file", EXAMPLES, ids=lambda p: p.stem)
-def test_a_move_through_a_decision_point_carries_its_number_on_both_segments(case_file: Path) -> None:
+def test_every_move_joins_the_stages_it_left_and_entered_and_a_decision_point_keeps_its_number(case_file: Path) -> None:
     pathway = Pathway.replay(load_case(case_file))
     as_of = dt.date.fromisoformat(EXPECTED[case_file.name]["as_of"])
     graph = pathway_graph(HFS_PATHWAY)
@@ -104,6 +106,9 @@ def test_a_move_through_a_decision_point_carries_its_number_on_both_segments(cas
     for step in path.steps:
         choice = choices.get(step.event)
         if choice is None:
+            # Also an event accepted in a whole box of stages: drawn from the stage the patient was in.
+            move = dot_edge(dot, step.source.value, step.dest.value)
+            assert f">{step.number}</FONT></B>  {step.date.isoformat()}  {step.event}" in move
             continue
         way_in = dot_edge(dot, step.source.value, choice.id)
         way_out = dot_edge(dot, choice.id, step.dest.value)
@@ -136,3 +141,14 @@ def test_events_that_keep_the_stage_are_written_in_its_box_not_drawn_as_loops() 
     for t in graph.transitions:
         if t.stays and t.via is None and not t.broadcast:
             assert f"↻ {t.label}" in nodes[t.source.value], t
+
+
+def test_the_next_step_names_its_due_date_once() -> None:
+    story = CaseBuilder().to_toxin().inject()
+    pathway = story.pathway()
+    evaluation = pathway.evaluate(story.today)
+    first = evaluation.recommendations[0]
+    assert first.due is not None
+    next_step = patient_path(pathway, story.today).next_step
+    assert next_step is not None
+    assert next_step.count(first.due.isoformat()) == 1

@@ -139,6 +139,8 @@ class CheckpointPassage(NamedTuple):
     """The number of the move the decision made (``None`` if it kept the stage)."""
     statuses: tuple[tuple[str, RequirementStatus], ...]
     """``(requirement name, status)`` in the checkpoint's order."""
+    notes: tuple[tuple[str, str], ...] = ()
+    """``(requirement name, why it applied)`` where the reason is worth showing (what was overridden)."""
 
 
 class PatientPath(NamedTuple):
@@ -190,9 +192,11 @@ def checkpoint_rows(choice: Choice, path: PatientPath | None) -> list[str]:
     rows = []
     for name, _ in choice.requirements:
         seen = [(p, dict(p.statuses)[name]) for p in passages]
+        notes = [note for p in passages for n, note in p.notes if n == name]
         if len({status for _, status in seen}) == 1:
             status = seen[0][1]
-            rows.append(f"{MARKS[status]} {name}" + (" (not needed)" if status == "not needed" else ""))
+            why = " (not needed)" if status == "not needed" else f" ({'; '.join(notes)})" if notes else ""
+            rows.append(f"{MARKS[status]} {name}{why}")
         else:  # several decisions that stood differently: say which was which
             marks = ", ".join(f"{MARKS[status]} {status} at step {p.step or '-'}" for p, status in seen)
             rows.append(f"{name} ({marks})")
@@ -288,7 +292,9 @@ def patient_path(pathway: Pathway, as_of: dt.date | None = None) -> PatientPath:
         evaluation = pathway.evaluate(as_of)
         if evaluation.recommendations:
             first = evaluation.recommendations[0]
-            next_step = first.text + (f" (due {first.due.isoformat()})" if first.due else "")
+            # The due date once: some texts already name it ("review by 2024-07-15").
+            due = first.due.isoformat() if first.due else None
+            next_step = first.text + (f" (due {due})" if due and due not in first.text else "")
     checkpoints = _checkpoint_passages(pathway, {s.index: s.number for s in steps})
     return PatientPath(
         pathway.patient.id, tuple(steps), visits, pathway.stage, pathway.final, as_of, next_step, checkpoints
@@ -300,7 +306,7 @@ def _checkpoint_passages(pathway: Pathway, step_of: dict[int, int]) -> tuple[Che
     just before that decision (the same test the checkpoint itself applied)."""
     from ._events import RiskBenefitDecision
     from ._pathway import Pathway as Trial
-    from ._surgery import checkpoint_conditions, refers
+    from ._surgery import checkpoint_conditions, override_needed, refers
 
     gated = {
         rule.event.value: tuple(r.condition.name for r in rule.requires if r.error == "checkpoint_not_satisfied")
@@ -313,6 +319,7 @@ def _checkpoint_passages(pathway: Pathway, step_of: dict[int, int]) -> tuple[Che
         if not names or not isinstance(decision, RiskBenefitDecision):
             continue
         statuses: dict[str, RequirementStatus] = dict.fromkeys(names, "not needed")
+        notes: tuple[tuple[str, str], ...] = ()
         if refers(decision):
             before = Trial(pathway.patient, guideline=pathway.guideline, definition=pathway.definition)
             before._extend_typed(pathway.events[: entry.index])
@@ -322,7 +329,12 @@ def _checkpoint_passages(pathway: Pathway, step_of: dict[int, int]) -> tuple[Che
             ):
                 if condition.code in statuses:
                     statuses[condition.code] = "met" if condition.met else "not met"
+            overridden = override_needed(record.risk, record.imaging, record.any_mri)
+            if overridden and "override_reason" in statuses:
+                notes = (("override_reason", " and ".join(overridden)),)
         passages.append(
-            CheckpointPassage(_choice_id(entry.event), entry.index, step_of.get(entry.index), tuple(statuses.items()))
+            CheckpointPassage(
+                _choice_id(entry.event), entry.index, step_of.get(entry.index), tuple(statuses.items()), notes
+            )
         )
     return tuple(passages)

@@ -166,9 +166,12 @@ def render_dot(graph: PathwayGraph, path: PatientPath | None = None) -> str:
     for cluster_id, event, members, dest in clusters:
         # Any member can carry the edge; Graphviz clips it at the box. The last stage sits nearest the bottom.
         tail = next(n.stage for n in reversed(graph.nodes) if n.stage in members)
+        lines.append(edge(tail.value, dest.value, _edge_attrs(event.value, (), path, broadcast=True), ltail=cluster_id))
+        # The patient's own moves leave from the stage they were in, not from the box's edge.
         steps = taken(event.value, members, dest)
-        attrs = _edge_attrs(event.value, steps, path, broadcast=True)
-        lines.append(edge(tail.value, dest.value, attrs, ltail=cluster_id))
+        for source in [n.stage for n in graph.nodes if any(s.source == n.stage for s in steps)]:
+            own = tuple(s for s in steps if s.source == source)
+            lines.append(edge(source.value, dest.value, _edge_attrs(event.value, own, path, broadcast=True)))
     edges: dict[tuple[Stage, Stage], list[Transition]] = {}
     for t in graph.transitions:
         if t.via is None and (t.event, t.source) not in clustered and not (t.stays and t.source in stays):
@@ -277,7 +280,8 @@ def _node(node: StageNode, path: PatientPath | None, stays: list[str]) -> str:
 def _choice(choice: Choice, path: PatientPath | None) -> str:
     if choice.checkpoint:
         rows = [f"<B>{_html(checkpoint_heading(choice, path))}</B>"] + [
-            f'<FONT POINT-SIZE="9">{_html(row)}</FONT>' for row in checkpoint_rows(choice, path)
+            f'<FONT POINT-SIZE="9">{"<BR/>   ".join(_html(part) for part in _wrap(row, 30))}</FONT>'
+            for row in checkpoint_rows(choice, path)
         ]
         tooltip = f"{choice.event.value} must meet: " + "; ".join(d for _, d in choice.requirements)
         attrs: dict[str, str | float] = {"fillcolor": GATE_FILL, "color": GATE_LINE, "margin": "0.02"}
@@ -323,7 +327,7 @@ def _edge_attrs(
         # The way out of a choice finishes the move begun on the way in: the same number, then why.
         numbers = ", ".join(str(s.number) for s in taken)
         words = "<BR/>".join(_html(line) for line in _wrap(text, 40))
-        label = f'<<B><FONT COLOR="{PATH}">{numbers}</FONT></B>  <FONT COLOR="{PATH}">{words}</FONT>>'
+        label = _padded(f'<B><FONT COLOR="{PATH}">{numbers}</FONT></B>  <FONT COLOR="{PATH}">{words}</FONT>')
         return _attrs(label=label, color=PATH, fontcolor=INK, fontsize=10, penwidth=3, arrowsize=0.9, weight=4)
     steps = "<BR/>".join(
         f'<B><FONT COLOR="{PATH}">{s.number}</FONT></B>  {s.date.isoformat()}  {_html(s.event)}' for s in taken
@@ -331,7 +335,7 @@ def _edge_attrs(
     if why:
         steps += "<BR/>" + "<BR/>".join(f'<FONT COLOR="{PATH}">{_html(line)}</FONT>' for line in _wrap(why, 40))
     return _attrs(
-        label=f"<{steps}>",
+        label=_padded(steps),
         color=PATH,
         fontcolor=INK,
         fontsize=10,
@@ -339,6 +343,11 @@ def _edge_attrs(
         arrowsize=0.9,
         weight=4,
     )
+
+
+def _padded(html: str) -> str:
+    """An HTML-like label with a margin, so a curving line does not run over its first characters."""
+    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLPADDING="5" CELLSPACING="0"><TR><TD>{html}</TD></TR></TABLE>>'
 
 
 def _legend() -> list[str]:
