@@ -152,3 +152,17 @@ def test_the_next_step_names_its_due_date_once() -> None:
     next_step = patient_path(pathway, story.today).next_step
     assert next_step is not None
     assert next_step.count(first.due.isoformat()) == 1
+
+
+def test_the_flowchart_draws_an_event_accepted_almost_everywhere_once_from_a_box_and_writes_stays_in_the_box() -> None:
+    text = str(diagram("mermaid-flowchart"))
+    graph = pathway_graph(HFS_PATHWAY)
+    for event in {t.event for t in graph.transitions if t.broadcast}:
+        sources = {t.source for t in graph.transitions if t.event == event}
+        assert f'subgraph cluster_{event.value}["stages that accept {event.value}"]' in text
+        assert text.count(f'|"{event.value}"|') == 1
+        assert not any(f'  {s.value} -->|"{event.value}"|' in text for s in sources)
+    assert not re.search(r"^\s+(\w+) -(?:->|\.->)(?:\|[^|]*\|)? \1$", text, flags=re.MULTILINE)
+    for t in graph.transitions:
+        if t.stays and t.via is None and not t.broadcast:
+            assert f"↻ {t.label}" in text

@@ -168,6 +168,39 @@ class PatientPath(NamedTuple):
         return tuple(s for s in self.steps if s.source == source and s.dest == dest)
 
 
+class BroadcastBox(NamedTuple):
+    """An event accepted in most stages with one destination, drawn once from a box around those stages."""
+
+    id: str
+    event: EventType
+    members: frozenset[Stage]
+    dest: Stage
+
+
+def broadcast_boxes(graph: PathwayGraph) -> list[BroadcastBox]:
+    """The boxes of the broadcast events (``red_flag``, ``pathway_exit``), largest first.
+
+    Only when the boxes nest or stay apart (neither Graphviz nor Mermaid can draw overlapping boxes) and
+    the destination lies outside its box; otherwise each stage keeps its own edge.
+    """
+    groups: dict[EventType, tuple[set[Stage], set[Stage]]] = {}
+    for t in graph.transitions:
+        if t.broadcast and t.via is None:
+            sources, dests = groups.setdefault(t.event, (set(), set()))
+            sources.add(t.source)
+            dests.add(t.dest)
+    boxes = [
+        BroadcastBox(f"cluster_{event.value}", event, frozenset(sources), next(iter(dests)))
+        for event, (sources, dests) in groups.items()
+        if len(dests) == 1 and not dests & sources and len(sources) > 2
+    ]
+    for a in boxes:
+        for b in boxes:
+            if a.members & b.members and not (a.members <= b.members or b.members <= a.members):
+                return []
+    return sorted(boxes, key=lambda box: -len(box.members))
+
+
 MARKS: dict[RequirementStatus, str] = {"met": "✓", "not met": "✗", "not needed": "–"}
 NEUTRAL_MARK = "•"
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ._graph import (
+    BroadcastBox,
     Choice,
     PathStep,
     PathwayGraph,
     PatientPath,
     StageNode,
     Transition,
+    broadcast_boxes,
     checkpoint_heading,
     checkpoint_rows,
 )
-from ._vocabulary import EventType, Stage
+from ._vocabulary import Stage
 
 FONT = "Helvetica"
 
@@ -59,30 +61,6 @@ def _wrap(text: str, width: int = 34) -> list[str]:
     return lines
 
 
-def _broadcast_clusters(graph: PathwayGraph) -> list[tuple[str, EventType, frozenset[Stage], Stage]]:
-    """Events accepted almost everywhere with one destination, drawn once from a box around their stages.
-
-    Only when the boxes nest or stay apart (Graphviz cannot draw overlapping boxes) and the destination
-    lies outside its box; otherwise each stage keeps its own edge.
-    """
-    groups: dict[EventType, tuple[set[Stage], set[Stage]]] = {}
-    for t in graph.transitions:
-        if t.broadcast and t.via is None:
-            sources, dests = groups.setdefault(t.event, (set(), set()))
-            sources.add(t.source)
-            dests.add(t.dest)
-    clusters = [
-        (f"cluster_{event.value}", event, frozenset(sources), next(iter(dests)))
-        for event, (sources, dests) in groups.items()
-        if len(dests) == 1 and not dests & sources and len(sources) > 2
-    ]
-    for _, _, a, _ in clusters:
-        for _, _, b, _ in clusters:
-            if a & b and not (a <= b or b <= a):
-                return []
-    return sorted(clusters, key=lambda c: -len(c[2]))
-
-
 def render_dot(graph: PathwayGraph, path: PatientPath | None = None) -> str:
     """The graph as a DOT digraph; with ``path``, the patient's route is drawn in colour over a faded map."""
     title = f"{graph.name} pathway, version {graph.version}"
@@ -109,7 +87,7 @@ def render_dot(graph: PathwayGraph, path: PatientPath | None = None) -> str:
         "  edge " + _attrs(fontname=FONT, fontsize=9, arrowsize=0.7),
         '  start [shape=circle, label="", width=0.22, style=filled, fillcolor="#111827", color="#111827"]',
     ]
-    clusters = _broadcast_clusters(graph)
+    clusters = broadcast_boxes(graph)
     # Events that keep the stage are written inside its box, not drawn as loops whose labels crowd the
     # neighbours; on a patient's picture the box counts those actually recorded.
     stays: dict[Stage, list[str]] = {}
@@ -194,7 +172,7 @@ def render_dot(graph: PathwayGraph, path: PatientPath | None = None) -> str:
 
 def _nodes_in_clusters(
     graph: PathwayGraph,
-    clusters: list[tuple[str, EventType, frozenset[Stage], Stage]],
+    clusters: list[BroadcastBox],
     path: PatientPath | None,
     stays: dict[Stage, list[str]],
 ) -> list[str]:
@@ -202,7 +180,7 @@ def _nodes_in_clusters(
     the smallest box holding all the stages it is reached from, next to them."""
 
     def emit(
-        members: frozenset[Stage], inner: list[tuple[str, EventType, frozenset[Stage], Stage]], depth: int
+        members: frozenset[Stage], inner: list[BroadcastBox], depth: int
     ) -> list[str]:
         pad = "  " * depth
         out: list[str] = []

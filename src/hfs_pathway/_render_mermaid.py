@@ -6,7 +6,16 @@ dated labels; the flowchart also draws the moves taken in a heavier line.
 
 from __future__ import annotations
 
-from ._graph import PathStep, PathwayGraph, PatientPath, Transition, checkpoint_heading, checkpoint_rows
+from ._graph import (
+    BroadcastBox,
+    PathStep,
+    PathwayGraph,
+    PatientPath,
+    Transition,
+    broadcast_boxes,
+    checkpoint_heading,
+    checkpoint_rows,
+)
 from ._vocabulary import Stage
 
 PATH = "#1d4ed8"
@@ -18,6 +27,8 @@ CLASSES = {
     "current": "fill:#fde68a,stroke:#b45309,stroke-width:4px,color:#1f2937,font-weight:bold",
     "unvisited": "fill:#ffffff,stroke:#d1d5db,color:#9ca3af",
 }
+
+BOX_STYLE = "fill:none,stroke:#d1d5db,stroke-dasharray:5 4,color:#9ca3af"
 
 
 def _text(text: str) -> str:
@@ -56,10 +67,14 @@ def _way_out(guards: list[str], reasons: list[str], taken: tuple[PathStep, ...])
     return f"[{' or '.join(guards)}]" if guards else ""
 
 
-def _direct(graph: PathwayGraph) -> dict[tuple[Stage, Stage], list[Transition]]:
+def _direct(
+    graph: PathwayGraph, boxes: list[BroadcastBox] | None = None
+) -> dict[tuple[Stage, Stage], list[Transition]]:
+    """Edges not through a choice, one per pair of stages; those drawn from a box are left out."""
+    boxed = {(box.event, stage) for box in boxes or [] for stage in box.members}
     edges: dict[tuple[Stage, Stage], list[Transition]] = {}
     for t in graph.transitions:
-        if t.via is None:
+        if t.via is None and (t.event, t.source) not in boxed:
             edges.setdefault((t.source, t.dest), []).append(t)
     return edges
 
@@ -132,9 +147,16 @@ def render_flowchart(graph: PathwayGraph, path: PatientPath | None = None) -> st
     lines += [f"  classDef {name} {style}" for name, style in CLASSES.items()]
     initial = next(n for n in graph.nodes if n.initial)
     lines.append('  start(["start"])')
+    declared: dict[str, str] = {}
+    # Events that keep the stage are written in its box rather than drawn as loops whose labels crowd the
+    # neighbours; a patient's box counts those recorded instead.
+    direct = _direct(graph, broadcast_boxes(graph))
+    stays = {source: group for (source, dest), group in direct.items() if source == dest}
     for node in graph.nodes:
         label = f"<b>{node.id}</b>"
-        if path is not None:
+        if path is None:
+            label += "".join(f"<br/><small>↻ {_text(t.label)}</small>" for t in stays.get(node.stage, []))
+        else:
             visit = path.visit(node.stage)
             if visit is not None:
                 extra = [visit.describe(), *(f"{n} × {e}" for e, n in visit.stays)]
@@ -144,14 +166,23 @@ def render_flowchart(graph: PathwayGraph, path: PatientPath | None = None) -> st
                         extra.append("Next - " + path.next_step)
                 label += "".join(f"<br/><small>{_text(x)}</small>" for x in extra if x)
         shape = ('(["', '"])') if node.final else ('["', '"]')
-        lines.append(f"  {node.id}{shape[0]}{label}{shape[1]}")
+        declared[node.id] = f"{node.id}{shape[0]}{label}{shape[1]}"
     for choice in graph.choices:
         if choice.checkpoint:
             rows = "<br/>".join(_text(row) for row in checkpoint_rows(choice, path))
-            lines.append(f'  {choice.id}{{"<b>{_text(checkpoint_heading(choice, path))}</b><br/>{rows}"}}')
+            declared[choice.id] = f'{choice.id}{{"<b>{_text(checkpoint_heading(choice, path))}</b><br/>{rows}"}}'
         else:
-            lines.append(f'  {choice.id}{{"{choice.event.value}"}}')
+            declared[choice.id] = f'{choice.id}{{"{choice.event.value}"}}'
+    boxes = broadcast_boxes(graph)
+    lines += _boxed_declarations(graph, boxes, declared)
     edges: list[tuple[str, str, str, bool]] = [("start", initial.id, "", path is not None)]
+    for box in boxes:
+        # An event accepted across a box is drawn once from the box; a patient's own move from the stage left.
+        edges.append((box.id, box.dest.value, box.event.value, path is None))
+        for source in (n.stage for n in graph.nodes if n.stage in box.members):
+            steps = _taken(path, box.event.value, (source,), box.dest)
+            if steps:
+                edges.append((source.value, box.dest.value, _step_text(steps), True))
     for choice in graph.choices:
         for source in choice.sources:
             steps = _taken(path, choice.event.value, (source,), None)
@@ -160,7 +191,9 @@ def render_flowchart(graph: PathwayGraph, path: PatientPath | None = None) -> st
         for dest, (guards, reasons) in _choice_outs(graph, choice.id).items():
             steps = _taken(path, choice.event.value, choice.sources, dest)
             edges.append((choice.id, dest.value, _way_out(guards, reasons, steps), bool(steps)))
-    for (source, dest), group in _direct(graph).items():
+    for (source, dest), group in direct.items():
+        if source == dest:
+            continue
         steps = tuple(s for t in group for s in _taken(path, t.event.value, (source,), dest))
         label = _step_text(steps) if steps else "<br/>".join(t.label for t in group)
         edges.append((source.value, dest.value, label, bool(steps)))
@@ -169,7 +202,7 @@ def render_flowchart(graph: PathwayGraph, path: PatientPath | None = None) -> st
     for number, (tail, head, words, on_path) in enumerate(edges):
         # Ways not taken keep their shape; the patient's steps carry the words.
         label = "" if path is not None and not on_path else words
-        arrow = "-->" if path is None or on_path else "-.->"
+        arrow = "-.->" if (path is not None and not on_path) or tail.startswith("cluster_") else "-->"
         lines.append(f'  {tail} {arrow}|"{_text(label)}"| {head}' if label else f"  {tail} {arrow} {head}")
         (taken if on_path else faded).append(number)
     by_class: dict[str, list[str]] = {}
@@ -184,9 +217,39 @@ def render_flowchart(graph: PathwayGraph, path: PatientPath | None = None) -> st
             name = "unvisited"
         by_class.setdefault(name, []).append(choice.id)
     lines += [f"  class {','.join(ids)} {name}" for name, ids in by_class.items()]
+    lines += [f"  style {box.id} {BOX_STYLE}" for box in boxes]
     if path is not None:
         if taken:
             lines.append(f"  linkStyle {','.join(map(str, taken))} stroke:{PATH},stroke-width:3px")
         if faded:
             lines.append(f"  linkStyle {','.join(map(str, faded))} stroke:#d1d5db,stroke-width:1px")
     return "\n".join(lines) + "\n"
+
+
+def _boxed_declarations(graph: PathwayGraph, boxes: list[BroadcastBox], declared: dict[str, str]) -> list[str]:
+    """Node declarations nested in the subgraphs of the broadcast events (largest outermost); a choice sits in
+    the smallest box holding all the stages it is reached from."""
+
+    def emit(members: frozenset[Stage], inner: list[BroadcastBox], depth: int) -> list[str]:
+        pad = "  " * depth
+        out: list[str] = []
+        placed: set[Stage] = set()
+        here: list[frozenset[Stage]] = []
+        while inner:
+            box = inner[0]
+            nested = [b for b in inner[1:] if b.members <= box.members]
+            inner = [b for b in inner[1:] if not b.members <= box.members]
+            out.append(f'{pad}subgraph {box.id}["stages that accept {box.event.value}"]')
+            out += emit(box.members, nested, depth + 1)
+            out.append(f"{pad}end")
+            placed |= box.members
+            here.append(box.members)
+        out += [pad + declared[n.id] for n in graph.nodes if n.stage in members and n.stage not in placed]
+        out += [
+            pad + declared[c.id]
+            for c in graph.choices
+            if set(c.sources) <= members and not any(set(c.sources) <= box for box in here)
+        ]
+        return out
+
+    return emit(frozenset(n.stage for n in graph.nodes), list(boxes), 1)
