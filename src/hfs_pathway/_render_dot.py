@@ -179,9 +179,7 @@ def _nodes_in_clusters(
     """Stage nodes, nested in the boxes of the events they accept (largest box outermost); a choice sits in
     the smallest box holding all the stages it is reached from, next to them."""
 
-    def emit(
-        members: frozenset[Stage], inner: list[BroadcastBox], depth: int
-    ) -> list[str]:
+    def emit(members: frozenset[Stage], inner: list[BroadcastBox], depth: int) -> list[str]:
         pad = "  " * depth
         out: list[str] = []
         placed: set[Stage] = set()
@@ -334,6 +332,7 @@ def _legend() -> list[str]:
         (f'BGCOLOR="{CURRENT_FILL}"', "current stage"),
         (f'BGCOLOR="{VISITED_FILL}"', "stage visited (dates, events there)"),
         (f'BGCOLOR="{PATH}"', "move taken: step number, date, event"),
+        (f'BGCOLOR="{PATH}"', "through a decision point: both parts carry the number"),
         (f'BGCOLOR="white" BORDER="1" COLOR="{FAINT}"', "not reached"),
     ]
     rows = [f'<TR><TD {colour} WIDTH="18"></TD><TD ALIGN="LEFT">{text}</TD></TR>' for colour, text in keys]
