@@ -1,0 +1,53 @@
+"""FHIR R4 for the hemifacial spasm pathway (the ``fhir`` extra).
+
+Read a patient's FHIR record as a case, and write an evaluation back as FHIR resources::
+
+    from hfs_pathway import Pathway
+    from hfs_pathway.fhir import import_bundle, export_evaluation
+
+    imported = import_bundle("examples/fhir/toxin_responder.json")
+    evaluation = Pathway.replay(imported.case).evaluate(datetime.date(2025, 4, 1))
+    bundle = export_evaluation(evaluation, imported.case, imported=imported)
+
+Import works on the parsed JSON and checks each element it reads, so it stays fast; export, orders and
+the PlanDefinition are built and validated with the ``fhir.resources`` R4B models, loaded on first use.
+The mapping, the codes and the project's own code systems are documented on the FHIR page of the docs.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from ._errors import InvalidFhir, NoHfsDiagnosis
+from ._import import FhirImport, ImportFinding, SkippedResource, import_bundle, import_resources
+
+if TYPE_CHECKING:
+    from ._export import export_evaluation
+    from ._orders import proposed_orders
+    from ._plan import plan_definition
+
+_LAZY = {"export_evaluation": "._export", "proposed_orders": "._orders", "plan_definition": "._plan"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'hfs_pathway.fhir' has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+__all__ = [
+    "FhirImport",
+    "ImportFinding",
+    "InvalidFhir",
+    "NoHfsDiagnosis",
+    "SkippedResource",
+    "export_evaluation",
+    "import_bundle",
+    "import_resources",
+    "plan_definition",
+    "proposed_orders",
+]
