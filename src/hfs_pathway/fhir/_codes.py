@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from .._vocabulary import Drug, Side, ToxinProduct
+from hfs_pathway._vocabulary import Drug, Side, ToxinProduct
 
 NAMESPACE: Final = "https://hfs-pathway.github.io/hfs-pathway/fhir/"
 EVENT_EXTENSION: Final = NAMESPACE + "StructureDefinition/pathway-event"
@@ -103,15 +103,33 @@ VALUE_SETS: Final[dict[tuple[str, str], frozenset[str]]] = {
     ),
     ("CarePlan", "intent"): frozenset({"proposal", "plan", "order", "option"}),
     ("CarePlan.activity.detail", "status"): frozenset(
-        {"not-started", "scheduled", "in-progress", "on-hold", "completed", "cancelled", "stopped", "unknown",
-         "entered-in-error"}
+        {
+            "not-started",
+            "scheduled",
+            "in-progress",
+            "on-hold",
+            "completed",
+            "cancelled",
+            "stopped",
+            "unknown",
+            "entered-in-error",
+        }
     ),
     ("ServiceRequest", "status"): frozenset(
         {"draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown"}
     ),
     ("ServiceRequest", "intent"): frozenset(
-        {"proposal", "plan", "directive", "order", "original-order", "reflex-order", "filler-order",
-         "instance-order", "option"}
+        {
+            "proposal",
+            "plan",
+            "directive",
+            "order",
+            "original-order",
+            "reflex-order",
+            "filler-order",
+            "instance-order",
+            "option",
+        }
     ),
     ("ServiceRequest", "priority"): frozenset({"routine", "urgent", "asap", "stat"}),
     ("DetectedIssue", "status"): frozenset(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .._errors import InvalidCase, PathwayError
+from hfs_pathway._errors import InvalidCase, PathwayError
 
 
 class InvalidFhir(InvalidCase):

@@ -13,33 +13,36 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._codes import EVENT_EXTENSION
-from ._read import Where, seq
+from ._read import Where, is_object, seq
 
-LIST_FIELDS = frozenset({"adverse_effects", "complications"})
+LIST_FIELDS = frozenset({("botox_response", "adverse_effects"), ("post_mvd_review", "complications")})
+"""(event type, field) of the fields that hold a list."""
 _VALUE_KEYS = ("valueBoolean", "valueInteger", "valueDecimal", "valueCode", "valueDate", "valueString")
 _FREE_TEXT = frozenset({"note", "override_reason"})
 
 
 def read_facts(resource: Mapping[str, Any], where: Where) -> dict[str, Any]:
-    """The fields held in the resource's ``pathway-event`` extension (empty without one)."""
+    """The fields held in the resource's ``pathway-event`` extension (empty without one); a repeated field is a
+    list (``as_lists`` makes a single value of a list field a list too)."""
     facts: dict[str, Any] = {}
     for i, extension in enumerate(seq(resource, "extension", where)):
-        if not isinstance(extension, Mapping):
+        if not is_object(extension):
             raise where.error(f"extension[{i}]", "must be an Extension object")
         if extension.get("url") != EVENT_EXTENSION:
             continue
         for j, part in enumerate(seq(extension, "extension", where, f"extension[{i}].")):
             path = f"extension[{i}].extension[{j}]"
             name, value = _part(part, where, path)
-            if name in LIST_FIELDS:
-                facts.setdefault(name, []).append(value)
+            if name in facts:  # a repeated sub-extension: a list
+                held = facts[name]
+                facts[name] = [*held, value] if isinstance(held, list) else [held, value]
             else:
                 facts[name] = value
     return facts
 
 
 def _part(part: Any, where: Where, path: str) -> tuple[str, Any]:
-    if not isinstance(part, Mapping) or not isinstance(part.get("url"), str):
+    if not is_object(part) or not isinstance(part.get("url"), str):
         raise where.error(path, "must be an Extension object with a url")
     name: str = part["url"]
     if "extension" in part:
@@ -54,16 +57,18 @@ def _part(part: Any, where: Where, path: str) -> tuple[str, Any]:
     raise where.error(path, "has no value of a type the pathway-event extension uses")
 
 
+_TYPE_TESTS = {
+    "valueBoolean": lambda v: type(v) is bool,
+    "valueInteger": lambda v: type(v) is int,
+    "valueDecimal": lambda v: type(v) in (int, float),
+    "valueCode": lambda v: type(v) is str and v != "" and v.strip() == v,
+    "valueDate": lambda v: type(v) is str,
+    "valueString": lambda v: type(v) is str,
+}
+
+
 def _typed(value: Any, key: str, where: Where, path: str) -> Any:
-    ok = {
-        "valueBoolean": isinstance(value, bool),
-        "valueInteger": isinstance(value, int) and not isinstance(value, bool),
-        "valueDecimal": isinstance(value, (int, float)) and not isinstance(value, bool),
-        "valueCode": isinstance(value, str) and value.strip() == value and value != "",
-        "valueDate": isinstance(value, str),
-        "valueString": isinstance(value, str),
-    }[key]
-    if not ok:
+    if not _TYPE_TESTS[key](value):
         raise where.error(path, f"is not a valid {key[5:]}")
     return value
 
@@ -72,7 +77,7 @@ def fact_extension(facts: Mapping[str, Any]) -> dict[str, Any] | None:
     """The extension element for ``facts`` (field name to JSON value), or ``None`` when there is nothing to carry."""
     parts: list[dict[str, Any]] = []
     for name, value in facts.items():
-        values = value if name in LIST_FIELDS else [value]
+        values = value if isinstance(value, list) else [value]
         parts.extend(_element(name, v) for v in values)
     if not parts:
         return None
@@ -80,7 +85,7 @@ def fact_extension(facts: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 def _element(name: str, value: Any) -> dict[str, Any]:
-    if isinstance(value, Mapping):
+    if is_object(value):
         return {"url": name, "extension": [_element(k, v) for k, v in value.items()]}
     if isinstance(value, bool):
         return {"url": name, "valueBoolean": value}
@@ -93,3 +98,11 @@ def _element(name: str, value: Any) -> dict[str, Any]:
     if name in _FREE_TEXT or name.endswith("_date"):
         return {"url": name, ("valueDate" if name.endswith("_date") else "valueString"): value}
     return {"url": name, "valueCode": value}
+
+
+def as_lists(event: dict[str, Any]) -> dict[str, Any]:
+    """``event`` with a single value of a list field (``LIST_FIELDS``) wrapped in a list."""
+    for kind, name in LIST_FIELDS:
+        if event.get("type") == kind and name in event and not isinstance(event[name], list):
+            event[name] = [event[name]]
+    return event

@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._case import Case, Patient
-from .._errors import PathwayError
-from .._pathway import Pathway
-from .._vocabulary import Severity, Stage
+from hfs_pathway._case import Case, Patient
+from hfs_pathway._errors import PathwayError
+from hfs_pathway._pathway import Pathway
+from hfs_pathway._vocabulary import Severity, Stage
+
 from ._errors import InvalidFhir, NoHfsDiagnosis
 from ._map import Candidate, Context, map_resource, read_patient
-from ._read import Where
+from ._read import Where, is_object
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,16 @@ class FhirImport:
 
 _BEFORE_IMAGING = frozenset({Stage.PRESENTATION, Stage.IMAGING})
 _TREATMENTS = frozenset(
-    {"botox_injection", "botox_response", "medication_started", "medication_review", "treatment_decision",
-     "mvd_performed", "surgical_risk_assessment", "risk_benefit_decision"}
+    {
+        "botox_injection",
+        "botox_response",
+        "medication_started",
+        "medication_review",
+        "treatment_decision",
+        "mvd_performed",
+        "surgical_risk_assessment",
+        "risk_benefit_decision",
+    }
 )
 
 
@@ -88,8 +97,8 @@ def import_bundle(source: Mapping[str, Any] | str | bytes | Path, *, strict: boo
     """Read a FHIR Bundle (any type: searchset, collection, transaction...) given as a parsed mapping, JSON text or
     bytes, or a file path. See :func:`import_resources`."""
     bundle = _parse(source)
-    if not isinstance(bundle, Mapping) or bundle.get("resourceType") != "Bundle":
-        kind = bundle.get("resourceType") if isinstance(bundle, Mapping) else type(bundle).__name__
+    if not is_object(bundle) or bundle.get("resourceType") != "Bundle":
+        kind = bundle.get("resourceType") if is_object(bundle) else type(bundle).__name__
         raise InvalidFhir(f"expected a FHIR Bundle, got {kind!r}")
     entries = bundle.get("entry", [])
     if not isinstance(entries, list):
@@ -97,13 +106,13 @@ def import_bundle(source: Mapping[str, Any] | str | bytes | Path, *, strict: boo
     resources: list[Any] = []
     full_urls: dict[str, int] = {}
     for i, entry in enumerate(entries):
-        if not isinstance(entry, Mapping):
+        if not is_object(entry):
             raise InvalidFhir(f"Bundle.entry[{i}] must be a JSON object")
         search = entry.get("search")
-        if isinstance(search, Mapping) and search.get("mode") == "outcome":
+        if is_object(search) and search.get("mode") == "outcome":
             continue  # an OperationOutcome about the search itself
         request = entry.get("request")
-        if isinstance(request, Mapping) and request.get("method") == "DELETE":
+        if is_object(request) and request.get("method") == "DELETE":
             continue
         resource = entry.get("resource")
         if resource is None:
@@ -147,7 +156,7 @@ def _import(resources: list[Any], container: str, strict: bool, full_urls: dict[
     patients: list[tuple[Patient, Where]] = []
     typed: list[tuple[Mapping[str, Any], Where]] = []
     for position, resource in enumerate(resources):
-        if not isinstance(resource, Mapping):
+        if not is_object(resource):
             raise InvalidFhir(f"{container} {position} must be a FHIR resource (a JSON object)")
         kind = resource.get("resourceType")
         if not isinstance(kind, str) or not kind:
@@ -186,7 +195,9 @@ def _import(resources: list[Any], container: str, strict: bool, full_urls: dict[
         elif outcome is not None:
             candidates.append(outcome)
     if not context.has_hfs_diagnosis:
-        raise NoHfsDiagnosis("no Condition records hemifacial spasm (ICD-10-CM G51.3x, ICD-10 G51.3, SNOMED CT 13753008)")
+        raise NoHfsDiagnosis(
+            "no Condition records hemifacial spasm (ICD-10-CM G51.3x, ICD-10 G51.3, SNOMED CT 13753008)"
+        )
     findings.extend(context.findings)
     patient = patients[0][0] if patients else context.patient_from_references()
     if patient is None:
@@ -197,7 +208,7 @@ def _import(resources: list[Any], container: str, strict: bool, full_urls: dict[
     pathway = Pathway(patient)
     kept: dict[str, Candidate] = {}
     for candidate in candidates:
-        signature = json.dumps({k: v for k, v in candidate.event.items() if k != "note"}, sort_keys=True)
+        signature = repr(sorted((k, v) for k, v in candidate.event.items() if k != "note"))
         twin = kept.get(signature)
         if twin is not None:
             skipped.append(_skip(candidate.where, f"the same {candidate.event['type']} as {twin.where.label}"))
@@ -272,5 +283,3 @@ def _validate_fully(resource: Mapping[str, Any], where: Where) -> None:
     problem = validate_resource(resource)
     if problem is not None:
         raise where.error("", f"does not validate as FHIR R4: {problem}")
-
-

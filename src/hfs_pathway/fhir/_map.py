@@ -11,17 +11,18 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from .._case import Patient
-from .._errors import InvalidCase
-from .._vocabulary import Drug, Severity, ToxinProduct
+from hfs_pathway._case import Patient
+from hfs_pathway._errors import InvalidCase
+from hfs_pathway._vocabulary import Drug, Severity, ToxinProduct
+
 from ._codes import (
+    ASIAN_ANCESTRY_EXTENSION,
     ATC,
     ATC_DRUG,
-    ASIAN_ANCESTRY_EXTENSION,
     CONDITION_VERIFICATION,
+    CPT,
     CT_CODES,
     CT_CPT_CONTRAST,
-    CPT,
     DONE_STATUS,
     EVENT_TYPE_SYSTEM,
     HCPCS,
@@ -32,6 +33,7 @@ from ._codes import (
     MRI_CODES,
     MRI_CPT_CONTRAST,
     MVD_CODES,
+    NAMESPACE,
     OMB_RACE_ASIAN,
     SEQUENCE_FIELD,
     SIDE_SNOMED,
@@ -41,8 +43,8 @@ from ._codes import (
     US_CORE_RACE,
     value_system,
 )
-from ._extension import read_facts
-from ._read import Where, annotation_text, codings, concept, date_of, first_date, obj, quantity, seq, string
+from ._extension import as_lists, read_facts
+from ._read import Where, annotation_text, codings, concept, date_of, first_date, is_object, obj, quantity, seq, string
 
 # Same-day order: the order in which a clinic records these on one visit.
 RANK: dict[str, int] = {
@@ -89,6 +91,7 @@ OBSERVATION_VALUE: dict[str, str] = {
 OBSERVATION_EVENTS = frozenset(OBSERVATION_VALUE)
 _UNITS = frozenset({"[U]", "U", "u", "unit", "units", "[iU]", "IU"})
 _MAX_NOTE = 4000
+PATIENT_ID_SYSTEM = NAMESPACE + "patient-id"
 _NO_SEQUENCE = 1 << 30
 
 
@@ -166,7 +169,7 @@ class Context:
         reference = string(ref, "reference", where, "medicationReference.") or ""
         if reference.startswith("#"):
             for i, contained in enumerate(seq(resource, "contained", where)):
-                if isinstance(contained, Mapping) and contained.get("id") == reference[1:]:
+                if is_object(contained) and contained.get("id") == reference[1:]:
                     return concept(contained, "code", Where(i, "Medication", reference[1:], where.label + " contained"))
         found = self.medications.get(reference)
         if found is None:
@@ -203,8 +206,14 @@ def read_patient(resource: Mapping[str, Any], where: Where) -> Patient:
         if gender not in ("male", "female", "other", "unknown"):
             raise where.error("gender", f"{gender!r} is not an administrative gender code")
         data["sex"] = gender
+    for i, identifier in enumerate(seq(resource, "identifier", where)):
+        if is_object(identifier) and identifier.get("system") == PATIENT_ID_SYSTEM:
+            value = identifier.get("value")
+            if not isinstance(value, str) or not value:
+                raise where.error(f"identifier[{i}].value", "must be a non-empty string")
+            data["id"] = value
     for i, extension in enumerate(seq(resource, "extension", where)):
-        if not isinstance(extension, Mapping):
+        if not is_object(extension):
             raise where.error(f"extension[{i}]", "must be an Extension object")
         if extension.get("url") == ASIAN_ANCESTRY_EXTENSION:
             value = extension.get("valueBoolean")
@@ -213,9 +222,9 @@ def read_patient(resource: Mapping[str, Any], where: Where) -> Patient:
             data["asian_ancestry"] = value
         elif extension.get("url") == US_CORE_RACE and "asian_ancestry" not in data:
             for part in seq(extension, "extension", where, f"extension[{i}]."):
-                if isinstance(part, Mapping) and part.get("url") == "ombCategory":
+                if is_object(part) and part.get("url") == "ombCategory":
                     coding = part.get("valueCoding")
-                    if isinstance(coding, Mapping) and (coding.get("system"), coding.get("code")) == OMB_RACE_ASIAN:
+                    if is_object(coding) and (coding.get("system"), coding.get("code")) == OMB_RACE_ASIAN:
                         data["asian_ancestry"] = True
     try:
         return Patient.model_validate(data)
@@ -244,7 +253,7 @@ def map_resource(resource: Mapping[str, Any], where: Where, context: Context) ->
     outcome = reader(resource, where, context, facts)
     if isinstance(outcome, str):
         return outcome
-    event = outcome
+    event = as_lists(outcome)
     note = annotation_text(resource, where) if kind != "DiagnosticReport" else string(resource, "conclusion", where)
     if note and "note" not in event:
         event["note"] = note[:_MAX_NOTE]
@@ -332,14 +341,16 @@ def _diagnostic_report(resource: Mapping[str, Any], where: Where, context: Conte
     if finding:
         event["finding"] = finding[0]
     if "finding" not in event:
-        return "no coded finding (conclusionCode from the pathway's imaging-result-finding codes); free text is not read"
+        return (
+            "no coded finding (conclusionCode from the pathway's imaging-result-finding codes); free text is not read"
+        )
     return _dated(event, first_date(resource, ("effectiveDateTime", "effectivePeriod"), where))
 
 
 def _concepts(resource: Mapping[str, Any], key: str, where: Where) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for i, item in enumerate(seq(resource, key, where)):
-        if not isinstance(item, Mapping):
+        if not is_object(item):
             raise where.error(f"{key}[{i}]", "must be a CodeableConcept object")
         found.extend(codings(item, where, f"{key}[{i}]"))
     return found
@@ -401,8 +412,7 @@ def _medication(resource: Mapping[str, Any], where: Where, context: Context, fac
             if isinstance(dose, str):
                 return dose
             event["total_units"] = dose
-        keys = ("effectiveDateTime", "effectivePeriod")
-        return _dated(event, first_date(resource, keys, where))
+        return _dated(event, first_date(resource, ("effectiveDateTime", "effectivePeriod"), where))
     drug_system = value_system("medication_started", "drug")
     drug = next((ATC_DRUG[c] for s, c in codes if s == ATC and c in ATC_DRUG), None)
     if drug is None:
@@ -433,11 +443,11 @@ def _dose(resource: Mapping[str, Any], where: Where, *, units: bool) -> float | 
         if not dosages:
             return f"no dose ({key})"
         first = dosages[0]
-        if not isinstance(first, Mapping):
+        if not is_object(first):
             raise where.error(f"{key}[0]", "must be a Dosage object")
         rates = seq(first, "doseAndRate", where, f"{key}[0].")
         rate = rates[0] if rates else None
-        if rate is not None and not isinstance(rate, Mapping):
+        if rate is not None and not is_object(rate):
             raise where.error(f"{key}[0].doseAndRate[0]", "must be an object")
         amount = quantity(rate.get("doseQuantity") if rate else None, where, f"{key}[0].doseAndRate[0].doseQuantity")
         timing = obj(first, "timing", where, f"{key}[0].")
@@ -452,7 +462,7 @@ def _dose(resource: Mapping[str, Any], where: Where, *, units: bool) -> float | 
         return value
     if unit == "mg" and timing is not None:
         repeat = timing.get("repeat")
-        if isinstance(repeat, Mapping):
+        if is_object(repeat):
             frequency = repeat.get("frequency", 1)
             period = repeat.get("period")
             per = {"d": 1, "h": 24, "wk": 1 / 7}.get(repeat.get("periodUnit"))  # type: ignore[arg-type]

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._case import Case
-from .._results import Evaluation, Recommendation
+from hfs_pathway._case import Case
+from hfs_pathway._results import Evaluation, Recommendation
+
 from ._bindings import checked, fhir_id, patient_reference
 from ._codes import CPT, ICD10CM, RECOMMENDATION_SYSTEM, SIDE_ICD10CM, SNOMED
 
@@ -29,7 +30,9 @@ _ORDER_CODES: dict[str, list[tuple[str, str, str]]] = {
 def proposed_orders(evaluation: Evaluation, case: Case) -> list[dict[str, Any]]:
     """ServiceRequest resources (JSON-ready dicts, validated as FHIR R4) for the MRI order and the MVD referral the
     evaluation recommends now; an empty list when it recommends neither."""
-    return [service_request(r, evaluation, case).model_dump(mode="json", exclude_none=True) for r in _orders(evaluation)]
+    return [
+        service_request(r, evaluation, case).model_dump(mode="json", exclude_none=True) for r in _orders(evaluation)
+    ]
 
 
 def _orders(evaluation: Evaluation) -> list[Recommendation]:

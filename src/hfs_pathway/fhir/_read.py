@@ -25,6 +25,11 @@ _DATE = re.compile(
 )
 
 
+def is_object(value: Any) -> bool:
+    """A JSON object: a ``dict`` (what ``json.loads`` gives) or any other mapping."""
+    return type(value) is dict or isinstance(value, Mapping)
+
+
 class Where:
     """Where a resource came from, for messages: ``entry 3 (Observation/abc)``."""
 
@@ -44,7 +49,7 @@ def obj(resource: Mapping[str, Any], key: str, where: Where, path: str = "") -> 
     value = resource.get(key)
     if value is None:
         return None
-    if not isinstance(value, Mapping):
+    if not is_object(value):
         raise where.error(path + key, "must be a JSON object")
     return value
 
@@ -73,7 +78,7 @@ def codings(concept: Mapping[str, Any] | None, where: Where, path: str) -> list[
         return []
     found = []
     for i, coding in enumerate(seq(concept, "coding", where, path + ".")):
-        if not isinstance(coding, Mapping):
+        if not is_object(coding):
             raise where.error(f"{path}.coding[{i}]", "must be a Coding object")
         system = string(coding, "system", where, f"{path}.coding[{i}].")
         code = string(coding, "code", where, f"{path}.coding[{i}].")
@@ -121,7 +126,7 @@ def quantity(value: Mapping[str, Any] | None, where: Where, path: str) -> tuple[
     """A Quantity's value and its unit (the UCUM code, else the unit text)."""
     if value is None:
         return None
-    if not isinstance(value, Mapping):
+    if not is_object(value):
         raise where.error(path, "must be a Quantity object")
     number = value.get("value")
     if number is None:
@@ -137,7 +142,7 @@ def annotation_text(resource: Mapping[str, Any], where: Where, key: str = "note"
     """The texts of a resource's Annotations, joined; ``None`` when there are none."""
     texts = []
     for i, note in enumerate(seq(resource, key, where)):
-        if not isinstance(note, Mapping):
+        if not is_object(note):
             raise where.error(f"{key}[{i}]", "must be an Annotation object")
         text = note.get("text")
         if not isinstance(text, str):

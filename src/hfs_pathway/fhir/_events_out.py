@@ -1,0 +1,218 @@
+"""A case's facts as FHIR resources: the Patient and one resource per event, the mirror of the import mapping.
+
+Each event is written with the standard elements the import reads (codes, dates, doses) and the
+``pathway-event`` extension for the rest, with the event's position in the case (``sequence``) so
+that events of the same day come back in the same order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hfs_pathway._case import Case, Patient, event_to_dict
+from hfs_pathway._events import EVENT_MODELS, Event
+
+from ._bindings import checked
+from ._codes import (
+    ASIAN_ANCESTRY_EXTENSION,
+    ATC,
+    CONDITION_CLINICAL,
+    CONDITION_VERIFICATION,
+    CPT,
+    DRUG_ATC,
+    EVENT_TYPE_SYSTEM,
+    HCPCS,
+    ICD10,
+    ICD10CM,
+    SEQUENCE_FIELD,
+    SIDE_ICD10CM,
+    SNOMED,
+    TOXIN_ATC,
+    TOXIN_HCPCS,
+    UCUM,
+    value_system,
+)
+from ._extension import fact_extension
+from ._map import OBSERVATION_VALUE, PATIENT_ID_SYSTEM
+
+_VERIFICATION = {"hemifacial_spasm": "confirmed", "uncertain": "provisional"}
+
+
+def patient_resource(patient: Patient, resource_id: str) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "resourceType": "Patient",
+        "id": resource_id,
+        "identifier": [{"system": PATIENT_ID_SYSTEM, "value": patient.id}],
+    }
+    if patient.birth_date is not None:
+        data["birthDate"] = patient.birth_date.isoformat()
+    if patient.sex is not None:
+        data["gender"] = patient.sex.value
+    if patient.asian_ancestry is not None:
+        data["extension"] = [{"url": ASIAN_ANCESTRY_EXTENSION, "valueBoolean": patient.asian_ancestry}]
+    return data
+
+
+def event_resources(case: Case, subject: dict[str, Any]) -> list[dict[str, Any]]:
+    """One resource (JSON data, not yet validated) per event of the case."""
+    return [event_resource(event, index, subject) for index, event in enumerate(case.events)]
+
+
+def event_resource(event: Event, index: int, subject: dict[str, Any]) -> dict[str, Any]:
+    facts = event_to_dict(event)
+    kind = facts.pop("type")
+    date = facts.pop("date")
+    note = facts.pop("note", None)
+    defaults = EVENT_MODELS[kind].model_fields
+    for name in list(facts):
+        default = defaults[name].default
+        if facts[name] == default or (isinstance(default, tuple) and facts[name] == list(default)):
+            del facts[name]
+    writer = _WRITERS.get(kind, _observation)
+    data = writer(kind, date, facts, subject)
+    data["id"] = f"event-{index}-{kind.replace('_', '-')}"
+    if note is not None:
+        if data["resourceType"] == "DiagnosticReport":
+            data["conclusion"] = note
+        else:
+            data["note"] = [{"text": note}]
+    extension = fact_extension({**facts, SEQUENCE_FIELD: index})
+    data["extension"] = [extension]
+    return data
+
+
+def _coding(system: str, code: str, display: str | None = None) -> dict[str, Any]:
+    return {"system": system, "code": code} | ({"display": display} if display else {})
+
+
+def _condition(kind: str, date: str, facts: dict[str, Any], subject: dict[str, Any]) -> dict[str, Any]:
+    side = facts.pop("side")
+    impression = facts.get("clinical_impression")
+    verification = _VERIFICATION.get(str(impression), "refuted")
+    if impression in _VERIFICATION:
+        facts.pop("clinical_impression")
+    codes = [
+        _coding(ICD10CM, SIDE_ICD10CM[side], f"Hemifacial spasm, {side}"),
+        _coding(ICD10, "G51.3", "Clonic hemifacial spasm"),
+        _coding(SNOMED, "13753008", "Hemifacial spasm"),
+    ]
+    data: dict[str, Any] = {
+        "resourceType": "Condition",
+        "verificationStatus": {
+            "coding": [_coding(CONDITION_VERIFICATION, checked("Condition", "verificationStatus", verification))]
+        },
+        "category": [
+            {"coding": [_coding("http://terminology.hl7.org/CodeSystem/condition-category", "encounter-diagnosis")]}
+        ],
+        "code": {"coding": codes, "text": "Hemifacial spasm"},
+        "subject": subject,
+        "recordedDate": date,
+    }
+    if verification != "refuted":
+        data["clinicalStatus"] = {"coding": [_coding(CONDITION_CLINICAL, "active")]}
+    onset = facts.pop("symptom_onset_date", None)
+    if onset is not None:
+        data["onsetDateTime"] = onset
+    return data
+
+
+_MRI_CPT = {False: ("70551", "MRI brain without contrast"), True: ("70553", "MRI brain without and with contrast")}
+_CT_CPT = {False: ("70450", "CT head without contrast"), True: ("70460", "CT head with contrast")}
+
+
+def _diagnostic_report(kind: str, date: str, facts: dict[str, Any], subject: dict[str, Any]) -> dict[str, Any]:
+    modality = facts.pop("modality")
+    contrast = bool(facts.pop("contrast", False))
+    if modality == "mri":
+        cpt, display = _MRI_CPT[contrast]
+        codes = [_coding(SNOMED, "816077007", "MRI of brain"), _coding(CPT, cpt, display)]
+    else:
+        cpt, display = _CT_CPT[contrast]
+        codes = [_coding(CPT, cpt, display)]
+    return {
+        "resourceType": "DiagnosticReport",
+        "status": "final",
+        "category": [{"coding": [_coding("http://terminology.hl7.org/CodeSystem/v2-0074", "RAD", "Radiology")]}],
+        "code": {"coding": codes},
+        "subject": subject,
+        "effectiveDateTime": date,
+        "conclusionCode": [{"coding": [_coding(value_system(kind, "finding"), facts.pop("finding"))]}],
+    }
+
+
+def _medication_statement(kind: str, date: str, facts: dict[str, Any], subject: dict[str, Any]) -> dict[str, Any]:
+    drug = facts.pop("drug")
+    codes = [_coding(value_system(kind, "drug"), drug)]
+    if drug in DRUG_ATC:
+        codes.insert(0, _coding(ATC, DRUG_ATC[drug], drug))
+    dose = facts.pop("dose_mg_per_day")
+    return {
+        "resourceType": "MedicationStatement",
+        "status": "active",
+        "medicationCodeableConcept": {"coding": codes, "text": drug},
+        "subject": subject,
+        "effectivePeriod": {"start": date},
+        "dosage": [
+            {"doseAndRate": [{"doseQuantity": {"value": dose, "unit": "mg/d", "system": UCUM, "code": "mg/d"}}]}
+        ],
+    }
+
+
+def _medication_administration(kind: str, date: str, facts: dict[str, Any], subject: dict[str, Any]) -> dict[str, Any]:
+    product = facts.pop("product")
+    units = facts.pop("total_units")
+    codes = [
+        _coding(HCPCS, TOXIN_HCPCS[product]),
+        _coding(ATC, TOXIN_ATC, "botulinum toxin"),
+        _coding(value_system(kind, "product"), product),
+    ]
+    return {
+        "resourceType": "MedicationAdministration",
+        "status": "completed",
+        "medicationCodeableConcept": {"coding": codes, "text": product},
+        "subject": subject,
+        "effectiveDateTime": date,
+        "dosage": {"dose": {"value": units, "unit": "U", "system": UCUM, "code": "[U]"}},
+    }
+
+
+def _procedure(kind: str, date: str, facts: dict[str, Any], subject: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "resourceType": "Procedure",
+        "status": "completed",
+        "code": {"coding": [_coding(CPT, "61458", "Microvascular decompression of cranial nerve")]},
+        "subject": subject,
+        "performedDateTime": date,
+    }
+
+
+def _observation(kind: str, date: str, facts: dict[str, Any], subject: dict[str, Any]) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "resourceType": "Observation",
+        "status": checked("Observation", "status", "final"),
+        "code": {"coding": [_coding(EVENT_TYPE_SYSTEM, kind.replace("_", "-"))], "text": kind.replace("_", " ")},
+        "subject": subject,
+        "effectiveDateTime": date,
+    }
+    name = OBSERVATION_VALUE[kind]
+    if name not in facts:
+        return data
+    value = facts.pop(name)
+    if name == "peak_improvement_percent":
+        data["valueQuantity"] = {"value": value, "unit": "%", "system": UCUM, "code": "%"}
+    elif isinstance(value, bool):
+        data["valueBoolean"] = value
+    elif isinstance(value, int):
+        data["valueInteger"] = value
+    else:
+        data["valueCodeableConcept"] = {"coding": [_coding(value_system(kind, name), value)]}
+    return data
+
+
+_WRITERS = {
+    "presentation": _condition,
+    "imaging_result": _diagnostic_report,
+    "medication_started": _medication_statement,
+    "botox_injection": _medication_administration,
+    "mvd_performed": _procedure,
+}
