@@ -1,8 +1,8 @@
-"""Cohorts from FHIR input: bulk-export resources grouped per patient on disk, each patient imported and evaluated,
-a patient the importer refuses reported like a bad case.
+"""Cohorts from FHIR input: a folder of Bundles or a bulk export (resources grouped per patient on disk) give the
+evaluations of the same cases; a patient the importer refuses is reported like a bad case.
 
-The importer itself (``hfs_pathway.fhir``) is tested with the FHIR package; here a minimal importer that reads
-events from Observations stands in for it, so that the grouping and the run's plumbing are tested on their own.
+The first tests use a minimal importer that reads events from Observations, so that the grouping and the run's
+plumbing are tested on their own; the last one goes through the library's own FHIR import and export.
 """
 
 from __future__ import annotations
@@ -100,3 +100,55 @@ def test_fhir_input_without_the_importer_is_refused_with_exit_status_2(
     status = main(["cohort", str(_export(tmp_path / "export")), "-o", str(tmp_path / "out"), "--jobs", "1"])
     assert status == 2
     assert "fhir extra" in capsys.readouterr().err
+
+
+# With the library's own FHIR importer ------------------------------------------------------------------------
+
+
+def _fhir_cohort(folder: Path, n: int) -> tuple[Path, Path, Path, list[str]]:
+    """The same synthetic cases as NDJSON, as a folder of Bundles and as a bulk export with Patient/<id> references."""
+    from hfs_pathway import Pathway
+    from hfs_pathway.cohort import synthetic_cases
+    from hfs_pathway.fhir import export_evaluation
+
+    bundles, export = folder / "bundles", folder / "export"
+    bundles.mkdir()
+    export.mkdir()
+    lines, resources, refused = [], [], []
+    for i, item in enumerate(synthetic_cases(n, seed=4, as_of=AS_OF)):
+        lines.append(json.dumps(item.case))
+        case = load_case(item.case)
+        if not item.case["events"] or item.case["events"][0].get("clinical_impression") not in (
+            "hemifacial_spasm",
+            "uncertain",
+        ):
+            refused.append(item.case["patient"]["id"])
+        bundle = export_evaluation(Pathway.replay(case).evaluate(AS_OF), case)
+        (bundles / f"{i:03d}.json").write_text(json.dumps(bundle))
+        text = json.dumps([entry["resource"] for entry in bundle["entry"]])
+        for entry in bundle["entry"]:
+            resource = entry["resource"]
+            text = text.replace(entry["fullUrl"], f"{resource['resourceType']}/{resource['id']}")
+        resources += [json.dumps(r) for r in json.loads(text)]
+    (export / "export.ndjson").write_text("\n".join(resources) + "\n")
+    cases = folder / "cases.ndjson"
+    cases.write_text("\n".join(lines) + "\n")
+    return cases, bundles, export, refused
+
+
+def test_fhir_bundles_and_a_bulk_export_give_the_evaluations_of_the_same_cases(tmp_path: Path) -> None:
+    cases, bundles, export, refused = _fhir_cohort(tmp_path, 16)
+    expected = [
+        json.loads(line)
+        for line in _evaluations(run_cohort(cases, tmp_path / "cases", as_of=AS_OF, jobs=1, progress=False))
+        if json.loads(line)["patient_id"] not in refused
+    ]
+    for source in (bundles, export, export / "export.ndjson"):
+        run = run_cohort(source, tmp_path / f"out-{source.name}", as_of=AS_OF, jobs=2, progress=False)
+        assert [json.loads(line) for line in _evaluations(run)] == expected, source.name
+        assert {e.code for e in run.errors} <= {"no_hfs_diagnosis"}
+        assert len(run.errors) == len(refused)
+
+
+def _evaluations(run: Any) -> list[bytes]:
+    return (run.outdir / "evaluations.ndjson").read_bytes().splitlines()
