@@ -73,8 +73,33 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def load_input(path: Path) -> Case:
-    """The case in ``path``: a case file (a FHIR Bundle is read through the ``fhir`` extra)."""
-    return load_case(path)
+    """The case in ``path``: a case file, or a FHIR Bundle read through ``hfs_pathway.fhir`` (loaded only then).
+
+    For a Bundle, the resources that were skipped and the findings about the record are summed up on
+    standard error (``hfs-pathway fhir import`` lists them).
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return load_case(path)  # its error names the file and the reason
+    if b'"resourceType"' not in raw:
+        return load_case(raw)
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        return load_case(raw)
+    if not (isinstance(data, dict) and data.get("resourceType") == "Bundle"):
+        return load_case(data)
+    from .fhir import import_bundle
+
+    imported = import_bundle(data)
+    if imported.skipped or imported.findings:
+        print(
+            f"hfs-pathway: read {len(imported.case.events)} events from the Bundle; {len(imported.skipped)} resources "
+            f"skipped, {len(imported.findings)} findings (see: hfs-pathway fhir import {path})",
+            file=sys.stderr,
+        )
+    return imported.case
 
 
 class MissingExtra(Exception):

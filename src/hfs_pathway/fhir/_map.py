@@ -461,11 +461,11 @@ def _dose(resource: Mapping[str, Any], where: Where, *, units: bool) -> float | 
     if unit == "mg/d":
         return value
     if unit == "mg" and timing is not None:
-        repeat = timing.get("repeat")
-        if is_object(repeat):
+        repeat = obj(timing, "repeat", where, "dosage.timing.")
+        if repeat is not None:
             frequency = repeat.get("frequency", 1)
             period = repeat.get("period")
-            per = {"d": 1, "h": 24, "wk": 1 / 7}.get(repeat.get("periodUnit"))  # type: ignore[arg-type]
+            per = {"d": 1.0, "h": 24.0, "wk": 1 / 7}.get(str(repeat.get("periodUnit")))
             if isinstance(frequency, int) and isinstance(period, (int, float)) and period > 0 and per is not None:
                 daily = value * frequency * per / period
                 return int(daily) if float(daily).is_integer() else round(daily, 3)

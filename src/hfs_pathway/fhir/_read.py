@@ -51,7 +51,8 @@ def obj(resource: Mapping[str, Any], key: str, where: Where, path: str = "") -> 
         return None
     if not is_object(value):
         raise where.error(path + key, "must be a JSON object")
-    return value
+    found: Mapping[str, Any] = value
+    return found
 
 
 def seq(resource: Mapping[str, Any], key: str, where: Where, path: str = "") -> list[Any]:
