@@ -37,17 +37,21 @@ ISSUER = "https://ehr.bench.test"
 
 def typical_prefetch() -> tuple[str, dict[str, Any]]:
     """The typical patient's resources, grouped under the service's prefetch keys."""
-    from hfs_pathway.fhir import export_evaluation
-
     from hfs_pathway import Pathway, load_case
     from hfs_pathway.cds._sources import PREFETCH
+    from hfs_pathway.fhir import export_evaluation
 
     case = load_case(CASE)
     evaluation = Pathway.replay(case).evaluate(case.events[-1].date + dt.timedelta(days=30))
     bundle = export_evaluation(evaluation, case)
+    # As a FHIR server holds them: references by urn:uuid full URL become Type/id.
+    local = {e["fullUrl"]: f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in bundle["entry"]}
+    text = json.dumps([e["resource"] for e in bundle["entry"]])
+    for full_url, reference in local.items():
+        text = text.replace(f'"{full_url}"', f'"{reference}"')
     by_type: dict[str, list[dict[str, Any]]] = {}
-    for entry in bundle["entry"]:
-        by_type.setdefault(entry["resource"]["resourceType"], []).append(entry["resource"])
+    for resource in json.loads(text):
+        by_type.setdefault(resource["resourceType"], []).append(resource)
     patient = by_type["Patient"][0]
     prefetch: dict[str, Any] = {"patient": patient}
     for template in PREFETCH[1:]:

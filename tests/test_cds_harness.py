@@ -138,16 +138,25 @@ def fhir_resources(case: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """The case as the FHIR mapping exports it, the resources grouped by type."""
     import datetime as dt
 
-    from hfs_pathway.fhir import export_evaluation
-
     from hfs_pathway import Pathway, load_case
+    from hfs_pathway.fhir import export_evaluation
 
     typed = load_case(dict(case))
     last = typed.events[-1].date if typed.events else dt.date.today()
     evaluation = Pathway.replay(typed).evaluate(max(last, dt.date.today()))
+    return as_server_resources(export_evaluation(evaluation, typed))
+
+
+def as_server_resources(bundle: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """A Bundle's resources as a FHIR server holds them, grouped by type: references by ``urn:uuid`` full
+    URL become ``Type/id``, as a search of the server returns them."""
+    local = {e["fullUrl"]: f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in bundle["entry"]}
+    text = json.dumps([e["resource"] for e in bundle["entry"]])
+    for full_url, reference in local.items():
+        text = text.replace(f'"{full_url}"', f'"{reference}"')
     by_type: dict[str, list[dict[str, Any]]] = {}
-    for entry in export_evaluation(evaluation, typed)["entry"]:
-        by_type.setdefault(entry["resource"]["resourceType"], []).append(entry["resource"])
+    for resource in json.loads(text):
+        by_type.setdefault(resource["resourceType"], []).append(resource)
     return by_type
 
 

@@ -19,7 +19,7 @@ from hfs_pathway._errors import PathwayError
 from hfs_pathway._guideline import Guideline, default_guideline
 from hfs_pathway._pathway import Pathway
 
-from ._cards import mvd_checkpoint_card, patient_view_cards, toxin_interval_card, unplaced_card
+from ._cards import finding_card, mvd_checkpoint_card, patient_view_cards, toxin_interval_card, unplaced_card
 from ._config import CdsSettings
 from ._feedback import FeedbackLog, IssuedCards
 from ._limits import BodySizeLimit
@@ -127,7 +127,6 @@ def create_app(settings: CdsSettings) -> FastAPI:
     issued = IssuedCards()
     feedback_log = FeedbackLog(issued, settings.feedback_file)
     diagrams = DiagramStore(settings.diagram_ttl_seconds) if _diagram_available() else None
-    mvd_codes = _mvd_codes()
 
     app = FastAPI(
         title="hfs-pathway CDS Hooks service",
@@ -165,7 +164,7 @@ def create_app(settings: CdsSettings) -> FastAPI:
         """The services offered, with their hooks and prefetch templates (no authentication needed)."""
         return JSONResponse({"services": list(SERVICES.values())})
 
-    async def evaluate_call(service_id: str, call: HookRequest) -> tuple[Any, Any, dt.date] | None:
+    async def evaluate_call(service_id: str, call: HookRequest) -> tuple[Pathway, Any, dt.date, Any] | None:
         if call.hook != SERVICES[service_id]["hook"]:
             raise HTTPException(400, f"this service answers the {SERVICES[service_id]['hook']!r} hook")
         if call.fhirAuthorization is not None and call.fhirServer is None:
@@ -199,7 +198,7 @@ def create_app(settings: CdsSettings) -> FastAPI:
         today = dt.datetime.now(dt.UTC).date()
         last = case.events[-1].date if case.events else today
         as_of = max(today, last)
-        return pathway, case, as_of
+        return pathway, case, as_of, imported
 
     def links_for(pathway: Pathway, as_of: dt.date) -> list[dict[str, str]]:
         if diagrams is None:
@@ -220,12 +219,16 @@ def create_app(settings: CdsSettings) -> FastAPI:
         result = await evaluate_call(PATIENT_VIEW, call)
         if result is None:
             return JSONResponse({"cards": []})
-        pathway, case, as_of = result
+        pathway, case, as_of, imported = result
         evaluation = pathway.evaluate(as_of)
         from hfs_pathway.fhir import proposed_orders
 
         orders = proposed_orders(evaluation, case)
-        cards = patient_view_cards(
+        cards = [
+            finding_card(finding, evaluation.stage, docs_url=settings.docs_url)
+            for finding in getattr(imported, "findings", ())
+        ]
+        cards += patient_view_cards(
             evaluation, docs_url=settings.docs_url, orders=orders, links=links_for(pathway, as_of)
         )
         issued.add(PATIENT_VIEW, cards)
@@ -242,7 +245,7 @@ def create_app(settings: CdsSettings) -> FastAPI:
         """``order-select``: checks selected toxin orders against the minimum reinjection interval and MVD
         referrals against the risk-benefit checkpoint."""
         try:
-            orders = selected_orders(call.context.selections, call.context.draftOrders, mvd_codes)
+            orders = selected_orders(call.context.selections, call.context.draftOrders)
         except BadRequest as bad:
             raise HTTPException(400, str(bad)) from None
         if not orders:
@@ -250,7 +253,7 @@ def create_app(settings: CdsSettings) -> FastAPI:
         result = await evaluate_call(ORDER_SELECT, call)
         if result is None:
             return JSONResponse({"cards": []})
-        pathway, _case, as_of = result
+        pathway, _case, as_of, _imported = result
         evaluation = pathway.evaluate(as_of)
         cards: list[dict[str, Any]] = []
         if any(o.kind == "toxin" for o in orders):
@@ -333,16 +336,6 @@ def _install_middleware(app: FastAPI, settings: CdsSettings) -> None:
             allow_headers=["Authorization", "Content-Type"],
         )
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
-
-
-def _mvd_codes() -> frozenset[tuple[str, str]]:
-    """The codings the FHIR mapping gives an MVD referral, when it names them."""
-    try:
-        from hfs_pathway import fhir
-    except ImportError:
-        return frozenset()
-    codes = getattr(fhir, "MVD_REFERRAL_CODES", ())
-    return frozenset((str(s), str(c)) for s, c in codes)
 
 
 def announce_development_mode() -> None:

@@ -24,10 +24,12 @@ from hfs_pathway._results import Alert, Evaluation
 from hfs_pathway._vocabulary import Severity, Stage
 
 NAMESPACE = "https://hfs-pathway.github.io/hfs-pathway/fhir/"
-STAGE_SYSTEM = NAMESPACE + "CodeSystem/pathway-stage"
-ALERT_SYSTEM = NAMESPACE + "CodeSystem/pathway-alert"
+# The same code systems as the FHIR mapping (hfs_pathway.fhir._codes), documented on the FHIR page.
+STAGE_SYSTEM = NAMESPACE + "CodeSystem/stage"
+ALERT_SYSTEM = NAMESPACE + "CodeSystem/alert"
 CHECK_SYSTEM = NAMESPACE + "CodeSystem/cds-order-check"
 OVERRIDE_SYSTEM = NAMESPACE + "CodeSystem/cds-override-reason"
+FINDING_SYSTEM = NAMESPACE + "CodeSystem/import-finding"
 SOURCE_LABEL = "hfs-pathway"
 SUMMARY_LIMIT = 139
 
@@ -311,4 +313,25 @@ def unplaced_card(error: PathwayError, *, docs_url: str) -> dict[str, Any]:
         docs_url=docs_url,
         stage=Stage.PRESENTATION,
         topic={"system": CHECK_SYSTEM, "code": "record_not_on_pathway", "display": "Record off the pathway"},
+    )
+
+
+def finding_card(finding: Any, stage: Stage, *, docs_url: str) -> dict[str, Any]:
+    """Something about the record itself the FHIR import noticed (a treatment recorded before imaging, an
+    incomplete diagnosis): the clinician should check the record, so warnings can be overridden."""
+    severity = Severity(str(finding.severity))
+    title = str(finding.code).replace("_", " ").capitalize()
+    detail = (
+        f"**{title}.** {finding.text}\n\nThis is about the record as read from FHIR, not about the patient's "
+        "care: the pathway's advice assumes the record is complete and in order. See the FHIR mapping guide for "
+        f"how records are read: {docs_url}/fhir/"
+    )
+    return _card(
+        summary=str(finding.text) if len(str(finding.text)) <= SUMMARY_LIMIT else f"Check the record: {title}",
+        indicator=severity,
+        detail=detail,
+        docs_url=docs_url,
+        stage=stage,
+        topic={"system": FINDING_SYSTEM, "code": str(finding.code), "display": title},
+        override=severity is not Severity.INFO,
     )

@@ -64,7 +64,7 @@ class CdsSettings(BaseModel):
     public_url: Annotated[str, Field(pattern=r"^https?://[^/?#]+(/[^?#]*)?$")] = "http://127.0.0.1:8080"
     """The URL clients call the service at (scheme, host, port, path prefix). A token's ``aud`` must be
     the called service's URL under it: ``{public_url}/cds-services/{id}``."""
-    docs_url: Annotated[str, Field(pattern=r"^https?://")] = DOCS_SITE
+    docs_url: Annotated[str, Field(pattern=r"^https?://")] = DOCS_SITE.rstrip("/")
     allow_unauthenticated: bool = False
     """Development only: accept calls without a token. Announced loudly at start-up."""
     issuers: tuple[TrustedIssuer, ...] = ()

@@ -16,8 +16,20 @@ _TOXIN = re.compile(
     r"botulinum|botox|dysport|xeomin|myobloc|neurobloc|(ona|abo|inco|rima)botulinumtoxin", re.IGNORECASE
 )
 _MVD = re.compile(r"microvascular decompression|\bMVD\b|neurovascular decompression", re.IGNORECASE)
-_TOXIN_CODES = {("http://www.whocc.no/atc", "M03AX01")}
-"""Coded botulinum toxin (ATC M03AX01); other codings are recognised by their display or text."""
+
+
+def _mapping_codes() -> tuple[frozenset[tuple[str, str]], frozenset[tuple[str, str]]]:
+    """The FHIR mapping's codes for botulinum toxin (ATC, HCPCS product codes, injection procedures) and
+    for the MVD referral, so that an order coded as the mapping codes it is recognised by code."""
+    from hfs_pathway.fhir import _codes as codes
+
+    toxin = {(codes.ATC, codes.TOXIN_ATC), *codes.TOXIN_PROCEDURE_CODES}
+    toxin |= {(codes.HCPCS, code) for code in codes.TOXIN_HCPCS.values()}
+    return frozenset(toxin), frozenset(codes.MVD_CODES)
+
+
+TOXIN_CODES, MVD_CODES = _mapping_codes()
+"""Codings recognised by code; other orders are recognised by their display or text."""
 
 
 class SelectedOrder(NamedTuple):
@@ -53,17 +65,17 @@ def _codes(concept: Mapping[str, Any]) -> Iterator[tuple[Any, Any]]:
             yield coding.get("system"), coding.get("code")
 
 
-def classify(resource: Mapping[str, Any], mvd_codes: frozenset[tuple[str, str]] = frozenset()) -> OrderKind | None:
+def classify(resource: Mapping[str, Any]) -> OrderKind | None:
     """``toxin`` or ``mvd_referral`` for a draft order the service checks, else None."""
     kind = resource.get("resourceType")
     concepts = list(_concepts(resource))
     codes = {c for concept in concepts for c in _codes(concept)}
     text = " ".join(w for concept in concepts for w in _words(concept))
     if kind in ("MedicationRequest", "ServiceRequest", "Procedure", "MedicationAdministration") and (
-        codes & _TOXIN_CODES or _TOXIN.search(text)
+        codes & TOXIN_CODES or _TOXIN.search(text)
     ):
         return "toxin"
-    if kind == "ServiceRequest" and (codes & mvd_codes or _MVD.search(text)):
+    if kind == "ServiceRequest" and (codes & MVD_CODES or _MVD.search(text)):
         return "mvd_referral"
     return None
 
@@ -97,9 +109,7 @@ def planned_date(resource: Mapping[str, Any]) -> dt.date | None:
     return min(dates) if dates else None
 
 
-def selected_orders(
-    selections: Sequence[str], drafts: Mapping[str, Any], mvd_codes: frozenset[tuple[str, str]] = frozenset()
-) -> list[SelectedOrder]:
+def selected_orders(selections: Sequence[str], drafts: Mapping[str, Any]) -> list[SelectedOrder]:
     """The selected draft orders (``context.selections`` among ``context.draftOrders``) that are toxin or
     an MVD referral."""
     if drafts.get("resourceType") != "Bundle":
@@ -116,7 +126,7 @@ def selected_orders(
         reference = f"{resource.get('resourceType')}/{resource.get('id')}"
         if reference not in wanted:
             continue
-        kind = classify(resource, mvd_codes)
+        kind = classify(resource)
         if kind is not None:
             found.append(SelectedOrder(kind, reference, planned_date(resource)))
     return found

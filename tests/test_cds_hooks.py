@@ -1,0 +1,314 @@
+"""The two hook services over real HTTP on loopback, as clinical stories.
+
+Each patient's record is built with the case builder, dated relative to today (the service evaluates as
+of today), exported through the FHIR mapping and sent as prefetch or served by a stub FHIR server.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+pytest.importorskip("fastapi")
+pytest.importorskip("fhir.resources")
+import httpx
+
+from hfs_pathway.cds import CdsSettings, create_app
+from tests.builder import CaseBuilder
+from tests.test_cds_harness import (
+    ISSUER,
+    PREFETCH_TYPES,
+    Keys,
+    StubFhirServer,
+    check_cds_response,
+    fhir_resources,
+    free_port,
+    hook_call,
+    prefetch_for,
+    searchset,
+    serve,
+)
+
+PATIENT_VIEW = "hfs-pathway-patient-view"
+ORDER_SELECT = "hfs-pathway-order-select"
+TODAY = dt.datetime.now(dt.UTC).date()
+
+
+class Service:
+    def __init__(self, base: str, public: str, keys: Keys, app: Any) -> None:
+        self.base, self.public, self.keys, self.app = base, public, keys, app
+
+    def post(self, service: str, body: dict[str, Any], suffix: str = "") -> httpx.Response:
+        token = self.keys.token(f"{self.public}/cds-services/{service}")
+        return httpx.post(
+            f"{self.base}/cds-services/{service}{suffix}",
+            json=body,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+
+
+@pytest.fixture(scope="module")
+def stub() -> Iterator[StubFhirServer]:
+    with StubFhirServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def service(stub: StubFhirServer) -> Iterator[Service]:
+    keys = Keys()
+    port = free_port()
+    public = f"http://127.0.0.1:{port}"
+    settings = CdsSettings(public_url=public, issuers=({"iss": ISSUER, "jwks": keys.jwks},), fhir_servers=(stub.base,))
+    app = create_app(settings)
+    with serve(settings, port, app) as base:
+        yield Service(base, public, keys, app)
+
+
+def on_toxin(days_ago_first: int = 200) -> CaseBuilder:
+    story = CaseBuilder("p-toxin").on(TODAY - dt.timedelta(days=days_ago_first)).presentation()
+    return story.after(14).mri().after(7).decide("botulinum_toxin")
+
+
+def patient_view(service: Service, story: CaseBuilder) -> list[dict[str, Any]]:
+    by_type = fhir_resources(story.case())
+    pid = by_type["Patient"][0]["id"]
+    response = service.post(PATIENT_VIEW, hook_call("patient-view", pid, prefetch=prefetch_for(by_type)))
+    assert response.status_code == 200, response.text
+    return check_cds_response(response.json())
+
+
+def topics(cards: list[dict[str, Any]]) -> list[str]:
+    return [card["source"]["topic"]["code"] for card in cards]
+
+
+def test_a_toxin_responder_sees_where_they_stand_and_the_next_injection_window(service: Service) -> None:
+    story = on_toxin().inject().after(30).respond(peak=80, benefit=None)
+    cards = patient_view(service, story)
+    assert topics(cards) == ["botulinum_toxin"]
+    stage = cards[0]
+    assert stage["indicator"] == "info"
+    assert stage["source"]["url"] == "https://hfs-pathway.github.io/hfs-pathway/stages/botulinum_toxin/"
+    assert "next injection" in stage["detail"].lower()
+    assert "\\[R45\\]" in stage["detail"]  # rationale carries its citations, as markdown links
+    assert "](https://" in stage["detail"]
+    diagram = [link for link in stage["links"] if link["url"].startswith(service.public + "/diagrams/")]
+    assert len(diagram) == 1
+    rendered = httpx.get(diagram[0]["url"].replace(service.public, service.base))
+    assert rendered.status_code == 200
+    assert httpx.get(f"{service.base}/diagrams/not-a-token").status_code == 404
+
+
+def test_a_reinjection_under_the_minimum_interval_is_a_warning_that_can_be_overridden(service: Service) -> None:
+    story = on_toxin().inject().after(60).respond(peak=70, benefit=55).after(10).inject()
+    cards = patient_view(service, story)
+    warning = next(c for c in cards if c["source"]["topic"]["code"] == "reinjection_interval_too_short")
+    assert warning["indicator"] == "warning"
+    assert "70 days" in warning["summary"]
+    assert {r["code"] for r in warning["overrideReasons"]} >= {"clinically-assessed"}
+    assert cards[-1]["source"]["topic"]["code"] == "botulinum_toxin"  # the stage card comes last
+
+
+def test_red_flags_at_presentation_are_critical_and_propose_an_urgent_mri(service: Service) -> None:
+    story = CaseBuilder("p-red").on(TODAY - dt.timedelta(days=3)).presentation(facial_weakness=True)
+    cards = patient_view(service, story)
+    critical = next(c for c in cards if c["source"]["topic"]["code"] == "red_flag_secondary_hfs")
+    assert critical["indicator"] == "critical"
+    assert "overrideReasons" in critical
+    stage = cards[-1]
+    assert stage["source"]["topic"]["code"] == "imaging"
+    assert stage["selectionBehavior"] == "any"
+    resource = stage["suggestions"][0]["actions"][0]["resource"]
+    assert stage["suggestions"][0]["actions"][0]["type"] == "create"
+    assert resource["resourceType"] == "ServiceRequest"
+    assert resource["intent"] == "proposal"
+
+
+def test_a_patient_without_hemifacial_spasm_gets_no_cards(service: Service) -> None:
+    prefetch = {key: searchset([]) for key in prefetch_for({"Patient": [{}]})}
+    prefetch["patient"] = {"resourceType": "Patient", "id": "p-other", "birthDate": "1970-01-01"}
+    response = service.post(PATIENT_VIEW, hook_call("patient-view", "p-other", prefetch=prefetch))
+    assert response.status_code == 200, response.text
+    assert response.json() == {"cards": []}
+
+
+def test_without_prefetch_the_record_is_read_from_the_fhir_server(service: Service, stub: StubFhirServer) -> None:
+    story = on_toxin().inject().after(30).respond(peak=80, benefit=None)
+    by_type = fhir_resources(story.case())
+    pid = by_type["Patient"][0]["id"]
+    stub.routes[f"Patient/{pid}"] = by_type["Patient"][0]
+    for kind in PREFETCH_TYPES.values():
+        if kind not in ("Patient", "ImagingStudy"):  # ImagingStudy is optional: the stub answers 404
+            stub.routes[f"{kind}?patient={pid}"] = searchset(by_type.get(kind, []))
+    auth = {
+        "access_token": stub.token,
+        "token_type": "Bearer",
+        "expires_in": 300,
+        "scope": "patient/*.read",
+        "subject": "hfs-pathway",
+    }
+    call = hook_call("patient-view", pid, fhirServer=f"{stub.base}/fhir", fhirAuthorization=auth)
+    response = service.post(PATIENT_VIEW, call)
+    assert response.status_code == 200, response.text
+    assert topics(check_cds_response(response.json())) == ["botulinum_toxin"]
+    assert f"/fhir/Procedure?patient={pid}" in stub.requests
+
+    wrong = dict(auth, access_token="not-the-token")
+    call = hook_call("patient-view", pid, fhirServer=f"{stub.base}/fhir", fhirAuthorization=wrong)
+    assert service.post(PATIENT_VIEW, call).status_code == 412
+
+
+def test_neither_prefetch_nor_fhir_server_is_412(service: Service) -> None:
+    response = service.post(PATIENT_VIEW, hook_call("patient-view"))
+    assert response.status_code == 412
+    assert "patient" in response.json()["detail"]
+
+
+def test_a_fhir_server_not_configured_is_not_read(service: Service) -> None:
+    call = hook_call("patient-view", fhirServer="http://10.0.0.1/fhir")
+    assert service.post(PATIENT_VIEW, call).status_code == 412
+
+
+def test_the_wrong_hook_for_a_service_is_refused(service: Service) -> None:
+    response = service.post(PATIENT_VIEW, hook_call("order-select"))
+    assert response.status_code == 422
+    assert "patient-view" in response.text
+
+
+def order_call(pid: str, prefetch: dict[str, Any], order: dict[str, Any]) -> dict[str, Any]:
+    call = hook_call("order-select", pid, prefetch=prefetch)
+    call["context"]["selections"] = [f"{order['resourceType']}/{order['id']}"]
+    call["context"]["draftOrders"] = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": order}]}
+    return call
+
+
+def toxin_order(planned: dt.date) -> dict[str, Any]:
+    return {
+        "resourceType": "MedicationRequest",
+        "id": "draft-toxin",
+        "status": "draft",
+        "intent": "order",
+        "subject": {"reference": "Patient/p-toxin"},
+        "medicationCodeableConcept": {"text": "onabotulinumtoxinA 20 units"},
+        "dosageInstruction": [{"timing": {"event": [planned.isoformat()]}}],
+    }
+
+
+def test_a_toxin_order_under_the_minimum_interval_warns_with_the_earliest_safe_date(service: Service) -> None:
+    story = on_toxin(days_ago_first=60).inject()  # presentation 60 days ago, injected 39 days ago
+    last_injection = TODAY - dt.timedelta(days=39)
+    by_type = fhir_resources(story.case())
+    pid = by_type["Patient"][0]["id"]
+    response = service.post(ORDER_SELECT, order_call(pid, prefetch_for(by_type), toxin_order(TODAY)))
+    [card] = check_cds_response(response.json())
+    earliest = (last_injection + dt.timedelta(days=84)).isoformat()
+    assert card["indicator"] == "warning"
+    assert earliest in card["summary"]
+    assert earliest in card["detail"]
+    assert card["overrideReasons"]
+
+
+def test_a_toxin_order_planned_after_the_interval_needs_no_card(service: Service) -> None:
+    story = on_toxin(days_ago_first=60).inject()
+    by_type = fhir_resources(story.case())
+    pid = by_type["Patient"][0]["id"]
+    planned = TODAY + dt.timedelta(days=45)  # 84 days after the injection
+    response = service.post(ORDER_SELECT, order_call(pid, prefetch_for(by_type), toxin_order(planned)))
+    assert check_cds_response(response.json()) == []
+
+
+def mvd_order() -> dict[str, Any]:
+    return {
+        "resourceType": "ServiceRequest",
+        "id": "draft-mvd",
+        "status": "draft",
+        "intent": "order",
+        "subject": {"reference": "Patient/p-toxin"},
+        "code": {"text": "Referral to neurosurgery for microvascular decompression"},
+    }
+
+
+def test_an_mvd_referral_without_the_checkpoint_is_a_warning_naming_what_is_missing(service: Service) -> None:
+    story = (
+        on_toxin(300)
+        .cycle(peak=80, benefit=90)
+        .after(30)
+        .cycle(peak=30, benefit=40)
+        .after(10)
+        .cycle(peak=30, benefit=40)
+    )
+    by_type = fhir_resources(story.case())
+    pid = by_type["Patient"][0]["id"]
+    response = service.post(ORDER_SELECT, order_call(pid, prefetch_for(by_type), mvd_order()))
+    [card] = check_cds_response(response.json())
+    assert card["indicator"] == "warning"
+    assert "checkpoint" in card["summary"]
+    assert "surgical risk assessment" in card["detail"]
+
+
+def test_an_mvd_referral_after_a_recent_risk_assessment_asks_only_for_consent(service: Service) -> None:
+    story = CaseBuilder("p-checkpoint").on(TODAY - dt.timedelta(days=80)).to_surgical_evaluation()
+    story.after(5).risk_assessment()
+    by_type = fhir_resources(story.case())
+    pid = by_type["Patient"][0]["id"]
+    response = service.post(ORDER_SELECT, order_call(pid, prefetch_for(by_type), mvd_order()))
+    [card] = check_cds_response(response.json())
+    assert card["indicator"] == "info"
+    assert "consent" in card["summary"]
+
+
+def test_order_select_ignores_orders_it_does_not_check(service: Service) -> None:
+    story = on_toxin().inject()
+    by_type = fhir_resources(story.case())
+    pid = by_type["Patient"][0]["id"]
+    other = {
+        "resourceType": "MedicationRequest",
+        "id": "d1",
+        "status": "draft",
+        "intent": "order",
+        "medicationCodeableConcept": {"text": "paracetamol"},
+    }
+    response = service.post(ORDER_SELECT, order_call(pid, prefetch_for(by_type), other))
+    assert check_cds_response(response.json()) == []
+
+
+def test_feedback_is_recorded_by_card_kind_without_patient_data(service: Service) -> None:
+    story = on_toxin().inject().after(60).respond(peak=70, benefit=55).after(10).inject()
+    cards = patient_view(service, story)
+    warning = next(c for c in cards if c["indicator"] == "warning")
+    body = {
+        "feedback": [
+            {
+                "card": warning["uuid"],
+                "outcome": "overridden",
+                "overrideReason": {"reason": warning["overrideReasons"][0], "userComment": "Mrs Example asked for it"},
+                "outcomeTimestamp": "2026-01-01T10:00:00Z",
+            },
+            {"card": str(uuid.uuid4()), "outcome": "accepted", "outcomeTimestamp": "2026-01-01T10:01:00Z"},
+        ]
+    }
+    response = service.post(PATIENT_VIEW, body, suffix="/feedback")
+    assert response.status_code == 200
+    assert response.json() == {"recorded": 2}
+    entries = list(service.app.state.feedback.entries)[-2:]
+    assert entries[0]["topic"] == "reinjection_interval_too_short"
+    assert entries[0]["override_reason"]["code"] == "clinically-assessed"
+    assert entries[0]["comment_given"] is True
+    assert "Mrs Example" not in repr(entries)
+    assert entries[1]["topic"] is None  # a card this service never issued
+
+
+def test_the_service_logs_no_patient_data(service: Service, caplog: pytest.LogCaptureFixture) -> None:
+    story = CaseBuilder("p-logged-7431").on(TODAY - dt.timedelta(days=3)).presentation(facial_weakness=True)
+    by_type = fhir_resources(story.case())
+    pid = by_type["Patient"][0]["id"]
+    with caplog.at_level("DEBUG"):
+        assert service.post(PATIENT_VIEW, hook_call("patient-view", pid, prefetch=prefetch_for(by_type))).is_success
+        refused = httpx.post(f"{service.base}/cds-services/{PATIENT_VIEW}", json=hook_call("patient-view", pid))
+        assert refused.status_code == 401
+    assert pid not in caplog.text
+    assert "p-logged-7431" not in caplog.text
