@@ -165,7 +165,7 @@ def _import(resources: list[Any], container: str, strict: bool, full_urls: dict[
         if strict:
             _validate_fully(resource, where)
         if kind == "Patient":
-            patients.append((read_patient(resource, where), where))
+            patients.append((read_patient(resource, where, _url_id(full_urls, position)), where))
         elif kind == "Medication":
             context.add_medication(resource, where)
         typed.append((resource, where))
@@ -224,6 +224,14 @@ def _import(resources: list[Any], container: str, strict: bool, full_urls: dict[
             continue
         kept[signature] = candidate
     return FhirImport(pathway.to_case(), tuple(skipped), tuple(findings))
+
+
+def _url_id(full_urls: dict[str, int], position: int) -> str | None:
+    """The id a resource without one takes from its entry's fullUrl (``urn:uuid:<id>`` or ``.../<type>/<id>``)."""
+    for url, at in full_urls.items():
+        if at == position:
+            return url.rsplit(":", 1)[-1].rsplit("/", 1)[-1] or None
+    return None
 
 
 def _id(resource: Mapping[str, Any], position: int, container: str) -> str | None:

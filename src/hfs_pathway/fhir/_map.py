@@ -192,10 +192,12 @@ class Context:
         return candidates
 
 
-def read_patient(resource: Mapping[str, Any], where: Where) -> Patient:
-    data: dict[str, Any] = {"id": where.resource_id}
-    if where.resource_id is None:
-        raise where.error("id", "a Patient needs an id")
+def read_patient(resource: Mapping[str, Any], where: Where, url_id: str | None = None) -> Patient:
+    """The patient: id (the project's patient-id identifier, else the resource id, else its fullUrl's last part),
+    birth date, administrative gender as sex, and Asian ancestry (project extension or US Core race)."""
+    data: dict[str, Any] = {"id": where.resource_id or url_id}
+    if data["id"] is None:
+        raise where.error("id", "a Patient needs an id (or a fullUrl)")
     birth = resource.get("birthDate")
     if birth is not None:
         day = date_of(birth, where, "birthDate")
