@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._evaluate import QUEUES, CaseError
     from ._run import CohortInputError, CohortRun, run_cohort
+    from ._stories import STORIES
     from ._summary import render_summary
-    from ._synth import STORIES, SyntheticCase, synthetic_cases, write_synthetic
+    from ._synth import SyntheticCase, synthetic_cases, write_synthetic
     from ._worklist import COLUMNS, DEADLINE_ACTIONS, OVERDUE_ALERTS, WorklistItem, worklist_items
 
 # Loaded on first use (PEP 562), like the package itself: `hfs-pathway synth` does not load the evaluator.
@@ -30,7 +31,7 @@ _LAZY = {
     "CohortRun": "._run",
     "run_cohort": "._run",
     "render_summary": "._summary",
-    "STORIES": "._synth",
+    "STORIES": "._stories",
     "SyntheticCase": "._synth",
     "synthetic_cases": "._synth",
     "write_synthetic": "._synth",
