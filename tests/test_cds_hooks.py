@@ -7,6 +7,7 @@ of today), exported through the FHIR mapping and sent as prefetch or served by a
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -16,6 +17,8 @@ import pytest
 pytest.importorskip("fastapi")
 pytest.importorskip("fhir.resources")
 import httpx
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from hfs_pathway.cds import CdsSettings, create_app
 from tests.builder import CaseBuilder
@@ -312,3 +315,48 @@ def test_the_service_logs_no_patient_data(service: Service, caplog: pytest.LogCa
         assert refused.status_code == 401
     assert pid not in caplog.text
     assert "p-logged-7431" not in caplog.text
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found += _paths(item, (*prefix, i))
+    return found
+
+
+@pytest.fixture(scope="module")
+def typical_prefetch() -> tuple[str, dict[str, Any]]:
+    story = on_toxin().inject().after(60).respond(peak=70, benefit=55).after(10).inject()
+    by_type = fhir_resources(story.case())
+    return by_type["Patient"][0]["id"], prefetch_for(by_type)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_damaged_prefetch_never_breaks_the_service(
+    service: Service, typical_prefetch: tuple[str, dict[str, Any]], data: st.DataObject
+) -> None:
+    """Any one element of a real prefetch replaced by any JSON value: a card answer or a 4xx, never a 5xx."""
+    pid, prefetch = typical_prefetch
+    damaged = json.loads(json.dumps(prefetch))
+    paths = [p for p in _paths(damaged) if p]
+    path = data.draw(st.sampled_from(paths))
+    target = damaged
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = data.draw(JSON_VALUES)
+    response = service.post(PATIENT_VIEW, hook_call("patient-view", pid, prefetch=damaged))
+    assert response.status_code in (200, 400, 412, 422), response.text
+    if response.status_code == 200:
+        check_cds_response(response.json())
