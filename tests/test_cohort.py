@@ -220,6 +220,12 @@ def test_patient_ids_with_commas_and_quotes_are_quoted_in_the_csv() -> None:
     assert next(csv.reader(io.StringIO(row.csv_line())))[0] == 'a,"b"'
 
 
+@pytest.mark.parametrize("patient_id", ["=HYPERLINK(1)", "+1", "-2", "@SUM(A1)", "\tx"])
+def test_patient_ids_that_look_like_formulas_are_not_run_by_a_spreadsheet(patient_id: str) -> None:
+    row = WorklistItem(patient_id, "imaging", "order_mri", None, 0, "info")  # type: ignore[arg-type]
+    assert next(csv.reader(io.StringIO(row.csv_line())))[0] == "'" + patient_id
+
+
 def test_an_empty_input_gives_empty_outputs_and_a_report_without_charts(tmp_path: Path) -> None:
     source = tmp_path / "empty.ndjson"
     source.write_bytes(b"")

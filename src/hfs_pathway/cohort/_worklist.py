@@ -76,7 +76,13 @@ class WorklistItem(NamedTuple):
         return f"{_RANK[self.severity]}{overdue:05d}{due}{case_number:012d}{position:03d}"
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_field(text: str) -> str:
+    # A spreadsheet would run a cell that starts like a formula: such an id gets a leading apostrophe.
+    if text.startswith(_FORMULA_STARTS):
+        text = "'" + text
     if any(c in text for c in ',"\r\n'):
         return '"' + text.replace('"', '""') + '"'
     return text
