@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import secrets
 import threading
@@ -15,6 +16,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 
 from hfs_pathway import __version__
+from hfs_pathway._case import Case, load_case
 from hfs_pathway._errors import PathwayError
 from hfs_pathway._guideline import Guideline, default_guideline
 from hfs_pathway._pathway import Pathway
@@ -87,23 +89,28 @@ class _Unplaced(Exception):
 
 
 class DiagramStore:
-    """Recent patients' pathways behind unguessable, expiring tokens, for the path-diagram link."""
+    """Recent patients' cases behind unguessable, expiring tokens, for the path-diagram link.
+
+    A case is kept as its JSON text, not as objects: thousands of kept pathways would otherwise make
+    every full garbage collection walk them, and show as pauses of a hundred milliseconds under load.
+    """
 
     def __init__(self, ttl: float, capacity: int = 10_000) -> None:
         self._ttl = ttl
         self._capacity = capacity
-        self._items: OrderedDict[str, tuple[float, Pathway, dt.date]] = OrderedDict()
+        self._items: OrderedDict[str, tuple[float, str, dt.date]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def put(self, pathway: Pathway, as_of: dt.date) -> str:
+    def put(self, case: Case, as_of: dt.date) -> str:
         token = secrets.token_urlsafe(24)
+        text = json.dumps(case.to_dict(), separators=(",", ":"))
         with self._lock:
-            self._items[token] = (time.monotonic() + self._ttl, pathway, as_of)
+            self._items[token] = (time.monotonic() + self._ttl, text, as_of)
             while len(self._items) > self._capacity:
                 self._items.popitem(last=False)
         return token
 
-    def get(self, token: str) -> tuple[Pathway, dt.date] | None:
+    def get(self, token: str) -> tuple[str, dt.date] | None:
         with self._lock:
             item = self._items.get(token)
         if item is None or item[0] < time.monotonic():
@@ -200,10 +207,10 @@ def create_app(settings: CdsSettings) -> FastAPI:
         as_of = max(today, last)
         return pathway, case, as_of, imported
 
-    def links_for(pathway: Pathway, as_of: dt.date) -> list[dict[str, str]]:
+    def links_for(case: Case, as_of: dt.date) -> list[dict[str, str]]:
         if diagrams is None:
             return []
-        token = diagrams.put(pathway, as_of)
+        token = diagrams.put(case, as_of)
         url = f"{settings.public_url}/diagrams/{token}"
         return [{"label": "The patient's path on the pathway", "url": url, "type": "absolute"}]
 
@@ -228,9 +235,7 @@ def create_app(settings: CdsSettings) -> FastAPI:
             finding_card(finding, evaluation.stage, docs_url=settings.docs_url)
             for finding in getattr(imported, "findings", ())
         ]
-        cards += patient_view_cards(
-            evaluation, docs_url=settings.docs_url, orders=orders, links=links_for(pathway, as_of)
-        )
+        cards += patient_view_cards(evaluation, docs_url=settings.docs_url, orders=orders, links=links_for(case, as_of))
         issued.add(PATIENT_VIEW, cards)
         return JSONResponse({"cards": cards})
 
@@ -277,7 +282,7 @@ def create_app(settings: CdsSettings) -> FastAPI:
         _add_feedback_route(app, service_id, caller_for(service_id, feedback=True), feedback_log)
 
     if diagrams is not None:
-        _add_diagram_route(app, diagrams)
+        _add_diagram_route(app, diagrams, guideline)
 
     @app.exception_handler(_Unplaced)
     async def unplaced(request: Request, exc: _Unplaced) -> JSONResponse:
@@ -304,7 +309,7 @@ def _add_feedback_route(
     )(feedback)
 
 
-def _add_diagram_route(app: FastAPI, diagrams: DiagramStore) -> None:
+def _add_diagram_route(app: FastAPI, diagrams: DiagramStore, guideline: Guideline) -> None:
     @app.get(
         "/diagrams/{token}",
         responses={200: {"content": {"image/svg+xml": {}, "text/plain": {}}}, 404: {"model": ErrorBody}},
@@ -315,9 +320,10 @@ def _add_diagram_route(app: FastAPI, diagrams: DiagramStore) -> None:
         found = diagrams.get(token)
         if found is None:
             raise HTTPException(404, "no such diagram, or its link has expired")
-        pathway, as_of = found
+        text, as_of = found
         from hfs_pathway import diagrams as render
 
+        pathway = Pathway.replay(load_case(text), guideline=guideline)
         if render.dot_program() is not None:
             return Response(render.diagram("svg", pathway=pathway, as_of=as_of), media_type="image/svg+xml")
         # Without Graphviz, the Mermaid source: a page that loads Mermaid from a CDN would make the
