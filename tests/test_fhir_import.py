@@ -13,8 +13,8 @@ import pytest
 
 pytest.importorskip("fhir.resources")
 
-from hfs_pathway import InvalidCase, Pathway, PathwayError  # noqa: E402
-from hfs_pathway.fhir import (  # noqa: E402
+from hfs_pathway import InvalidCase, Pathway, PathwayError
+from hfs_pathway.fhir import (
     FhirImport,
     InvalidFhir,
     NoHfsDiagnosis,
@@ -28,8 +28,13 @@ NS = "https://hfs-pathway.github.io/hfs-pathway/fhir/"
 PATIENT = {"reference": "Patient/p1"}
 
 
-def hfs_condition(recorded: str | None = "2025-01-06", *, code: tuple[str, str] = ("icd-10-cm", "G51.32"),
-                  verification: str = "confirmed", **facts: Any) -> dict[str, Any]:
+def hfs_condition(
+    recorded: str | None = "2025-01-06",
+    *,
+    code: tuple[str, str] = ("icd-10-cm", "G51.32"),
+    verification: str = "confirmed",
+    **facts: Any,
+) -> dict[str, Any]:
     system, value = code
     resource: dict[str, Any] = {
         "resourceType": "Condition",
@@ -37,16 +42,19 @@ def hfs_condition(recorded: str | None = "2025-01-06", *, code: tuple[str, str] 
         "verificationStatus": {
             "coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": verification}]
         },
-        "code": {"coding": [{"system": f"http://hl7.org/fhir/sid/{system}" if "icd" in system else system,
-                             "code": value}]},
+        "code": {
+            "coding": [{"system": f"http://hl7.org/fhir/sid/{system}" if "icd" in system else system, "code": value}]
+        },
         "subject": PATIENT,
     }
     if recorded is not None:
         resource["recordedDate"] = recorded
     facts.setdefault("onset_region", "periocular")
     resource["extension"] = [
-        {"url": NS + "StructureDefinition/pathway-event",
-         "extension": [{"url": k, "valueCode": v} for k, v in facts.items()]}
+        {
+            "url": NS + "StructureDefinition/pathway-event",
+            "extension": [{"url": k, "valueCode": v} for k, v in facts.items()],
+        }
     ]
     return resource
 
@@ -73,8 +81,12 @@ def decision(date: str, option: str = "botulinum_toxin") -> dict[str, Any]:
         "subject": PATIENT,
         "effectiveDateTime": date,
         "valueCodeableConcept": {"coding": [{"system": NS + "CodeSystem/treatment-decision-option", "code": option}]},
-        "extension": [{"url": NS + "StructureDefinition/pathway-event",
-                       "extension": [{"url": "shared_decision", "valueBoolean": True}]}],
+        "extension": [
+            {
+                "url": NS + "StructureDefinition/pathway-event",
+                "extension": [{"url": "shared_decision", "valueBoolean": True}],
+            }
+        ],
     }
 
 
@@ -101,11 +113,16 @@ def test_a_typical_record_becomes_the_patient_s_case_on_the_toxin_stage() -> Non
     )
     assert isinstance(imported, FhirImport)
     assert [e.type for e in imported.case.events] == [
-        "presentation", "imaging_result", "treatment_decision", "botox_injection"
+        "presentation",
+        "imaging_result",
+        "treatment_decision",
+        "botox_injection",
     ]
     presentation = imported.case.events[0]
     assert (presentation.side, presentation.onset_region, presentation.date) == (
-        "left", "periocular", dt.date(2025, 1, 6)
+        "left",
+        "periocular",
+        dt.date(2025, 1, 6),
     )
     assert imported.case.patient.birth_date == dt.date(1961, 5, 4)
     assert Pathway.replay(imported.case).stage == "botulinum_toxin"
@@ -143,7 +160,9 @@ def test_proposed_orders_give_an_mri_proposal_at_the_imaging_stage() -> None:
     assert [o["resourceType"] for o in orders] == ["ServiceRequest"]
     order = orders[0]
     assert (order["intent"], order["status"], order["priority"]) == ("proposal", "draft", "routine")
-    assert {"system": "http://snomed.info/sct", "code": "816077007", "display": "MRI of brain"} in order["code"]["coding"]
+    assert {"system": "http://snomed.info/sct", "code": "816077007", "display": "MRI of brain"} in order["code"][
+        "coding"
+    ]
     assert order["subject"] == {"reference": "Patient/p1"}
     assert order["occurrenceDateTime"] == "2025-02-05"
 

@@ -71,7 +71,7 @@ def event_resource(event: Event, index: int, subject: dict[str, Any]) -> dict[st
     writer = _WRITERS.get(kind, _observation)
     data = writer(kind, date, facts, subject)
     data["id"] = f"event-{index}-{kind.replace('_', '-')}"
-    if note is not None:
+    if note:  # FHIR has no empty string: an empty note has no FHIR form and carries no fact
         if data["resourceType"] == "DiagnosticReport":
             data["conclusion"] = note
         else:

@@ -256,7 +256,7 @@ def map_resource(resource: Mapping[str, Any], where: Where, context: Context) ->
     if isinstance(outcome, str):
         return outcome
     event = as_lists(outcome)
-    note = annotation_text(resource, where) if kind != "DiagnosticReport" else string(resource, "conclusion", where)
+    note = annotation_text(resource, where) if kind != "DiagnosticReport" else _text(resource, "conclusion", where)
     if note and "note" not in event:
         event["note"] = note[:_MAX_NOTE]
     candidate = Candidate(event, where, sequence, RANK.get(event["type"], 99), where.position)
@@ -264,6 +264,13 @@ def map_resource(resource: Mapping[str, Any], where: Where, context: Context) ->
         context.toxin_procedures.append(candidate)
         return None
     return candidate
+
+
+def _text(resource: Mapping[str, Any], key: str, where: Where) -> str | None:
+    value = resource.get(key)
+    if value is not None and not isinstance(value, str):
+        raise where.error(key, "must be a string")
+    return value
 
 
 def _dated(event: dict[str, Any], day: dt.date | str) -> dict[str, Any] | str:

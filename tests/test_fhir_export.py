@@ -1,0 +1,193 @@
+"""An evaluation as a FHIR Bundle: every example bundle to case, evaluation and an exported bundle that validates,
+the conclusions mapped with their codes, and every fact surviving export then import."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("fhir.resources")
+
+from fhir.resources.R4B.bundle import Bundle
+from hypothesis import assume, given, settings
+
+from hfs_pathway import Case, Pathway, load_case
+from hfs_pathway.fhir import export_evaluation, import_bundle, plan_definition, proposed_orders
+from hfs_pathway.fhir._codes import VALUE_SETS
+from hfs_pathway.fhir._models import validate_resource
+
+from .builder import CaseBuilder
+from .strategies import plausible_cases
+
+ROOT = Path(__file__).parent.parent
+FHIR_EXAMPLES = sorted((ROOT / "examples" / "fhir").glob("*.json"))
+CASE_EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*.json") if p.name != "expected.json")
+NS = "https://hfs-pathway.github.io/hfs-pathway/fhir/"
+
+
+def resources(bundle: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == kind]
+
+
+def exported(case: Case, as_of: dt.date | None = None) -> tuple[Any, dict[str, Any]]:
+    pathway = Pathway.replay(case)
+    evaluation = pathway.evaluate(as_of or (case.events[-1].date if case.events else dt.date(2025, 1, 1)))
+    return evaluation, export_evaluation(evaluation, case)
+
+
+def test_there_are_at_least_four_example_bundles_one_of_them_messy() -> None:
+    assert len(FHIR_EXAMPLES) >= 4
+    assert any("messy" in p.name for p in FHIR_EXAMPLES)
+
+
+@pytest.mark.parametrize("path", FHIR_EXAMPLES, ids=lambda p: p.stem)
+def test_each_example_bundle_goes_to_case_evaluation_and_a_bundle_that_validates(path: Path) -> None:
+    imported = import_bundle(path)
+    assert imported.case.events, "every example maps at least one event"
+    evaluation = Pathway.replay(imported.case).evaluate(imported.case.events[-1].date + dt.timedelta(days=30))
+    bundle = export_evaluation(evaluation, imported.case, imported=imported)
+    Bundle.model_validate(bundle)
+    for entry in bundle["entry"]:
+        assert validate_resource(entry["resource"]) is None
+    again = import_bundle(bundle)
+    assert again.case == imported.case
+
+
+@pytest.mark.parametrize("path", CASE_EXAMPLES, ids=lambda p: p.stem)
+def test_every_case_example_survives_export_then_import(path: Path) -> None:
+    case = load_case(path)
+    _, bundle = exported(case)
+    assert import_bundle(bundle).case == case
+
+
+@settings(max_examples=40)
+@given(plausible_cases(max_events=14))
+def test_every_mapped_fact_survives_export_then_import(data: dict[str, Any]) -> None:
+    """Whatever a clinic recorded, exporting the evaluation and importing that bundle gives back the same case:
+    the same patient and the same events, field for field, in the same order."""
+    case = load_case(data)
+    # Only a record that holds the diagnosis can be imported (otherwise: NoHfsDiagnosis).
+    assume(case.events and case.events[0].type == "presentation")
+    _, bundle = exported(case)
+    back = import_bundle(json.loads(json.dumps(bundle)))
+    # FHIR has no empty string, so an empty note (which says nothing) has no FHIR form.
+    expected = [e.model_copy(update={"note": None}) if e.note == "" else e for e in case.events]
+    assert back.case.patient == case.patient
+    assert list(back.case.events) == expected
+    assert all(s.resource_type not in ("Patient", "Condition", "MedicationAdministration") for s in back.skipped)
+
+
+def test_alerts_become_detected_issues_with_their_severity_mapped() -> None:
+    story = CaseBuilder().on("2025-01-06").presentation(facial_weakness=True, side="bilateral")
+    case = load_case({"patient": story.patient, "events": story.events})
+    evaluation, bundle = exported(case, dt.date(2025, 1, 10))
+    issues = {i["code"]["coding"][0]["code"]: i["severity"] for i in resources(bundle, "DetectedIssue")}
+    assert issues["red_flag_secondary_hfs"] == "high"
+    assert issues["bilateral_symptoms"] == "moderate"
+    assert len(issues) == len(evaluation.alerts)
+    for issue in resources(bundle, "DetectedIssue"):
+        assert "Evidence: R" in issue["detail"]
+
+
+def test_the_care_plan_is_a_proposal_whose_status_follows_the_stage() -> None:
+    story = CaseBuilder().on("2025-01-06").presentation().after(20).mri().after(7).decide("botulinum_toxin")
+    case = load_case({"patient": story.patient, "events": story.events})
+    _, bundle = exported(case, dt.date(2025, 2, 10))
+    (plan,) = resources(bundle, "CarePlan")
+    assert (plan["status"], plan["intent"]) == ("active", "proposal")
+    assert plan["category"][0]["coding"][0] == {
+        "system": NS + "CodeSystem/stage",
+        "code": "botulinum_toxin",
+        "display": "Stage: botulinum toxin",
+    }
+    codes = [a["detail"]["code"]["coding"][0]["code"] for a in plan["activity"] if "detail" in a]
+    assert "first_botox_injection" in codes
+
+    exited = load_case(
+        {"patient": {"id": "p2"}, "events": [{**story.events[0], "clinical_impression": "blepharospasm"}]}
+    )
+    _, bundle = exported(exited)
+    assert resources(bundle, "CarePlan")[0]["status"] == "revoked"
+
+
+def test_the_checkpoint_gives_a_risk_assessment_with_the_guideline_s_figures_and_an_mvd_referral_proposal() -> None:
+    imported = import_bundle(ROOT / "examples" / "fhir" / "waning_to_mvd_referral.json")
+    evaluation = Pathway.replay(imported.case).evaluate(dt.date(2024, 3, 1))
+    bundle = export_evaluation(evaluation, imported.case, imported=imported)
+    (risk,) = resources(bundle, "RiskAssessment")
+    assert evaluation.risk_benefit is not None
+    figures = {f.code: f for f in (*evaluation.risk_benefit.benefits, *evaluation.risk_benefit.risks)}
+    predictions = {p["outcome"]["coding"][0]["code"]: p["probabilityRange"] for p in risk["prediction"]}
+    assert predictions.keys() == figures.keys()
+    for code, band in predictions.items():
+        assert (band["low"]["value"], band["high"]["value"]) == (figures[code].percent_low, figures[code].percent_high)
+    assert evaluation.risk_benefit.verdict.value in risk["mitigation"]
+    (referral,) = resources(bundle, "ServiceRequest")
+    assert (referral["intent"], referral["code"]["coding"][0]["code"]) == ("proposal", "61458")
+    assert proposed_orders(evaluation, imported.case)[0]["code"] == referral["code"]
+
+
+def test_provenance_names_the_library_and_the_guideline() -> None:
+    story = CaseBuilder().on("2025-01-06").presentation()
+    case = load_case({"patient": story.patient, "events": story.events})
+    evaluation, bundle = exported(case)
+    (provenance,) = resources(bundle, "Provenance")
+    assert provenance["agent"][0]["who"]["display"].startswith("hfs-pathway ")
+    source = provenance["entity"][0]["what"]["display"]
+    assert evaluation.guideline_name in source
+    assert evaluation.guideline_version in source
+    (guidance,) = resources(bundle, "GuidanceResponse")
+    assert guidance["status"] == "success"
+
+
+def test_every_bound_code_the_export_writes_is_in_its_value_set() -> None:
+    imported = import_bundle(ROOT / "examples" / "fhir" / "waning_to_mvd_referral.json")
+    evaluation = Pathway.replay(imported.case).evaluate(dt.date(2024, 3, 1))
+    bundle = export_evaluation(evaluation, imported.case, imported=imported)
+    checked = 0
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        for (kind, element), allowed in VALUE_SETS.items():
+            if kind == resource["resourceType"] and element in resource and isinstance(resource[element], str):
+                assert resource[element] in allowed
+                checked += 1
+    assert checked >= 8
+
+
+def test_the_export_refuses_an_evaluation_of_another_patient() -> None:
+    case = load_case(CASE_EXAMPLES[0])
+    other = load_case(CASE_EXAMPLES[1])
+    evaluation = Pathway.replay(other).evaluate(other.events[-1].date)
+    with pytest.raises(ValueError, match="not of this case's patient"):
+        export_evaluation(evaluation, case)
+
+
+def test_the_plan_definition_has_an_action_per_stage_with_conditions_related_actions_and_citations() -> None:
+    from hfs_pathway import HFS_PATHWAY
+
+    plan = plan_definition()
+    assert plan["type"]["coding"][0]["code"] == "clinical-protocol"
+    assert [a["code"][0]["coding"][0]["code"] for a in plan["action"]] == [s.stage.value for s in HFS_PATHWAY.stages]
+    imaging = next(a for a in plan["action"] if a["id"] == "imaging")
+    assert {r["actionId"] for r in imaging["relatedAction"]} == {"secondary-cause", "treatment-selection", "exited"}
+    moves = imaging["action"]
+    assert all(m["condition"] for m in moves if _target(m) != "exited")
+    assert any(
+        d["type"] == "citation" and d["label"].startswith("R") for m in moves for d in m.get("documentation", [])
+    )
+    checkpoint = next(a for a in plan["action"] if a["id"] == "surgical-evaluation")
+    referral = next(m for m in checkpoint["action"] if _target(m) == "mvd-referral")
+    assert any("consent" in c["expression"]["description"] for c in referral["condition"])
+    cited = {d["label"] for a in plan["action"] for m in a.get("action", []) for d in m.get("documentation", [])}
+    assert cited
+    assert {c["label"] for c in plan["relatedArtifact"]} == cited
+
+
+def _target(move: dict[str, Any]) -> str | None:
+    """The stage action a move leads to (``None`` for a move that stays)."""
+    related = move.get("relatedAction")
+    return related[0]["actionId"] if related else None
