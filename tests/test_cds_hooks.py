@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -318,7 +319,11 @@ def test_the_service_logs_no_patient_data(service: Service, caplog: pytest.LogCa
 
 
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=12),
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**40), 2**40)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=12),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
     max_leaves=8,
 )
@@ -360,3 +365,11 @@ def test_a_damaged_prefetch_never_breaks_the_service(
     assert response.status_code in (200, 400, 412, 422), response.text
     if response.status_code == 200:
         check_cds_response(response.json())
+
+
+def test_the_documented_example_request_gets_cards(service: Service) -> None:
+    call = json.loads((Path(__file__).parent.parent / "examples" / "cds" / "patient-view.json").read_text())
+    response = service.post(PATIENT_VIEW, call)
+    assert response.status_code == 200, response.text
+    cards = check_cds_response(response.json())
+    assert cards[-1]["source"]["topic"]["code"] == "botulinum_toxin"
