@@ -104,7 +104,7 @@ def import_bundle(source: Mapping[str, Any] | str | bytes | Path, *, strict: boo
     if not isinstance(entries, list):
         raise InvalidFhir("Bundle.entry must be a JSON array")
     resources: list[Any] = []
-    full_urls: dict[str, int] = {}
+    urls: list[str | None] = []
     for i, entry in enumerate(entries):
         if not is_object(entry):
             raise InvalidFhir(f"Bundle.entry[{i}] must be a JSON object")
@@ -118,10 +118,9 @@ def import_bundle(source: Mapping[str, Any] | str | bytes | Path, *, strict: boo
         if resource is None:
             continue
         url = entry.get("fullUrl")
-        if isinstance(url, str):
-            full_urls[url] = len(resources)
+        urls.append(url if isinstance(url, str) and url else None)
         resources.append(resource)
-    return _import(resources, "Bundle.entry", strict, full_urls)
+    return _import(resources, "Bundle.entry", strict, urls)
 
 
 def import_resources(resources: Iterable[Mapping[str, Any]], *, strict: bool = False) -> FhirImport:
@@ -132,7 +131,8 @@ def import_resources(resources: Iterable[Mapping[str, Any]], *, strict: bool = F
     ``InvalidCase``) when the input is not FHIR that can be read. With ``strict``, each resource is also
     validated in full with ``fhir.resources`` (slower; the default checks the elements it reads).
     """
-    return _import(list(resources), "resource", strict, {})
+    listed = list(resources)
+    return _import(listed, "resource", strict, [None] * len(listed))
 
 
 def _parse(source: Mapping[str, Any] | str | bytes | Path) -> Any:
@@ -151,7 +151,11 @@ def _parse(source: Mapping[str, Any] | str | bytes | Path) -> Any:
     return source
 
 
-def _import(resources: list[Any], container: str, strict: bool, full_urls: dict[str, int]) -> FhirImport:
+def _import(resources: list[Any], container: str, strict: bool, urls: list[str | None]) -> FhirImport:
+    full_urls: dict[str, int] = {}
+    for position, url in enumerate(urls):
+        if url is not None:
+            full_urls.setdefault(url, position)
     context = Context(container, full_urls)
     patients: list[tuple[Patient, Where]] = []
     typed: list[tuple[Mapping[str, Any], Where]] = []
@@ -161,11 +165,11 @@ def _import(resources: list[Any], container: str, strict: bool, full_urls: dict[
         kind = resource.get("resourceType")
         if not isinstance(kind, str) or not kind:
             raise InvalidFhir(f"{container} {position} has no resourceType")
-        where = Where(position, kind, _id(resource, position, container), container)
+        where = Where(position, kind, _id(resource, position, container) or _url_id(urls[position]), container)
         if strict:
             _validate_fully(resource, where)
         if kind == "Patient":
-            patients.append((read_patient(resource, where, _url_id(full_urls, position)), where))
+            patients.append((read_patient(resource, where, _url_id(urls[position])), where))
         elif kind == "Medication":
             context.add_medication(resource, where)
         typed.append((resource, where))
@@ -226,12 +230,11 @@ def _import(resources: list[Any], container: str, strict: bool, full_urls: dict[
     return FhirImport(pathway.to_case(), tuple(skipped), tuple(findings))
 
 
-def _url_id(full_urls: dict[str, int], position: int) -> str | None:
+def _url_id(url: str | None) -> str | None:
     """The id a resource without one takes from its entry's fullUrl (``urn:uuid:<id>`` or ``.../<type>/<id>``)."""
-    for url, at in full_urls.items():
-        if at == position:
-            return url.rsplit(":", 1)[-1].rsplit("/", 1)[-1] or None
-    return None
+    if url is None:
+        return None
+    return url.rsplit(":", 1)[-1].rsplit("/", 1)[-1] or None
 
 
 def _id(resource: Mapping[str, Any], position: int, container: str) -> str | None:
