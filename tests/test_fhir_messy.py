@@ -18,6 +18,8 @@ import pytest
 
 pytest.importorskip("fhir.resources")
 
+import contextlib
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -222,10 +224,8 @@ def _all_mapped(path: Path) -> list[Any]:
     base = [e for e in all_entries if e["resource"]["resourceType"] in ("Patient", "Condition", "Medication")]
     events = []
     for entry in all_entries:
-        try:
+        with contextlib.suppress(NoHfsDiagnosis):
             events.extend(import_bundle(rebundle(path, [*base, entry])).case.events)
-        except NoHfsDiagnosis:
-            pass
     return events
 
 
@@ -251,14 +251,17 @@ def test_cli_fhir_export_and_plandefinition(capsys: pytest.CaptureFixture[str], 
         "fhir", "export", str(EXAMPLES / "toxin_responder.json"), "--as-of", "2025-03-01", capsys=capsys
     )
     bundle = json.loads(out)
-    assert status == 0 and bundle["resourceType"] == "Bundle"
+    assert status == 0
+    assert bundle["resourceType"] == "Bundle"
     assert any(e["resource"]["resourceType"] == "CarePlan" for e in bundle["entry"])
     case_file = tmp_path / "case.json"
     case_file.write_text(json.dumps(import_bundle(EXAMPLES / "toxin_responder.json").case.to_dict()))
     status, out, _ = run_cli("fhir", "export", str(case_file), "--as-of", "2025-03-01", capsys=capsys)
-    assert status == 0 and json.loads(out)["type"] == "collection"
+    assert status == 0
+    assert json.loads(out)["type"] == "collection"
     status, out, _ = run_cli("fhir", "plandefinition", capsys=capsys)
-    assert status == 0 and json.loads(out)["resourceType"] == "PlanDefinition"
+    assert status == 0
+    assert json.loads(out)["resourceType"] == "PlanDefinition"
 
 
 def test_cli_evaluate_accepts_a_bundle(capsys: pytest.CaptureFixture[str]) -> None:
@@ -280,7 +283,8 @@ def test_cli_bad_bundles_exit_2_with_a_located_message(capsys: pytest.CaptureFix
         json.dumps({"resourceType": "Bundle", "type": "collection", "entry": [{"resource": PATIENT_RESOURCE}]})
     )
     status, out, _ = run_cli("evaluate", str(nodx), "--format", "json", capsys=capsys)
-    assert status == 2 and json.loads(out)["error"]["code"] == "no_hfs_diagnosis"
+    assert status == 2
+    assert json.loads(out)["error"]["code"] == "no_hfs_diagnosis"
 
 
 def test_fhir_import_on_the_command_line_does_not_need_the_models() -> None:
