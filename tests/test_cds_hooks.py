@@ -395,3 +395,21 @@ def test_orders_are_recognised_by_the_fhir_mappings_codes_or_their_words() -> No
     assert classify({"resourceType": "ServiceRequest", "code": {"text": "Xeomin 30 units, left face"}}) == "toxin"
     assert classify({"resourceType": "ServiceRequest", "code": {"text": "MRI of the brain"}}) is None
     assert classify({"resourceType": "MedicationRequest", "code": {"text": "microvascular decompression"}}) is None
+
+
+def test_a_record_the_clinics_guideline_refuses_gets_one_card_saying_why(tmp_path: Path) -> None:
+    """The FHIR import reads the record under the default guideline; a clinic whose checkpoint accepts a risk
+    assessment for only 30 days refuses a referral made 60 days after it, and says so instead of guessing."""
+    guideline = tmp_path / "clinic.toml"
+    guideline.write_text('name = "clinic"\nversion = "1"\n[parameters]\nrisk_assessment_validity_days = 30\n')
+    story = CaseBuilder("p-clinic").on(TODAY - dt.timedelta(days=150)).to_surgical_evaluation()
+    story.risk_assessment().after(60).refer()
+    by_type = fhir_resources(story.case())
+    port = free_port()
+    settings = CdsSettings(public_url=f"http://127.0.0.1:{port}", allow_unauthenticated=True, guideline=guideline)
+    with serve(settings, port) as base:
+        call = hook_call("patient-view", "p-clinic", prefetch=prefetch_for(by_type))
+        response = httpx.post(f"{base}/cds-services/{PATIENT_VIEW}", json=call)
+    [card] = check_cds_response(response.json())
+    assert card["source"]["topic"]["code"] == "record_not_on_pathway"
+    assert "checkpoint_not_satisfied" in card["detail"]
