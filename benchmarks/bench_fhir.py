@@ -10,12 +10,14 @@ For each Bundle of ``examples/fhir/`` (one patient each), in one process, after 
                                                           which the import also does to decide each event)
   I1  import_bundle of the parsed Bundle                  (the default import: elements read are checked)
   I2  import_bundle(..., strict=True)                     (every resource also validated by fhir.resources)
-  C1  import_resources + Pathway.replay + evaluate + proposed_orders   (what a CDS Hooks request does)
+  C1  import_resources + Pathway.replay + evaluate + proposed_orders   (what a CDS Hooks request does;
+      import_bundle for a transaction whose resources have no ids)
   E1  export_evaluation                                   (Bundle built and validated with fhir.resources)
 
 Each statement runs ``--repeat`` times per round; the median of ``--rounds`` rounds is the figure, in
-microseconds per call. Ratios: I1 against B2, B1 and B0. Targets: I1 within 3x of B2, and C1 a
-few milliseconds at most (the CDS service needs p99 under 50 ms at 16 concurrent clients on 2 cores).
+microseconds per call. Ratios: I1 against B2, B1 and B0 (information: the import reads and reports every
+resource, skipped ones included, while B1/B2 see only the resulting events). Target: C1 under 2 ms for every
+example (the CDS service needs p99 under 50 ms at 16 concurrent clients on 2 cores), checked on the worst bundle.
 """
 
 from __future__ import annotations
@@ -56,7 +58,9 @@ def main() -> int:
     args = parser.parse_args()
     print(machine_line())
     print(versions_line())
-    header = f"{'bundle':28} {'res':>4} {'B0':>7} {'B1':>7} {'B2':>7} {'I1':>7} {'I2':>8} {'C1':>7} {'E1':>8}  I1/B2 I1/B1 I1/B0"
+    names = ("B0", "B1", "B2", "I1", "I2", "C1", "E1")
+    columns = " ".join(f"{k:>7}" if k not in {"I2", "E1"} else f"{k:>8}" for k in names)
+    header = f"{'bundle':28} {'res':>4} {columns}  I1/B2 I1/B1 I1/B0"
     print(header)
     print("-" * len(header))
     worst = 0.0
@@ -70,8 +74,13 @@ def main() -> int:
         as_of = last + dt.timedelta(days=30)
         evaluation = Pathway.replay(imported.case).evaluate(as_of)
 
-        def cds(resources: list[Any] = resources, as_of: dt.date = as_of) -> Any:
-            result = import_resources(resources)
+        # A transaction's resources may have no ids (their fullUrls name them): read those as the Bundle.
+        loose = all("id" in r for r in resources)
+
+        def cds(
+            resources: list[Any] = resources, bundle: Any = bundle, as_of: dt.date = as_of, loose: bool = loose
+        ) -> Any:
+            result = import_resources(resources) if loose else import_bundle(bundle)
             ev = Pathway.replay(result.case).evaluate(as_of)
             return proposed_orders(ev, result.case)
 
@@ -89,14 +98,14 @@ def main() -> int:
             ),
         }
         ratio = figures["I1"] / figures["B2"]
-        worst = max(worst, ratio)
+        worst = max(worst, figures["C1"])
         print(
             f"{path.name:28} {len(resources):4d} "
             + " ".join(f"{figures[k]:7.0f}" if k not in {"I2", "E1"} else f"{figures[k]:8.0f}" for k in figures)
             + f"  {ratio:5.2f} {figures['I1'] / figures['B1']:5.2f} {figures['I1'] / figures['B0']:5.2f}"
         )
     print("figures: microseconds per call (median of rounds)")
-    print(f"worst I1/B2: {worst:.2f} (target 3.0)")
+    print(f"worst C1: {worst / 1000:.2f} ms per CDS request (target 2 ms): {'met' if worst < 2000 else 'NOT met'}")
     return 0
 
 

@@ -105,8 +105,10 @@ def export_evaluation(evaluation: Evaluation, case: Case, *, imported: FhirImpor
         "timestamp": f"{evaluation.as_of.isoformat()}T00:00:00Z",
         "entry": out.entries,
     }
-    validated: dict[str, Any] = Bundle.model_validate(bundle).model_dump(mode="json", exclude_none=True)
-    return validated
+    # Each resource was validated as it was added; the Bundle's own elements are validated here without
+    # validating every resource a second time.
+    Bundle.model_validate({**bundle, "entry": [{"fullUrl": e["fullUrl"]} for e in out.entries]})
+    return bundle
 
 
 def _concept(system: str, code: str, display: str | None = None) -> dict[str, Any]:
