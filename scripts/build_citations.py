@@ -57,6 +57,9 @@ HEADING_RE = re.compile(r"^(#{2,3})\s+(.*?)\s*$")
 FENCE_RE = re.compile(r"^\s*(```|~~~)")
 REFERENCE_LINE_RE = re.compile(rf"^({ID_PATTERN})\s+(.*?)\s*$")
 URL_RE = re.compile(r"https?://[^\s;]+")
+# Hosts in the evidence file that do not serve the cited work, and the publisher's host that does. The path is kept
+# (for R49, ``2072-6651/11/9/491`` is the journal Toxins' own path for the article, at its publisher MDPI).
+HOST_CORRECTIONS = {"cricutcom-setup.com": "www.mdpi.com"}
 # A 19xx/20xx number not glued to other digits, and not a page/volume/DOI
 # fragment (i.e. not preceded by ".", ":", "/", "-" or an en dash).
 YEAR_RE = re.compile(r"(?<![\d.:/\u2013-])((?:19|20)\d{2})(?!\d)")
@@ -113,9 +116,16 @@ def find_year(title: str) -> int | None:
     return int(years[-1]) if years else None
 
 
+def correct_host(url: str) -> str:
+    """``url`` with its host replaced when :data:`HOST_CORRECTIONS` knows the host does not serve the work."""
+    scheme, _, rest = url.partition("://")
+    host, slash, path = rest.partition("/")
+    return f"https://{HOST_CORRECTIONS[host]}{slash}{path}" if host in HOST_CORRECTIONS else f"{scheme}://{rest}"
+
+
 def parse_reference_line(ref_id: str, rest: str) -> Reference:
     """Split a reference line into title, URLs and year."""
-    urls = [url.rstrip(".,)") for url in URL_RE.findall(rest)]
+    urls = [correct_host(url.rstrip(".,)")) for url in URL_RE.findall(rest)]
     first_url = URL_RE.search(rest)
     title = rest[: first_url.start()] if first_url else rest
     title = URL_NOT_RECORDED_RE.sub("", title)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import hfs_pathway
 from hfs_pathway import citation, citations
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,3 +50,11 @@ def test_the_generated_reference_page_is_up_to_date() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_a_reference_whose_host_does_not_serve_the_work_links_to_the_publisher() -> None:
+    # The evidence file gives R49 (Toxins 2019;11(9):491) a host unrelated to the journal.
+    registry = hfs_pathway.citations()
+    assert registry["R49"].url == "https://www.mdpi.com/2072-6651/11/9/491"
+    hosts = {c.url.split("/")[2] for c in registry.values() if c.url}
+    assert "cricutcom-setup.com" not in hosts
