@@ -49,10 +49,14 @@ unit: $(STAMP) $(NODE_STAMP)
 docs: $(STAMP) $(NODE_STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
-## bench: run the benchmarks (on demand; not part of the tests)
+## bench: run the benchmarks (on demand; not part of the tests). The million-case cohort run is
+## `$(BIN)/python benchmarks/bench_cohort.py` (about 5 minutes and 6 GB of disk).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_evaluate.py
 	$(BIN)/python benchmarks/bench_import.py
+	$(BIN)/python benchmarks/bench_fhir.py
+	$(BIN)/python benchmarks/bench_cohort.py --sizes 10000,100000
+	$(BIN)/python benchmarks/bench_cds_load.py --clients 16 --requests 4000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist site test-artifacts node_modules
