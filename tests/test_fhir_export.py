@@ -19,6 +19,7 @@ from hfs_pathway import Case, Pathway, load_case
 from hfs_pathway.fhir import export_evaluation, import_bundle, plan_definition, proposed_orders
 from hfs_pathway.fhir._codes import VALUE_SETS
 from hfs_pathway.fhir._models import validate_resource
+from hfs_pathway.fhir._read import fhir_string
 
 from .builder import CaseBuilder
 from .strategies import plausible_cases
@@ -72,6 +73,7 @@ def test_every_mapped_fact_survives_export_then_import(data: dict[str, Any]) -> 
     case = load_case(data)
     # Only a record that holds the diagnosis can be imported (otherwise: NoHfsDiagnosis).
     assume(case.events and case.events[0].type == "presentation")
+    assume(fhir_string(case.patient.id))  # an id FHIR cannot hold is refused (test below)
     _, bundle = exported(case)
     back = import_bundle(json.loads(json.dumps(bundle)))
     # FHIR has no empty string, so an empty note (which says nothing) has no FHIR form.
@@ -79,6 +81,23 @@ def test_every_mapped_fact_survives_export_then_import(data: dict[str, Any]) -> 
     assert back.case.patient == case.patient
     assert list(back.case.events) == expected
     assert all(s.resource_type not in ("Patient", "Condition", "MedicationAdministration") for s in back.skipped)
+
+
+def test_a_patient_id_that_a_fhir_string_cannot_hold_is_refused_with_a_typed_error() -> None:
+    from hfs_pathway.fhir import InvalidFhir
+
+    story = CaseBuilder("\u00a0").on("2025-01-06").presentation()
+    case = load_case({"patient": story.patient, "events": story.events})
+    with pytest.raises(InvalidFhir, match="patient id"):
+        exported(case)
+
+
+def test_two_equal_events_of_one_day_stay_two_events() -> None:
+    story = CaseBuilder().on("2025-01-06").presentation().after(20).mri().after(7).decide("observation")
+    story.after(30).event("review_visit", wants_treatment=False).event("review_visit", wants_treatment=False)
+    case = load_case({"patient": story.patient, "events": story.events})
+    _, bundle = exported(case)
+    assert import_bundle(bundle).case == case
 
 
 def test_alerts_become_detected_issues_with_their_severity_mapped() -> None:

@@ -32,13 +32,17 @@ from ._codes import (
     UCUM,
     value_system,
 )
+from ._errors import InvalidFhir
 from ._extension import fact_extension
 from ._map import OBSERVATION_VALUE, PATIENT_ID_SYSTEM
+from ._read import fhir_string
 
 _VERIFICATION = {"hemifacial_spasm": "confirmed", "uncertain": "provisional"}
 
 
 def patient_resource(patient: Patient, resource_id: str) -> dict[str, Any]:
+    if not fhir_string(patient.id):
+        raise InvalidFhir("the patient id has white space a FHIR string cannot hold (only space, tab, line breaks)")
     data: dict[str, Any] = {
         "resourceType": "Patient",
         "id": resource_id,
@@ -72,10 +76,12 @@ def event_resource(event: Event, index: int, subject: dict[str, Any]) -> dict[st
     data = writer(kind, date, facts, subject)
     data["id"] = f"event-{index}-{kind.replace('_', '-')}"
     if note:  # FHIR has no empty string: an empty note has no FHIR form and carries no fact
-        if data["resourceType"] == "DiagnosticReport":
+        if data["resourceType"] != "DiagnosticReport":
+            data["note"] = [{"text": note}]  # Annotation.text is markdown: any text
+        elif fhir_string(note):
             data["conclusion"] = note
         else:
-            data["note"] = [{"text": note}]
+            facts["note"] = note
     extension = fact_extension({**facts, SEQUENCE_FIELD: index})
     data["extension"] = [extension]
     return data

@@ -125,7 +125,7 @@ def _detected_issue(alert: Alert, index: int, subject: dict[str, Any]) -> dict[s
         "code": _concept(ALERT_SYSTEM, alert.code, alert.text),
         "patient": subject,
         "detail": f"{alert.text} {alert.rationale} Evidence: {', '.join(alert.evidence)}.",
-        "reference": f"{SITE}reference/#{alert.code}",
+        "reference": f"{SITE}reference/",
     }
     if alert.date is not None:
         data["identifiedDateTime"] = alert.date.isoformat()
@@ -141,7 +141,7 @@ def _finding_issue(finding: ImportFinding, index: int, subject: dict[str, Any]) 
         "code": _concept(FINDING_SYSTEM, finding.code),
         "patient": subject,
         "detail": finding.text,
-        "reference": f"{SITE}fhir/#{finding.code.replace('_', '-')}",
+        "reference": f"{SITE}fhir/#import-findings",
     }
     if finding.date is not None:
         data["identifiedDateTime"] = finding.date.isoformat()

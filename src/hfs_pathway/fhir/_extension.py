@@ -2,7 +2,8 @@
 
 A complex extension (url ``EVENT_EXTENSION``) whose sub-extensions are named after the event's fields
 (``onset_region``, ``benefit_duration_days``...), each with the value type of the field: ``valueBoolean``,
-``valueInteger``, ``valueDecimal``, ``valueCode``, ``valueDate`` or ``valueString``; a list repeats the
+``valueInteger``, ``valueDecimal``, ``valueCode``, ``valueDate``, ``valueString`` (``valueMarkdown`` for free text with
+white space a FHIR string cannot hold); a list repeats the
 sub-extension; a complication is a sub-extension with its own ``type`` and ``permanent``.
 """
 
@@ -13,11 +14,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._codes import EVENT_EXTENSION
-from ._read import Where, is_object, seq
+from ._read import Where, fhir_string, is_object, seq
 
 LIST_FIELDS = frozenset({("botox_response", "adverse_effects"), ("post_mvd_review", "complications")})
 """(event type, field) of the fields that hold a list."""
-_VALUE_KEYS = ("valueBoolean", "valueInteger", "valueDecimal", "valueCode", "valueDate", "valueString")
+_VALUE_KEYS = ("valueBoolean", "valueInteger", "valueDecimal", "valueCode", "valueDate", "valueString", "valueMarkdown")
 _FREE_TEXT = frozenset({"note", "override_reason"})
 
 
@@ -64,6 +65,7 @@ _TYPE_TESTS = {
     "valueCode": lambda v: type(v) is str and v != "" and v.strip() == v,
     "valueDate": lambda v: type(v) is str,
     "valueString": lambda v: type(v) is str,
+    "valueMarkdown": lambda v: type(v) is str,
 }
 
 
@@ -95,8 +97,11 @@ def _element(name: str, value: Any) -> dict[str, Any]:
         return {"url": name, "valueDecimal": value}
     if isinstance(value, dt.date):
         return {"url": name, "valueDate": value.isoformat()}
-    if name in _FREE_TEXT or name.endswith("_date"):
-        return {"url": name, ("valueDate" if name.endswith("_date") else "valueString"): value}
+    if name.endswith("_date"):
+        return {"url": name, "valueDate": value}
+    if name in _FREE_TEXT:
+        # FHIR's string allows no other white space than space, tab and line breaks; markdown takes any text.
+        return {"url": name, ("valueString" if fhir_string(value) else "valueMarkdown"): value}
     return {"url": name, "valueCode": value}
 
 

@@ -212,7 +212,8 @@ def _import(resources: list[Any], container: str, strict: bool, urls: list[str |
     pathway = Pathway(patient)
     kept: dict[str, Candidate] = {}
     for candidate in candidates:
-        signature = repr(sorted((k, v) for k, v in candidate.event.items() if k != "note"))
+        # Equal facts are one fact recorded twice, unless their sequence says they are two events of one day.
+        signature = repr((candidate.sequence, sorted((k, v) for k, v in candidate.event.items() if k != "note")))
         twin = kept.get(signature)
         if twin is not None:
             skipped.append(_skip(candidate.where, f"the same {candidate.event['type']} as {twin.where.label}"))

@@ -25,6 +25,14 @@ _DATE = re.compile(
 )
 
 
+_FHIR_STRING = re.compile(r"[ \r\n\t\S]+")
+
+
+def fhir_string(text: str) -> bool:
+    """Whether ``text`` can be a FHIR ``string`` (non-empty; no white space but space, tab and line breaks)."""
+    return _FHIR_STRING.fullmatch(text) is not None
+
+
 def is_object(value: Any) -> bool:
     """A JSON object: a ``dict`` (what ``json.loads`` gives) or any other mapping."""
     return type(value) is dict or isinstance(value, Mapping)
