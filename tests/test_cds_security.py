@@ -263,3 +263,18 @@ def test_cors_answers_only_the_configured_origins(keys: Keys) -> None:
 def test_without_cors_settings_no_origin_is_allowed(service: tuple[str, str]) -> None:
     response = httpx.get(f"{service[0]}/cds-services", headers={"Origin": "https://sandbox.cds-hooks.org"})
     assert "access-control-allow-origin" not in response.headers
+
+
+def test_an_algorithm_that_does_not_fit_the_issuers_key_is_refused_not_a_server_error(
+    service: tuple[str, str], keys: Keys
+) -> None:
+    """The header names ES384 while the issuer's key is a P-256 key: the library refuses the key for that
+    algorithm; the service must answer 401, not fail."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    base, aud = service
+    now = int(time.time())
+    claims = {"iss": ISSUER, "aud": aud, "iat": now, "exp": now + 60, "jti": str(uuid.uuid4())}
+    p384 = ec.generate_private_key(ec.SECP384R1())
+    token = jwt.encode(claims, p384, algorithm="ES384", headers={"kid": keys.kid})
+    refused(call(base, token), "signature does not verify")

@@ -171,7 +171,8 @@ class TokenVerifier:
                     options={"require": ["iss", "aud", "exp", "iat", "jti"], "strict_aud": False},
                 )
                 break
-            except jwt.InvalidSignatureError:
+            except (jwt.InvalidSignatureError, jwt.InvalidKeyError):
+                # InvalidKeyError: this key cannot serve the token's algorithm (an EC key of another curve).
                 continue
             except jwt.ExpiredSignatureError:
                 raise Unauthorized("the token has expired (exp)") from None
