@@ -413,3 +413,46 @@ def test_a_record_the_clinics_guideline_refuses_gets_one_card_saying_why(tmp_pat
     [card] = check_cds_response(response.json())
     assert card["source"]["topic"]["code"] == "record_not_on_pathway"
     assert "checkpoint_not_satisfied" in card["detail"]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        {"medicationCodeableConcept": {"coding": 5}},
+        {"medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": {"a": 1}}]}},
+        {"medicationCodeableConcept": {"text": ["botox"]}},
+        {"dosageInstruction": [{"timing": {"event": 5}}]},
+        {"dosageInstruction": [{"timing": {"repeat": {"boundsPeriod": 5}}}]},
+        {"dosageInstruction": 5},
+        {"occurrencePeriod": {"start": {"a": 1}}},
+    ],
+)
+def test_a_malformed_draft_order_is_a_4xx_or_cards_never_a_server_error(
+    service: Service, typical_prefetch: tuple[str, dict[str, Any]], damage: dict[str, Any]
+) -> None:
+    pid, prefetch = typical_prefetch
+    order = {**toxin_order(TODAY), **damage}
+    response = service.post(ORDER_SELECT, order_call(pid, prefetch, order))
+    assert response.status_code in (200, 400, 422), response.text
+    if response.status_code == 200:
+        check_cds_response(response.json())
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_damaged_draft_order_never_breaks_the_service(
+    service: Service, typical_prefetch: tuple[str, dict[str, Any]], data: st.DataObject
+) -> None:
+    """Any one element of a selected draft order replaced by any JSON value: cards or a 4xx, never a 5xx."""
+    pid, prefetch = typical_prefetch
+    call = order_call(pid, prefetch, toxin_order(TODAY))
+    drafts = call["context"]["draftOrders"]
+    path = data.draw(st.sampled_from([p for p in _paths(drafts) if p]))
+    target = drafts
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = data.draw(JSON_VALUES)
+    response = service.post(ORDER_SELECT, call)
+    assert response.status_code in (200, 400, 412, 422), response.text
+    if response.status_code == 200:
+        check_cds_response(response.json())

@@ -51,18 +51,29 @@ def _concepts(resource: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
         yield medication["concept"]
 
 
+def _items(value: Any) -> list[Any]:
+    """A FHIR list element as a list; anything else (a draft order is the client's, not validated) as none."""
+    return value if isinstance(value, list) else []
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 def _words(concept: Mapping[str, Any]) -> Iterator[str]:
     if isinstance(concept.get("text"), str):
         yield concept["text"]
-    for coding in concept.get("coding") or ():
+    for coding in _items(concept.get("coding")):
         if isinstance(coding, Mapping) and isinstance(coding.get("display"), str):
             yield coding["display"]
 
 
-def _codes(concept: Mapping[str, Any]) -> Iterator[tuple[Any, Any]]:
-    for coding in concept.get("coding") or ():
+def _codes(concept: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    for coding in _items(concept.get("coding")):
         if isinstance(coding, Mapping):
-            yield coding.get("system"), coding.get("code")
+            system, code = coding.get("system"), coding.get("code")
+            if isinstance(system, str) and isinstance(code, str):
+                yield system, code
 
 
 def classify(resource: Mapping[str, Any]) -> OrderKind | None:
@@ -91,20 +102,15 @@ def _date(value: Any) -> dt.date | None:
 
 def planned_date(resource: Mapping[str, Any]) -> dt.date | None:
     """When an order is meant to be carried out, as far as it says."""
-    candidates: list[Any] = [resource.get("occurrenceDateTime")]
-    period = resource.get("occurrencePeriod")
-    if isinstance(period, Mapping):
-        candidates.append(period.get("start"))
-    for dosage in resource.get("dosageInstruction") or ():
-        timing = dosage.get("timing") if isinstance(dosage, Mapping) else None
-        if isinstance(timing, Mapping):
-            candidates.extend(timing.get("event") or ())
-            repeat = timing.get("repeat")
-            if isinstance(repeat, Mapping) and isinstance(repeat.get("boundsPeriod"), Mapping):
-                candidates.append(repeat["boundsPeriod"].get("start"))
-    dispense = resource.get("dispenseRequest")
-    if isinstance(dispense, Mapping) and isinstance(dispense.get("validityPeriod"), Mapping):
-        candidates.append(dispense["validityPeriod"].get("start"))
+    candidates: list[Any] = [
+        resource.get("occurrenceDateTime"),
+        _mapping(resource.get("occurrencePeriod")).get("start"),
+    ]
+    for dosage in _items(resource.get("dosageInstruction")):
+        timing = _mapping(_mapping(dosage).get("timing"))
+        candidates.extend(_items(timing.get("event")))
+        candidates.append(_mapping(_mapping(timing.get("repeat")).get("boundsPeriod")).get("start"))
+    candidates.append(_mapping(_mapping(resource.get("dispenseRequest")).get("validityPeriod")).get("start"))
     dates = [d for d in map(_date, candidates) if d is not None]
     return min(dates) if dates else None
 
