@@ -22,7 +22,7 @@ from hfs_pathway._pathway import Pathway
 from hfs_pathway._vocabulary import Severity, Stage
 
 from ._errors import InvalidFhir, NoHfsDiagnosis
-from ._map import Candidate, Context, map_resource, read_patient
+from ._map import Candidate, Context, map_resource, read_patient, unversioned
 from ._read import Where, is_object
 
 
@@ -235,7 +235,7 @@ def _url_id(url: str | None) -> str | None:
     """The id a resource without one takes from its entry's fullUrl (``urn:uuid:<id>`` or ``.../<type>/<id>``)."""
     if url is None:
         return None
-    return url.rsplit(":", 1)[-1].rsplit("/", 1)[-1] or None
+    return unversioned(url).rsplit(":", 1)[-1].rsplit("/", 1)[-1] or None
 
 
 def _id(resource: Mapping[str, Any], position: int, container: str) -> str | None:

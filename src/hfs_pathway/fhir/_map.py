@@ -132,6 +132,9 @@ class Context:
         if patient_id is not None:
             self.patient_keys.add(f"Patient/{patient_id}")
         if where is not None:
+            # The resource id names the patient too when the project's patient-id identifier gives another id.
+            if where.resource_id is not None:
+                self.patient_keys.add(f"Patient/{where.resource_id}")
             self.patient_keys.update(url for url, p in self.full_urls.items() if p == where.position)
 
     def belongs(self, resource: Mapping[str, Any], where: Where) -> str | None:
@@ -143,6 +146,7 @@ class Context:
             reference = string(ref, "reference", where, key + ".")
             if reference is None:
                 return None
+            reference = unversioned(reference)
             if not self.patient_keys:
                 self.referenced.append(reference)
                 return None
@@ -171,7 +175,10 @@ class Context:
             for i, contained in enumerate(seq(resource, "contained", where)):
                 if is_object(contained) and contained.get("id") == reference[1:]:
                     return concept(contained, "code", Where(i, "Medication", reference[1:], where.label + " contained"))
+        reference = unversioned(reference)
         found = self.medications.get(reference)
+        if found is None and "Medication/" in reference:  # an absolute URL to a Medication read by its id
+            found = self.medications.get("Medication/" + reference.rsplit("Medication/", 1)[1])
         if found is None:
             return f"medicationReference {reference!r} names a Medication that is not among the resources"
         return found
@@ -190,6 +197,12 @@ class Context:
                 reason = f"a botulinum toxin injection procedure without {missing}; no medication record of that day"
             skipped.append(SkippedResource(procedure.where.resource_type, procedure.where.resource_id, reason))
         return candidates
+
+
+def unversioned(reference: str) -> str:
+    """A reference without its version part: ``Patient/p1/_history/2`` is ``Patient/p1``."""
+    head, marker, _ = reference.partition("/_history/")
+    return head if marker else reference
 
 
 def read_patient(resource: Mapping[str, Any], where: Where, url_id: str | None = None) -> Patient:
