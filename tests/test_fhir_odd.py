@@ -345,3 +345,47 @@ def test_a_patient_known_by_the_project_identifier_is_still_the_one_its_resource
     assert imported.case.patient.id == "MRN 0042"
     assert [key(e) for e in imported.case.events] == BASE_EVENTS["toxin"]
     assert imported.skipped == ()
+
+
+def medication_request(**change: Any) -> dict[str, Any]:
+    request = carbamazepine()
+    request.update(resourceType="MedicationRequest", id="cbz-rx", intent="order", authoredOn="2025-02-10")
+    request["dosageInstruction"] = request.pop("dosage")
+    del request["effectivePeriod"]
+    request.update(change)
+    return request
+
+
+def _with(resource: dict[str, Any], **change: Any) -> dict[str, Any]:
+    return {**resource, **change}
+
+
+NOT_A_FACT = {
+    "a proposal": medication_request(intent="proposal"),
+    "a plan": medication_request(intent="plan"),
+    "an option": medication_request(intent="option"),
+    "an order not to give the drug": medication_request(doNotPerform=True),
+    "an unknown modifier extension": _with(
+        carbamazepine(), modifierExtension=[{"url": "http://ehr.example.org/fhir/not-taken", "valueBoolean": True}]
+    ),
+    "a draft order": medication_request(status="draft"),
+    "a cancelled order": medication_request(status="cancelled"),
+    "a statement of intent": _with(carbamazepine(), status="intended"),
+    "a drug not taken": _with(carbamazepine(), status="not-taken"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NOT_A_FACT))
+def test_a_medication_record_that_says_the_drug_was_not_started_is_skipped_with_its_reason(name: str) -> None:
+    record = [*base_record("oral")[:-1], NOT_A_FACT[name]]
+    imported = import_resources(record)
+    assert [e.type for e in imported.case.events] == ["presentation", "imaging_result", "treatment_decision"]
+    (skipped,) = imported.skipped
+    assert skipped.id == NOT_A_FACT[name]["id"]
+    assert "not accepted by the pathway" not in skipped.reason  # the importer's own reason, not the core's refusal
+
+
+def test_an_order_to_start_the_drug_is_read_as_its_start() -> None:
+    imported = import_resources([*base_record("oral")[:-1], medication_request()])
+    assert imported.case.events[-1].type == "medication_started"
+    assert imported.skipped == ()

@@ -89,6 +89,8 @@ OBSERVATION_VALUE: dict[str, str] = {
 """For events recorded as an Observation: the field held in ``Observation.value[x]``."""
 
 OBSERVATION_EVENTS = frozenset(OBSERVATION_VALUE)
+ORDER_INTENTS = frozenset({"order", "original-order", "reflex-order", "filler-order", "instance-order"})
+"""The MedicationRequest intents that say the drug was ordered for the patient (not proposed, planned or an option)."""
 _UNITS = frozenset({"[U]", "U", "u", "unit", "units", "[iU]", "IU"})
 _MAX_NOTE = 4000
 PATIENT_ID_SYSTEM = NAMESPACE + "patient-id"
@@ -261,6 +263,10 @@ def map_resource(resource: Mapping[str, Any], where: Where, context: Context) ->
         return other
     if kind in DONE_STATUS and status not in DONE_STATUS[kind]:
         return f"status {status!r}: not a fact that happened (read: {', '.join(sorted(DONE_STATUS[kind]))})"
+    modifiers = seq(resource, "modifierExtension", where)
+    if modifiers:
+        urls = sorted({str(m.get("url")) for m in modifiers if is_object(m)})
+        return f"a modifier extension the importer does not know ({', '.join(urls)}) may change what the record means"
     facts = read_facts(resource, where)
     sequence = facts.pop(SEQUENCE_FIELD, _NO_SEQUENCE)
     if isinstance(sequence, bool) or not isinstance(sequence, int):
@@ -416,6 +422,12 @@ def _toxin_product(codes: list[tuple[str, str]]) -> ToxinProduct | None:
 
 def _medication(resource: Mapping[str, Any], where: Where, context: Context, facts: dict[str, Any]) -> Any:
     kind = where.resource_type
+    if kind == "MedicationRequest":
+        intent = string(resource, "intent", where)
+        if intent not in ORDER_INTENTS:
+            return f"intent {intent!r}: a {intent or 'request'} is not an order to give the drug"
+        if resource.get("doNotPerform") is True:
+            return "an order not to give the drug (doNotPerform)"
     codes = context.medication_codes(resource, where)
     if isinstance(codes, str):
         return codes
