@@ -389,3 +389,17 @@ def test_an_order_to_start_the_drug_is_read_as_its_start() -> None:
     imported = import_resources([*base_record("oral")[:-1], medication_request()])
     assert imported.case.events[-1].type == "medication_started"
     assert imported.skipped == ()
+
+
+@pytest.mark.parametrize(
+    "dosage",
+    [
+        [{"doseAndRate": [{"doseQuantity": {"value": 200, "code": "mg/d"}}]}] * 2,  # two dosage lines
+        [{"doseAndRate": [{"doseQuantity": {"value": 400, "code": "mg/d", "comparator": "<"}}]}],
+    ],
+    ids=["two dosage lines", "dose with a comparator"],
+)
+def test_a_dose_that_is_not_one_exact_daily_amount_is_not_read_as_one(dosage: list[dict[str, Any]]) -> None:
+    imported = import_resources([*base_record("oral")[:-1], _with(carbamazepine(), dosage=dosage)])
+    assert [e.type for e in imported.case.events][-1] == "treatment_decision"
+    assert "dose" in imported.skipped[0].reason

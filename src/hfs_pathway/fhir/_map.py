@@ -476,6 +476,8 @@ def _dose(resource: Mapping[str, Any], where: Where, *, units: bool) -> float | 
         dosages = seq(resource, key, where)
         if not dosages:
             return f"no dose ({key})"
+        if len(dosages) > 1:
+            return f"{len(dosages)} dosage lines ({key}); the daily dose is not read from several"
         first = dosages[0]
         if not is_object(first):
             raise where.error(f"{key}[0]", "must be a Dosage object")

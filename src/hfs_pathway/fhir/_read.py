@@ -132,7 +132,8 @@ def first_date(resource: Mapping[str, Any], keys: tuple[str, ...], where: Where)
 
 
 def quantity(value: Mapping[str, Any] | None, where: Where, path: str) -> tuple[float | int, str | None] | None:
-    """A Quantity's value and its unit (the UCUM code, else the unit text)."""
+    """A Quantity's value and its unit (the UCUM code, else the unit text); ``None`` without a value, or when a
+    comparator makes the value a bound rather than the amount."""
     if value is None:
         return None
     if not is_object(value):
@@ -142,6 +143,8 @@ def quantity(value: Mapping[str, Any] | None, where: Where, path: str) -> tuple[
         return None
     if isinstance(number, bool) or not isinstance(number, (int, float)):
         raise where.error(path + ".value", "must be a number")
+    if value.get("comparator") is not None:
+        return None  # "<", "<=", ">=", ">" or "ad": a bound, not the amount
     code = string(value, "code", where, path + ".")
     unit = string(value, "unit", where, path + ".")
     return number, (code or unit)
