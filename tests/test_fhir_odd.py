@@ -403,3 +403,10 @@ def test_a_dose_that_is_not_one_exact_daily_amount_is_not_read_as_one(dosage: li
     imported = import_resources([*base_record("oral")[:-1], _with(carbamazepine(), dosage=dosage)])
     assert [e.type for e in imported.case.events][-1] == "treatment_decision"
     assert "dose" in imported.skipped[0].reason
+
+
+def test_a_refuted_diagnosis_is_no_diagnosis() -> None:
+    record = base_record()
+    record[1]["verificationStatus"]["coding"][0]["code"] = "refuted"
+    with pytest.raises(NoHfsDiagnosis):
+        import_resources(record)

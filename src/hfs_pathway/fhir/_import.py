@@ -200,7 +200,8 @@ def _import(resources: list[Any], container: str, strict: bool, urls: list[str |
             candidates.append(outcome)
     if not context.has_hfs_diagnosis:
         raise NoHfsDiagnosis(
-            "no Condition records hemifacial spasm (ICD-10-CM G51.3x, ICD-10 G51.3, SNOMED CT 13753008)"
+            "no Condition records hemifacial spasm (ICD-10-CM G51.3x, ICD-10 G51.3, SNOMED CT 13753008) "
+            "that is not refuted or entered in error"
         )
     findings.extend(context.findings)
     patient = patients[0][0] if patients else context.patient_from_references()

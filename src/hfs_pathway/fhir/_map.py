@@ -307,8 +307,11 @@ def _condition(resource: Mapping[str, Any], where: Where, context: Context, fact
     hfs = [(s, c) for s, c in codes if (s, c) in HFS_CODES]
     if not hfs:
         return "the Condition is not hemifacial spasm (the pathway reads no other diagnosis)"
-    context.has_hfs_diagnosis = True
     event: dict[str, Any] = {"type": "presentation", **facts}
+    refuted = any(code == "refuted" for system, code in verification if system == CONDITION_VERIFICATION)
+    if refuted and "clinical_impression" not in event:
+        return "the diagnosis is refuted, and no other clinical impression is recorded"
+    context.has_hfs_diagnosis = True
     side = next((HFS_ICD10CM_SIDE[c] for s, c in hfs if s == ICD10CM and HFS_ICD10CM_SIDE[c] is not None), None)
     if side is None:
         for i, site in enumerate(seq(resource, "bodySite", where)):
@@ -319,8 +322,6 @@ def _condition(resource: Mapping[str, Any], where: Where, context: Context, fact
         event["side"] = side.value
     if "clinical_impression" not in event:
         status = next((c for s, c in verification if s == CONDITION_VERIFICATION), None)
-        if status == "refuted":
-            return "the diagnosis is refuted, and no other clinical impression is recorded"
         event["clinical_impression"] = (
             "uncertain" if status in ("unconfirmed", "provisional", "differential") else "hemifacial_spasm"
         )
