@@ -410,3 +410,13 @@ def test_a_refuted_diagnosis_is_no_diagnosis() -> None:
     record[1]["verificationStatus"]["coding"][0]["code"] = "refuted"
     with pytest.raises(NoHfsDiagnosis):
         import_resources(record)
+
+
+def test_the_pathway_event_extension_cannot_rename_the_event_or_redate_it() -> None:
+    record = base_record()
+    record[3]["extension"][0]["extension"] += [
+        {"url": "type", "valueCode": "pathway_exit"},
+        {"url": "reason", "valueCode": "declined_care"},
+    ]
+    with pytest.raises(PathwayError, match=r"resource 3 \(Observation/decision-2025-02-01\).*type"):
+        import_resources(record)

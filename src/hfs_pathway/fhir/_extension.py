@@ -20,6 +20,8 @@ LIST_FIELDS = frozenset({("botox_response", "adverse_effects"), ("post_mvd_revie
 """(event type, field) of the fields that hold a list."""
 _VALUE_KEYS = ("valueBoolean", "valueInteger", "valueDecimal", "valueCode", "valueDate", "valueString", "valueMarkdown")
 _FREE_TEXT = frozenset({"note", "override_reason"})
+_RESERVED = frozenset({"type", "date"})
+"""An event's type and date come from the resource's code and date elements, never from the extension."""
 
 
 def read_facts(resource: Mapping[str, Any], where: Where) -> dict[str, Any]:
@@ -34,6 +36,8 @@ def read_facts(resource: Mapping[str, Any], where: Where) -> dict[str, Any]:
         for j, part in enumerate(seq(extension, "extension", where, f"extension[{i}].")):
             path = f"extension[{i}].extension[{j}]"
             name, value = _part(part, where, path)
+            if name in _RESERVED:
+                raise where.error(path, f"{name!r} is not a field the pathway-event extension carries")
             if name in facts:  # a repeated sub-extension: a list
                 held = facts[name]
                 facts[name] = [*held, value] if isinstance(held, list) else [held, value]
