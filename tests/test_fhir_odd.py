@@ -420,3 +420,9 @@ def test_the_pathway_event_extension_cannot_rename_the_event_or_redate_it() -> N
     ]
     with pytest.raises(PathwayError, match=r"resource 3 \(Observation/decision-2025-02-01\).*type"):
         import_resources(record)
+
+
+def test_an_observation_dated_by_an_instant_keeps_its_date() -> None:
+    record = base_record()
+    record[3]["effectiveInstant"] = record[3].pop("effectiveDateTime") + "T10:00:00.000+01:00"
+    assert [key(e) for e in import_resources(record).case.events] == BASE_EVENTS["toxin"]

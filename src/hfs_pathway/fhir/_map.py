@@ -522,7 +522,7 @@ def _observation(resource: Mapping[str, Any], where: Where, context: Context, fa
         value = _observation_value(resource, where, kind, name)
         if value is not None:
             event[name] = value
-    return _dated(event, first_date(resource, ("effectiveDateTime", "effectivePeriod"), where))
+    return _dated(event, first_date(resource, ("effectiveDateTime", "effectivePeriod", "effectiveInstant"), where))
 
 
 def _observation_value(resource: Mapping[str, Any], where: Where, kind: str, name: str) -> Any:
