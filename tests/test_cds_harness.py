@@ -97,6 +97,8 @@ class StubFhirServer:
                 body = stub.routes.get(self.path.removeprefix("/fhir/"))
                 if body is None:
                     self._send(404, {"resourceType": "OperationOutcome"})
+                elif callable(body):
+                    body(self)  # a route that answers by itself (slowly, say)
                 else:
                     self._send(200, body)
 
@@ -111,7 +113,10 @@ class StubFhirServer:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 64  # the service reads all its queries at once; the default 5 drops some
+
+        self.httpd = Server(("127.0.0.1", 0), Handler)
         self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 

@@ -456,3 +456,80 @@ def test_a_damaged_draft_order_never_breaks_the_service(
     assert response.status_code in (200, 400, 412, 422), response.text
     if response.status_code == 200:
         check_cds_response(response.json())
+
+
+def _fhir_call(stub: StubFhirServer, pid: str) -> dict[str, Any]:
+    auth = {"access_token": stub.token, "token_type": "Bearer", "expires_in": 300, "scope": "patient/*.read"}
+    auth["subject"] = "hfs-pathway"
+    return hook_call("patient-view", pid, fhirServer=f"{stub.base}/fhir", fhirAuthorization=auth)
+
+
+def test_without_configured_fhir_servers_no_fhir_server_is_read(stub: StubFhirServer) -> None:
+    """fhirServer comes from the caller: reading any URL it names would let a caller make the service send
+    requests to hosts of the caller's choosing. With no ``fhir_servers`` configured, none is read: 412."""
+    port = free_port()
+    settings = CdsSettings(public_url=f"http://127.0.0.1:{port}", allow_unauthenticated=True)
+    before = len(stub.requests)
+    with serve(settings, port) as base:
+        response = httpx.post(f"{base}/cds-services/{PATIENT_VIEW}", json=_fhir_call(stub, "p-unread"), timeout=10)
+    assert response.status_code == 412, response.text
+    assert "fhir_servers" in response.json()["detail"]
+    assert len(stub.requests) == before  # nothing was sent to the named server
+
+
+def _drip(handler: Any) -> None:
+    """A FHIR server that answers one byte at a time, forever (until the client goes away)."""
+    import time
+
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/fhir+json")
+    handler.end_headers()
+    try:
+        for _ in range(300):
+            handler.wfile.write(b" ")
+            handler.wfile.flush()
+            time.sleep(0.1)
+    except OSError:
+        pass
+
+
+def test_fhir_reads_are_bounded_in_time_and_size(stub: StubFhirServer) -> None:
+    """A FHIR server that drips its answer, or sends more than the limit, gives 412 within the configured
+    time instead of holding the call (and the service's memory)."""
+    big = searchset([{"resourceType": "Condition", "id": f"c{i}", "note": [{"text": "x" * 100}]} for i in range(100)])
+    stub.routes["Patient/p-slow"] = _drip
+    stub.routes["Patient/p-big"] = {"resourceType": "Patient", "id": "p-big"}
+    for kind in PREFETCH_TYPES.values():
+        stub.routes[f"{kind}?patient=p-big"] = big if kind == "Condition" else searchset([])
+        stub.routes[f"{kind}?patient=p-slow"] = searchset([])
+    port = free_port()
+    settings = CdsSettings(
+        public_url=f"http://127.0.0.1:{port}",
+        allow_unauthenticated=True,
+        fhir_servers=(stub.base,),
+        fhir_timeout_seconds=1,
+        fhir_max_response_bytes=4096,
+    )
+    with serve(settings, port) as base:
+        url = f"{base}/cds-services/{PATIENT_VIEW}"
+        slow = httpx.post(url, json=_fhir_call(stub, "p-slow"), timeout=8)
+        large = httpx.post(url, json=_fhir_call(stub, "p-big"), timeout=8)
+    assert slow.status_code == 412, slow.text
+    assert "patient" in slow.json()["detail"]
+    assert large.status_code == 412, large.text
+    assert "4096 bytes" in large.json()["detail"]
+
+
+def test_a_fhir_server_url_that_climbs_out_of_the_configured_path_is_refused(stub: StubFhirServer) -> None:
+    port = free_port()
+    settings = CdsSettings(
+        public_url=f"http://127.0.0.1:{port}", allow_unauthenticated=True, fhir_servers=(f"{stub.base}/fhir",)
+    )
+    before = len(stub.requests)
+    with serve(settings, port) as base:
+        call = _fhir_call(stub, "p-climb")
+        call["fhirServer"] = f"{stub.base}/fhir/../jwks"
+        response = httpx.post(f"{base}/cds-services/{PATIENT_VIEW}", json=call, timeout=10)
+    assert response.status_code == 400, response.text
+    assert "fhirServer" in response.json()["detail"]
+    assert len(stub.requests) == before

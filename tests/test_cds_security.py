@@ -278,3 +278,42 @@ def test_an_algorithm_that_does_not_fit_the_issuers_key_is_refused_not_a_server_
     p384 = ec.generate_private_key(ec.SECP384R1())
     token = jwt.encode(claims, p384, algorithm="ES384", headers={"kid": keys.kid})
     refused(call(base, token), "signature does not verify")
+
+
+def test_a_jku_key_set_is_read_within_the_time_and_size_limits(other_keys: Keys, jwks_server: StubFhirServer) -> None:
+    """An allowed jku URL that answers too much, or too slowly, refuses the token (401) within the limit."""
+
+    def drip(handler: Any) -> None:
+        handler.send_response(200)
+        handler.end_headers()
+        try:
+            for _ in range(300):
+                handler.wfile.write(b" ")
+                handler.wfile.flush()
+                time.sleep(0.1)
+        except OSError:
+            pass
+
+    padded = {"keys": other_keys.jwks["keys"], "padding": "x" * 8192}
+    jwks_server.routes["/jwks/large.json"] = padded
+    jwks_server.routes["/jwks/slow.json"] = drip
+    large, slow = f"{jwks_server.base}/jwks/large.json", f"{jwks_server.base}/jwks/slow.json"
+    port = free_port()
+    public = f"http://127.0.0.1:{port}"
+    settings = CdsSettings(
+        public_url=public,
+        issuers=({"iss": "https://jku-ehr.example.test", "jku": (large, slow)},),
+        fhir_timeout_seconds=1,
+        fhir_max_response_bytes=4096,
+    )
+    with serve(settings, port) as base:
+        aud = f"{public}/cds-services/{SERVICE}"
+        for jku in (large, slow):
+            token = other_keys.token(aud, iss="https://jku-ehr.example.test", headers={"jku": jku})
+            response = httpx.post(
+                f"{base}/cds-services/{SERVICE}",
+                json=hook_call("patient-view"),
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=8,
+            )
+            refused(response, "could not be fetched")

@@ -184,6 +184,7 @@ def create_app(settings: CdsSettings) -> FastAPI:
                 authorization=None if call.fhirAuthorization is None else call.fhirAuthorization.model_dump(),
                 allowed_servers=settings.fhir_servers,
                 timeout=settings.fhir_timeout_seconds,
+                max_bytes=settings.fhir_max_response_bytes,
             )
         except BadRequest as bad:
             raise HTTPException(400, str(bad)) from None

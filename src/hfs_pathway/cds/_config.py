@@ -75,9 +75,15 @@ class CdsSettings(BaseModel):
     max_body_bytes: Annotated[int, Field(ge=1024, le=64 * 1024 * 1024)] = 2 * 1024 * 1024
     cors_origins: tuple[str, ...] = ()
     """Origins allowed to call from a browser (``["*"]`` for any); none by default."""
-    fhir_servers: tuple[Annotated[str, Field(pattern=r"^https?://")], ...] = ()
-    """When not empty, the only FHIR server base URLs (prefixes) the service will fetch from."""
+    fhir_servers: tuple[Annotated[str, Field(pattern=r"^https?://[^/?#@]+(/[^?#]*)?$")], ...] = ()
+    """The only FHIR server base URLs (prefixes) the service reads from when a call's prefetch is
+    incomplete. None by default: ``fhirServer`` is named by the caller, and reading any URL it names
+    would let a caller make the service send requests to hosts of its choosing."""
     fhir_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 10.0
+    """The whole time a call may spend reading its FHIR server (all queries and pages), and the
+    time allowed to fetch a ``jku`` key set."""
+    fhir_max_response_bytes: Annotated[int, Field(ge=1024, le=256 * 1024 * 1024)] = 16 * 1024 * 1024
+    """The largest answer read from a FHIR server (each page) or a ``jku`` URL; a larger one is not read."""
     guideline: Path | None = None
     """A clinic's guideline file (.toml or .json); the default guideline when unset."""
     feedback_file: Path | None = None

@@ -17,6 +17,7 @@ Refusals say which rule failed, never echo the token, and are never logged with 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
@@ -82,10 +83,12 @@ class ReplayCache:
 
 
 class KeyFetcher:
-    """Fetches a JWK Set from an allowed ``jku`` URL, keeping it for a few minutes."""
+    """Fetches a JWK Set from an allowed ``jku`` URL (within ``timeout`` seconds and ``max_bytes``),
+    keeping it for a few minutes."""
 
-    def __init__(self, timeout: float) -> None:
+    def __init__(self, timeout: float, max_bytes: int) -> None:
         self._timeout = timeout
+        self._max_bytes = max_bytes
         self._cache: dict[str, tuple[float, list[PyJWK]]] = {}
 
     async def keys(self, url: str) -> list[PyJWK]:
@@ -95,12 +98,20 @@ class KeyFetcher:
             return cached[1]
         import httpx
 
+        from ._http import TooLarge, get_json
+
         try:
-            async with httpx.AsyncClient(timeout=self._timeout, follow_redirects=False) as client:
-                response = await client.get(url, headers={"Accept": "application/json"})
-            response.raise_for_status()
-            keys = _usable(PyJWKSet.from_dict(response.json()))
-        except (httpx.HTTPError, ValueError, jwt.PyJWKSetError) as exc:
+            async with (
+                asyncio.timeout(self._timeout),
+                httpx.AsyncClient(
+                    timeout=self._timeout, follow_redirects=False, headers={"Accept": "application/json"}
+                ) as client,
+            ):
+                status, data = await get_json(client, url, self._max_bytes)
+            if status != 200:
+                raise ValueError(f"HTTP {status}")
+            keys = _usable(PyJWKSet.from_dict(data))
+        except (httpx.HTTPError, ValueError, TypeError, AttributeError, TimeoutError, TooLarge, jwt.PyJWTError) as exc:
             raise Unauthorized(f"the key set at the token's jku could not be fetched ({type(exc).__name__})") from None
         self._cache[url] = (now + _JKU_CACHE_SECONDS, keys)
         return keys
@@ -141,7 +152,7 @@ class TokenVerifier:
         self._settings = settings
         self._issuers = {issuer.iss: issuer for issuer in settings.issuers}
         self._keys = {issuer.iss: load_issuer_keys(issuer) for issuer in settings.issuers}
-        self._fetcher = KeyFetcher(settings.fhir_timeout_seconds)
+        self._fetcher = KeyFetcher(settings.fhir_timeout_seconds, settings.fhir_max_response_bytes)
         self.replays = ReplayCache()
 
     async def verify(self, authorization: str | None, audiences: Sequence[str]) -> Caller:

@@ -77,8 +77,10 @@ async def gather_resources(
     authorization: Mapping[str, Any] | None,
     allowed_servers: tuple[str, ...],
     timeout: float,
+    max_bytes: int,
 ) -> list[Mapping[str, Any]]:
-    """Every resource of the patient the templates name, from the prefetch or the FHIR server."""
+    """Every resource of the patient the templates name, from the prefetch or the FHIR server (only one of
+    ``allowed_servers``, within ``timeout`` seconds in all and ``max_bytes`` per answer)."""
     prefetch = prefetch or {}
     resources: list[Mapping[str, Any]] = []
     missing: list[Template] = []
@@ -89,27 +91,51 @@ async def gather_resources(
         else:
             resources.extend(resources_of(value, template.key))
     needed = [t for t in missing if t.required]
-    if needed and fhir_server is None:
-        names = ", ".join(t.key for t in needed)
-        raise DataUnavailable(f"the prefetch lacks {names} and the call gives no fhirServer to read them from")
+    names = ", ".join(t.key for t in needed)
+    if missing and fhir_server is None:
+        if needed:
+            raise DataUnavailable(f"the prefetch lacks {names} and the call gives no fhirServer to read them from")
+        missing = []
     if missing and fhir_server is not None:
         base = fhir_server.rstrip("/")
-        if not re.match(r"^https?://", base):
-            raise BadRequest("fhirServer must be an http(s) URL")
+        if not re.match(r"^https?://[^/?#@\\]+(/[^?#]*)?$", base) or {".", ".."} & set(base.split("/")[3:]):
+            raise BadRequest("fhirServer must be an http(s) base URL without query, fragment, user or dot segments")
+        # fhirServer is named by the caller: only the servers of the configuration are ever read.
         prefixes = [s.rstrip("/") for s in allowed_servers]
-        if prefixes and not any(base == p or base.startswith(p + "/") for p in prefixes):
-            raise DataUnavailable("fhirServer is not one of the FHIR servers this service is configured to read")
+        if not prefixes:
+            if needed:
+                raise DataUnavailable(
+                    f"the prefetch lacks {names}, and this service reads no FHIR server (none is configured in "
+                    "fhir_servers)"
+                )
+            missing = []
+        elif not any(base == p or base.startswith(p + "/") for p in prefixes):
+            if needed:
+                raise DataUnavailable(
+                    f"the prefetch lacks {names}, and fhirServer is not one of the FHIR servers this service is "
+                    "configured to read"
+                )
+            missing = []
+    if missing and fhir_server is not None:
         token = authorization.get("access_token") if authorization else None
         if authorization is not None and not isinstance(token, str):
             raise BadRequest("fhirAuthorization.access_token must be a string")
-        fetched = await _fetch_all(base, missing, pid, token, timeout)
+        try:
+            async with asyncio.timeout(timeout):
+                fetched = await _fetch_all(
+                    fhir_server.rstrip("/"), missing, pid, token, timeout=timeout, max_bytes=max_bytes
+                )
+        except TimeoutError:
+            raise DataUnavailable(
+                f"reading the patient's data from fhirServer took longer than {timeout:g} s"
+            ) from None
         resources.extend(fetched)
     _check_patient(resources, pid)
     return resources
 
 
 async def _fetch_all(
-    base: str, templates: list[Template], pid: str, token: str | None, timeout: float
+    base: str, templates: list[Template], pid: str, token: str | None, *, timeout: float, max_bytes: int
 ) -> list[Mapping[str, Any]]:
     import httpx
 
@@ -117,7 +143,9 @@ async def _fetch_all(
     if token:
         headers["Authorization"] = f"Bearer {token}"
     async with httpx.AsyncClient(timeout=timeout, headers=headers, follow_redirects=False) as client:
-        results = await asyncio.gather(*(_fetch(client, base, t, pid) for t in templates), return_exceptions=True)
+        results = await asyncio.gather(
+            *(_fetch(client, base, t, pid, max_bytes) for t in templates), return_exceptions=True
+        )
     resources: list[Mapping[str, Any]] = []
     for template, result in zip(templates, results, strict=True):
         if isinstance(result, DataUnavailable):
@@ -130,8 +158,10 @@ async def _fetch_all(
     return resources
 
 
-async def _fetch(client: Any, base: str, template: Template, pid: str) -> list[Mapping[str, Any]]:
+async def _fetch(client: Any, base: str, template: Template, pid: str, max_bytes: int) -> list[Mapping[str, Any]]:
     import httpx
+
+    from ._http import TooLarge, get_json
 
     url: str | None = f"{base}/{template.query.replace('{{context.patientId}}', pid)}"
     found: list[Mapping[str, Any]] = []
@@ -139,14 +169,15 @@ async def _fetch(client: Any, base: str, template: Template, pid: str) -> list[M
     try:
         while url is not None:
             pages += 1
-            response = await client.get(url)
-            if response.status_code != 200:
-                raise DataUnavailable(f"reading {template.key} from fhirServer gave HTTP {response.status_code}")
-            data = response.json()
+            status, data = await get_json(client, url, max_bytes)
+            if status != 200:
+                raise DataUnavailable(f"reading {template.key} from fhirServer gave HTTP {status}")
             found.extend(resources_of(data, template.key))
             url = _next_page(data, base) if pages < _MAX_PAGES else None
     except httpx.HTTPError as exc:
         raise DataUnavailable(f"reading {template.key} from fhirServer failed ({type(exc).__name__})") from None
+    except TooLarge:
+        raise DataUnavailable(f"fhirServer's answer for {template.key} is larger than {max_bytes} bytes") from None
     except (ValueError, BadRequest):
         raise DataUnavailable(f"fhirServer's answer for {template.key} is not a FHIR resource or Bundle") from None
     return found
