@@ -210,3 +210,19 @@ def _target(move: dict[str, Any]) -> str | None:
     """The stage action a move leads to (``None`` for a move that stays)."""
     related = move.get("relatedAction")
     return related[0]["actionId"] if related else None
+
+
+def test_every_required_status_intent_priority_and_severity_the_export_writes_has_its_value_set_checked() -> None:
+    """Each bound element the export writes (on the facts and the conclusions alike) has a value set the export
+    checks, and its code is in it."""
+    for path in FHIR_EXAMPLES:
+        imported = import_bundle(path)
+        day = imported.case.events[-1].date
+        bundle = export_evaluation(Pathway.replay(imported.case).evaluate(day), imported.case, imported=imported)
+        for entry in bundle["entry"]:
+            resource = entry["resource"]
+            for element in ("status", "intent", "priority", "severity"):
+                if element in resource:
+                    allowed = VALUE_SETS.get((resource["resourceType"], element))
+                    assert allowed is not None, f"{resource['resourceType']}.{element} is not checked"
+                    assert resource[element] in allowed

@@ -146,6 +146,55 @@ VALUE_SETS: Final[dict[tuple[str, str], frozenset[str]]] = {
     ("Observation", "status"): frozenset(
         {"registered", "preliminary", "final", "amended", "corrected", "cancelled", "entered-in-error", "unknown"}
     ),
+    ("DiagnosticReport", "status"): frozenset(
+        {
+            "registered",
+            "partial",
+            "preliminary",
+            "final",
+            "amended",
+            "corrected",
+            "appended",
+            "cancelled",
+            "entered-in-error",
+            "unknown",
+        }
+    ),
+    ("Procedure", "status"): frozenset(
+        {"preparation", "in-progress", "not-done", "on-hold", "stopped", "completed", "entered-in-error", "unknown"}
+    ),
+    ("MedicationAdministration", "status"): frozenset(
+        {"in-progress", "not-done", "on-hold", "completed", "entered-in-error", "stopped", "unknown"}
+    ),
+    ("MedicationStatement", "status"): frozenset(
+        {"active", "completed", "entered-in-error", "intended", "stopped", "on-hold", "unknown", "not-taken"}
+    ),
+    ("CarePlan.activity.detail", "kind"): frozenset(
+        {
+            "Appointment",
+            "CommunicationRequest",
+            "DeviceRequest",
+            "MedicationRequest",
+            "NutritionOrder",
+            "Task",
+            "ServiceRequest",
+            "VisionPrescription",
+        }
+    ),
+    ("Provenance.entity", "role"): frozenset({"derivation", "revision", "quotation", "source", "removal"}),
+    ("Bundle", "type"): frozenset(
+        {
+            "document",
+            "message",
+            "transaction",
+            "transaction-response",
+            "batch",
+            "batch-response",
+            "history",
+            "searchset",
+            "collection",
+        }
+    ),
     ("Condition", "verificationStatus"): frozenset(
         {"unconfirmed", "provisional", "differential", "confirmed", "refuted", "entered-in-error"}
     ),

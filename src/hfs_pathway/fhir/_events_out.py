@@ -137,7 +137,7 @@ def _diagnostic_report(kind: str, date: str, facts: dict[str, Any], subject: dic
         codes = [_coding(CPT, cpt, display)]
     return {
         "resourceType": "DiagnosticReport",
-        "status": "final",
+        "status": checked("DiagnosticReport", "status", "final"),
         "category": [{"coding": [_coding("http://terminology.hl7.org/CodeSystem/v2-0074", "RAD", "Radiology")]}],
         "code": {"coding": codes},
         "subject": subject,
@@ -154,7 +154,7 @@ def _medication_statement(kind: str, date: str, facts: dict[str, Any], subject: 
     dose = facts.pop("dose_mg_per_day")
     return {
         "resourceType": "MedicationStatement",
-        "status": "active",
+        "status": checked("MedicationStatement", "status", "active"),
         "medicationCodeableConcept": {"coding": codes, "text": drug},
         "subject": subject,
         "effectivePeriod": {"start": date},
@@ -174,7 +174,7 @@ def _medication_administration(kind: str, date: str, facts: dict[str, Any], subj
     ]
     return {
         "resourceType": "MedicationAdministration",
-        "status": "completed",
+        "status": checked("MedicationAdministration", "status", "completed"),
         "medicationCodeableConcept": {"coding": codes, "text": product},
         "subject": subject,
         "effectiveDateTime": date,
@@ -185,7 +185,7 @@ def _medication_administration(kind: str, date: str, facts: dict[str, Any], subj
 def _procedure(kind: str, date: str, facts: dict[str, Any], subject: dict[str, Any]) -> dict[str, Any]:
     return {
         "resourceType": "Procedure",
-        "status": "completed",
+        "status": checked("Procedure", "status", "completed"),
         "code": {"coding": [_coding(CPT, "61458", "Microvascular decompression of cranial nerve")]},
         "subject": subject,
         "performedDateTime": date,

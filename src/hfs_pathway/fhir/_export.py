@@ -101,7 +101,7 @@ def export_evaluation(evaluation: Evaluation, case: Case, *, imported: FhirImpor
     bundle = {
         "resourceType": "Bundle",
         "id": fhir_id(f"hfs-pathway-{evaluation.patient_id}-{evaluation.as_of.isoformat()}"),
-        "type": "collection",
+        "type": checked("Bundle", "type", "collection"),
         "timestamp": f"{evaluation.as_of.isoformat()}T00:00:00Z",
         "entry": out.entries,
     }
@@ -186,7 +186,7 @@ def _care_plan(
             activities.append({"reference": {"reference": orders[recommendation.code]}})
             continue
         detail: dict[str, Any] = {
-            "kind": "ServiceRequest",
+            "kind": checked("CarePlan.activity.detail", "kind", "ServiceRequest"),
             "code": _concept(RECOMMENDATION_SYSTEM, recommendation.code, recommendation.text),
             "status": checked("CarePlan.activity.detail", "status", "not-started"),
             "description": f"{recommendation.text} {recommendation.rationale} "
@@ -258,7 +258,7 @@ def _provenance(evaluation: Evaluation, targets: list[str], guidance: str) -> di
         ],
         "entity": [
             {
-                "role": "source",
+                "role": checked("Provenance.entity", "role", "source"),
                 "what": {
                     "identifier": {
                         "system": NAMESPACE + "guideline",
@@ -267,6 +267,6 @@ def _provenance(evaluation: Evaluation, targets: list[str], guidance: str) -> di
                     "display": f"Guideline {evaluation.guideline_name}, version {evaluation.guideline_version}",
                 },
             },
-            {"role": "derivation", "what": {"reference": guidance}},
+            {"role": checked("Provenance.entity", "role", "derivation"), "what": {"reference": guidance}},
         ],
     }
