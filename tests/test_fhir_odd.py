@@ -426,3 +426,39 @@ def test_an_observation_dated_by_an_instant_keeps_its_date() -> None:
     record = base_record()
     record[3]["effectiveInstant"] = record[3].pop("effectiveDateTime") + "T10:00:00.000+01:00"
     assert [key(e) for e in import_resources(record).case.events] == BASE_EVENTS["toxin"]
+
+
+def mvd_procedure(status: str) -> dict[str, Any]:
+    return {
+        "resourceType": "Procedure",
+        "id": "mvd",
+        "status": status,
+        "code": {"coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": "61458"}]},
+        "subject": {"reference": "Patient/p1"},
+        "performedDateTime": "2025-03-01",
+    }
+
+
+STATUS_CASES = [
+    *[(mri_report("2025-01-20") | {"status": s}, s) for s in NOT_DONE["DiagnosticReport"]],
+    *[(decision("2025-02-01") | {"status": s}, s) for s in NOT_DONE["Observation"]],
+    *[(toxin("2025-02-01", status=s), s) for s in NOT_DONE["MedicationAdministration"]],
+    *[(carbamazepine() | {"status": s}, s) for s in NOT_DONE["MedicationStatement"]],
+    *[(medication_request(status=s), s) for s in ("draft", "on-hold", "cancelled", "entered-in-error", "unknown")],
+    *[(mvd_procedure(s), s) for s in ("preparation", "in-progress", "not-done", "on-hold", "stopped", "unknown")],
+    *[(mvd_procedure("entered-in-error"), "entered-in-error")],
+]
+
+
+@pytest.mark.parametrize(
+    ("resource", "status"), STATUS_CASES, ids=[f"{r['resourceType']}-{s}" for r, s in STATUS_CASES]
+)
+def test_a_status_that_says_the_fact_did_not_happen_skips_the_resource_with_that_reason(
+    resource: dict[str, Any], status: str
+) -> None:
+    record = [copy.deepcopy(PATIENT_RESOURCE), hfs_condition(), resource]
+    imported = import_resources(record)
+    assert [e.type for e in imported.case.events] == ["presentation"]
+    (skipped,) = imported.skipped
+    assert (skipped.resource_type, skipped.id) == (resource["resourceType"], resource["id"])
+    assert status in skipped.reason or (status == "entered-in-error" and "entered in error" in skipped.reason)
