@@ -533,3 +533,34 @@ def test_a_fhir_server_url_that_climbs_out_of_the_configured_path_is_refused(stu
     assert response.status_code == 400, response.text
     assert "fhirServer" in response.json()["detail"]
     assert len(stub.requests) == before
+
+
+def test_an_unexpected_failure_is_logged_and_answered_without_patient_data(
+    typical_prefetch: tuple[str, dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """A bug's exception message may quote the record (pydantic's do): the service logs where it failed, not
+    what the message says, and answers a bare 500."""
+    from hfs_pathway.cds import _app
+
+    pid, prefetch = typical_prefetch
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise ValueError(f"cannot read birthDate 1968-04-12 of patient {pid}")
+
+    monkeypatch.setattr(_app, "patient_view_cards", broken)
+    port = free_port()
+    settings = CdsSettings(public_url=f"http://127.0.0.1:{port}", allow_unauthenticated=True)
+    with caplog.at_level("DEBUG"), serve(settings, port) as base:
+        response = httpx.post(
+            f"{base}/cds-services/{PATIENT_VIEW}", json=hook_call("patient-view", pid, prefetch=prefetch), timeout=10
+        )
+    logged = caplog.text + capfd.readouterr().err  # uvicorn's own loggers write to stderr, not to caplog
+    assert response.status_code == 500
+    assert pid not in response.text
+    assert "ValueError" in logged  # what failed, and where, is logged
+    assert "_app.py" in logged
+    assert pid not in logged
+    assert "1968-04-12" not in logged

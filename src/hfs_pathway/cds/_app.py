@@ -37,6 +37,7 @@ from ._models import (
 )
 from ._orders import selected_orders
 from ._security import DEVELOPMENT_CALLER, Caller, TokenVerifier, Unauthorized
+from ._shield import ErrorShield
 from ._sources import PREFETCH, BadRequest, DataUnavailable, gather_resources
 
 log = logging.getLogger("hfs_pathway.cds")
@@ -343,6 +344,7 @@ def _install_middleware(app: FastAPI, settings: CdsSettings) -> None:
             allow_headers=["Authorization", "Content-Type"],
         )
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
+    app.add_middleware(ErrorShield)  # added last: the outermost of the service's own middleware
 
 
 def announce_development_mode() -> None:
