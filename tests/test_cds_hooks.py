@@ -564,3 +564,19 @@ def test_an_unexpected_failure_is_logged_and_answered_without_patient_data(
     assert "_app.py" in logged
     assert pid not in logged
     assert "1968-04-12" not in logged
+
+
+def test_a_prefetch_key_sent_as_null_means_no_data_not_missing(
+    service: Service, typical_prefetch: tuple[str, dict[str, Any]]
+) -> None:
+    """CDS Hooks: a client with no data for a template sends the key with null (a key it could not satisfy
+    is left out). Null is an empty result, so the call is answered without any FHIR server."""
+    pid, prefetch = typical_prefetch
+    with_nulls = {**prefetch, "medicationStatements": None, "medicationAdministrations": None, "imagingStudies": None}
+    response = service.post(PATIENT_VIEW, hook_call("patient-view", pid, prefetch=with_nulls))
+    assert response.status_code == 200, response.text
+    assert "botulinum_toxin" in topics(check_cds_response(response.json()))
+    left_out = {k: v for k, v in prefetch.items() if k != "medicationStatements"}
+    response = service.post(PATIENT_VIEW, hook_call("patient-view", pid, prefetch=left_out))
+    assert response.status_code == 412
+    assert "medicationStatements" in response.json()["detail"]

@@ -1,8 +1,9 @@
 """Where a call's patient data comes from: the prefetch the client sent, else the client's FHIR server.
 
-The prefetch templates are published in discovery; for each one the client did not fill (missing key or
-``null``) the service reads the same query from ``fhirServer`` with the ``fhirAuthorization`` token.
-When a required one can be had from neither, the call cannot be answered (HTTP 412).
+The prefetch templates are published in discovery. As the specification says, a key the client left out
+is a template it did not satisfy, and a key sent as ``null`` one for which it has no data. For each key
+left out the service reads the same query from ``fhirServer`` with the ``fhirAuthorization`` token. When
+a required one can be had from neither, the call cannot be answered (HTTP 412).
 """
 
 from __future__ import annotations
@@ -85,11 +86,10 @@ async def gather_resources(
     resources: list[Mapping[str, Any]] = []
     missing: list[Template] = []
     for template in PREFETCH:
-        value = prefetch.get(template.key)
-        if value is None:
-            missing.append(template)
-        else:
-            resources.extend(resources_of(value, template.key))
+        if template.key not in prefetch:
+            missing.append(template)  # the client did not satisfy this template
+        elif prefetch[template.key] is not None:  # null: the client has no data for it
+            resources.extend(resources_of(prefetch[template.key], template.key))
     needed = [t for t in missing if t.required]
     names = ", ".join(t.key for t in needed)
     if missing and fhir_server is None:
