@@ -317,3 +317,14 @@ def test_a_jku_key_set_is_read_within_the_time_and_size_limits(other_keys: Keys,
                 timeout=8,
             )
             refused(response, "could not be fetched")
+
+
+def test_an_oversized_body_sent_without_a_length_is_refused_too(service: tuple[str, str]) -> None:
+    """Chunked transfer declares no length: the limit is applied as the body streams in, and the answer is
+    still 413 (not a parse error)."""
+    chunks = iter([b'{"hook": "patient-view", "padding": "', *([b"x" * 16384] * 5), b'"}'])
+    response = httpx.post(
+        f"{service[0]}/cds-services/{SERVICE}", content=chunks, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 413, response.text
+    assert "larger than" in response.json()["detail"]
