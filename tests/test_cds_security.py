@@ -328,3 +328,12 @@ def test_an_oversized_body_sent_without_a_length_is_refused_too(service: tuple[s
     )
     assert response.status_code == 413, response.text
     assert "larger than" in response.json()["detail"]
+
+
+def test_a_token_without_kid_is_refused(service: tuple[str, str], keys: Keys) -> None:
+    """CDS Hooks requires the kid header: it names the issuer's key the token is signed with."""
+    base, aud = service
+    now = int(time.time())
+    claims = {"iss": ISSUER, "aud": aud, "iat": now, "exp": now + 60, "jti": str(uuid.uuid4())}
+    token = jwt.encode(claims, keys.private, algorithm="ES256")  # correctly signed, no kid
+    refused(call(base, token), "kid")

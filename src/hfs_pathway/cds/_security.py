@@ -5,6 +5,7 @@ token is accepted only when all of these hold:
 
 - the algorithm is asymmetric (RS*, PS*, ES*, EdDSA); ``none`` and HS* are refused before anything
   else is read, so a public key can never be used as an HMAC secret;
+- the header names the signing key (``kid``), as the specification requires;
 - ``iss`` is a configured issuer, and the signature verifies with one of that issuer's keys (its
   configured JWK Set, or the set at the token's ``jku`` when that URL is on the issuer's list);
 - ``aud`` names the called service's URL, ``exp`` is in the future and ``iat`` not in the future
@@ -163,6 +164,8 @@ class TokenVerifier:
         if not isinstance(alg, str) or alg not in ASYMMETRIC_ALGORITHMS:
             accepted = ", ".join(sorted(ASYMMETRIC_ALGORITHMS))
             raise Unauthorized(f"signature algorithm {alg!r} is not accepted (asymmetric only: {accepted})")
+        if not isinstance(header.get("kid"), str) or not header["kid"]:
+            raise Unauthorized("the token's header has no kid (the specification requires it to name the signing key)")
         iss = unverified.get("iss")
         issuer = self._issuers.get(iss) if isinstance(iss, str) else None
         if issuer is None:
@@ -210,8 +213,8 @@ class TokenVerifier:
             if not keys:
                 keys = [k for url in issuer.jku for k in await self._fetcher.keys(url)]
         kty = _KEY_TYPES[alg[:2]]
-        kid = header.get("kid")
-        matching = [k for k in keys if k.key_type == kty and (kid is None or k.key_id == kid)]
+        kid = header["kid"]
+        matching = [k for k in keys if k.key_type == kty and k.key_id == kid]
         if not matching:
             raise Unauthorized("no key of the issuer matches the token's kid and algorithm")
         return matching
