@@ -580,3 +580,16 @@ def test_a_prefetch_key_sent_as_null_means_no_data_not_missing(
     response = service.post(PATIENT_VIEW, hook_call("patient-view", pid, prefetch=left_out))
     assert response.status_code == 412
     assert "medicationStatements" in response.json()["detail"]
+
+
+def test_a_malformed_call_is_told_where_without_its_data_echoed(service: Service) -> None:
+    """A 422 names the place and the rule, not the offending value: that value may be a whole patient record,
+    and error bodies end up in the logs of proxies and EHRs."""
+    patient = {"resourceType": "Patient", "id": "p1", "name": [{"family": "Example-4711", "given": ["Anna"]}]}
+    call = hook_call("patient-view", "p1", prefetch=[patient])
+    response = service.post(PATIENT_VIEW, call)
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert error["loc"] == ["body", "prefetch"]
+    assert error["msg"]
+    assert "Example-4711" not in response.text

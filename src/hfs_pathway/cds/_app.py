@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from hfs_pathway import __version__
@@ -285,6 +286,16 @@ def create_app(settings: CdsSettings) -> FastAPI:
 
     if diagrams is not None:
         _add_diagram_route(app, diagrams, guideline)
+
+    @app.exception_handler(RequestValidationError)
+    async def malformed(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # Where and which rule, never the offending value: it may be a patient's whole record.
+        errors = [
+            {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
+            | ({"ctx": {k: str(v) for k, v in e["ctx"].items()}} if e.get("ctx") else {})
+            for e in exc.errors()
+        ]
+        return JSONResponse({"detail": errors}, status_code=422)
 
     @app.exception_handler(_Unplaced)
     async def unplaced(request: Request, exc: _Unplaced) -> JSONResponse:
