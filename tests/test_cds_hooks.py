@@ -593,3 +593,16 @@ def test_a_malformed_call_is_told_where_without_its_data_echoed(service: Service
     assert error["loc"] == ["body", "prefetch"]
     assert error["msg"]
     assert "Example-4711" not in response.text
+
+
+def test_feedback_whose_timestamp_is_not_a_timestamp_is_refused(service: Service) -> None:
+    """outcomeTimestamp is kept, so it must be what the specification says (an ISO timestamp), not free text
+    that could carry a name."""
+    entry = {"card": str(uuid.uuid4()), "outcome": "overridden", "outcomeTimestamp": "Anna Example 1968-04-12"}
+    response = service.post(PATIENT_VIEW, {"feedback": [entry]}, suffix="/feedback")
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"][-1] == "outcomeTimestamp"
+    entry["outcomeTimestamp"] = "2026-01-01T10:00:00+01:00"
+    response = service.post(PATIENT_VIEW, {"feedback": [entry]}, suffix="/feedback")
+    assert response.status_code == 200, response.text
+    assert service.app.state.feedback.entries[-1]["outcome_timestamp"] == "2026-01-01T09:00:00Z"

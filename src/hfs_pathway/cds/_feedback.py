@@ -20,6 +20,12 @@ from ._models import FeedbackEntry
 log = logging.getLogger("hfs_pathway.cds")
 
 
+def _utc(moment: dt.datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
 class IssuedCards:
     """The topic code of each recently issued card, by uuid (bounded; oldest forgotten first)."""
 
@@ -65,7 +71,7 @@ class FeedbackLog:
                     "accepted_suggestions": len(entry.acceptedSuggestions),
                     "override_reason": None if reason is None else {"system": reason.system, "code": reason.code},
                     "comment_given": bool(entry.overrideReason and entry.overrideReason.userComment),
-                    "outcome_timestamp": entry.outcomeTimestamp,
+                    "outcome_timestamp": _utc(entry.outcomeTimestamp),
                     "received": received,
                 }
             )

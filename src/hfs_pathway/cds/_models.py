@@ -4,6 +4,7 @@ the specification asks; responses are built as plain JSON for speed and document
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -143,7 +144,7 @@ class FeedbackEntry(_Open):
     outcome: Literal["accepted", "overridden"]
     acceptedSuggestions: list[AcceptedSuggestion] = []  # noqa: N815
     overrideReason: OverrideReason | None = None  # noqa: N815
-    outcomeTimestamp: Annotated[str, Field(min_length=1, max_length=64)]  # noqa: N815
+    outcomeTimestamp: dt.datetime  # noqa: N815 (ISO timestamp; one without offset is taken as UTC)
 
 
 class Feedback(_Open):
