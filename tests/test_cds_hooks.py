@@ -606,3 +606,32 @@ def test_feedback_whose_timestamp_is_not_a_timestamp_is_refused(service: Service
     response = service.post(PATIENT_VIEW, {"feedback": [entry]}, suffix="/feedback")
     assert response.status_code == 200, response.text
     assert service.app.state.feedback.entries[-1]["outcome_timestamp"] == "2026-01-01T09:00:00Z"
+
+
+def _example_call_with(inner: str) -> str:
+    call = json.loads((Path(__file__).parent.parent / "examples" / "cds" / "patient-view.json").read_text())
+    call["prefetch"]["conditions"]["entry"][0]["resource"]["note"] = [{"text": "n", "extension": "@@"}]
+    return json.dumps(call).replace('"@@"', inner)
+
+
+@pytest.mark.parametrize(
+    ("body", "statuses"),
+    [
+        ("{not json", {400, 422}),
+        ("[1, 2, 3]", {422}),
+        ('"a string"', {422}),
+        ("[" * 100_000 + "]" * 100_000, {400, 422}),  # deeper than any parser's recursion
+        (_example_call_with('{"a":' * 5000 + "1" + "}" * 5000), {400, 422}),
+        (_example_call_with('{"a":' * 500 + "1" + "}" * 500), {200}),  # deep but parseable: read as usual
+    ],
+    ids=["bad-json", "array", "string", "deep-array", "deep-in-a-resource", "nested-500"],
+)
+def test_bad_json_is_a_4xx_never_a_server_error(service: Service, body: str, statuses: set[int]) -> None:
+    token = service.keys.token(f"{service.public}/cds-services/{PATIENT_VIEW}")
+    response = httpx.post(
+        f"{service.base}/cds-services/{PATIENT_VIEW}",
+        content=body,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert response.status_code in statuses, response.text[:300]
