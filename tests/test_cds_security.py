@@ -337,3 +337,10 @@ def test_a_token_without_kid_is_refused(service: tuple[str, str], keys: Keys) ->
     claims = {"iss": ISSUER, "aud": aud, "iat": now, "exp": now + 60, "jti": str(uuid.uuid4())}
     token = jwt.encode(claims, keys.private, algorithm="ES256")  # correctly signed, no kid
     refused(call(base, token), "kid")
+
+
+def test_a_refusal_does_not_repeat_a_long_header_value(service: tuple[str, str]) -> None:
+    """The refusal (answered and logged) quotes the header's alg, cut short: a caller cannot fill the logs."""
+    header = _b64(json.dumps({"alg": "A" * 8000, "kid": "k"}).encode())
+    refused(call(service[0], f"{header}.{_b64(b'{}')}.c2ln"), "is not accepted")
+    assert len(call(service[0], f"{header}.{_b64(b'{}')}.c2ln").text) < 400

@@ -163,7 +163,8 @@ class TokenVerifier:
         alg = header.get("alg")
         if not isinstance(alg, str) or alg not in ASYMMETRIC_ALGORITHMS:
             accepted = ", ".join(sorted(ASYMMETRIC_ALGORITHMS))
-            raise Unauthorized(f"signature algorithm {alg!r} is not accepted (asymmetric only: {accepted})")
+            shown = repr(alg) if len(repr(alg)) <= 24 else repr(alg)[:20] + "…"  # the caller's text, cut short
+            raise Unauthorized(f"signature algorithm {shown} is not accepted (asymmetric only: {accepted})")
         if not isinstance(header.get("kid"), str) or not header["kid"]:
             raise Unauthorized("the token's header has no kid (the specification requires it to name the signing key)")
         iss = unverified.get("iss")
