@@ -310,7 +310,9 @@ def test_feedback_is_recorded_by_card_kind_without_patient_data(service: Service
     assert entries[1]["topic"] is None  # a card this service never issued
 
 
-def test_the_service_logs_no_patient_data(service: Service, caplog: pytest.LogCaptureFixture) -> None:
+def test_the_service_logs_no_patient_data(
+    service: Service, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
     story = CaseBuilder("p-logged-7431").on(TODAY - dt.timedelta(days=3)).presentation(facial_weakness=True)
     by_type = fhir_resources(story.case())
     pid = by_type["Patient"][0]["id"]
@@ -318,8 +320,10 @@ def test_the_service_logs_no_patient_data(service: Service, caplog: pytest.LogCa
         assert service.post(PATIENT_VIEW, hook_call("patient-view", pid, prefetch=prefetch_for(by_type))).is_success
         refused = httpx.post(f"{service.base}/cds-services/{PATIENT_VIEW}", json=hook_call("patient-view", pid))
         assert refused.status_code == 401
-    assert pid not in caplog.text
-    assert "p-logged-7431" not in caplog.text
+    logged = caplog.text + capfd.readouterr().err  # uvicorn's own loggers write to stderr, not to caplog
+    assert "refused a call" in logged  # the log was captured
+    assert pid not in logged
+    assert "p-logged-7431" not in logged
 
 
 JSON_VALUES = st.recursive(
