@@ -639,3 +639,42 @@ def test_bad_json_is_a_4xx_never_a_server_error(service: Service, body: str, sta
         timeout=10,
     )
     assert response.status_code in statuses, response.text[:300]
+
+
+def test_fhir_paging_stays_on_the_server_and_redirects_are_not_followed(service: Service, stub: StubFhirServer) -> None:
+    story = on_toxin().inject().after(30).respond(peak=80, benefit=None)
+    by_type = fhir_resources(story.case())
+    pid = by_type["Patient"][0]["id"]
+    with StubFhirServer(token=stub.token) as elsewhere:
+        elsewhere.routes[f"Observation?patient={pid}&page=2"] = searchset([])
+        stub.routes[f"Patient/{pid}"] = by_type["Patient"][0]
+        for kind in PREFETCH_TYPES.values():
+            if kind not in ("Patient", "ImagingStudy"):
+                stub.routes[f"{kind}?patient={pid}"] = searchset(by_type.get(kind, []))
+        # The diagnosis only on page 2 of the same server: cards show the page was read.
+        first = searchset([])
+        first["link"] = [{"relation": "next", "url": f"{stub.base}/fhir/Condition?patient={pid}&page=2"}]
+        stub.routes[f"Condition?patient={pid}"] = first
+        stub.routes[f"Condition?patient={pid}&page=2"] = searchset(by_type["Condition"])
+        # A next link to another server is not followed.
+        observations = searchset(by_type.get("Observation", []))
+        observations["link"] = [{"relation": "next", "url": f"{elsewhere.base}/fhir/Observation?patient={pid}&page=2"}]
+        stub.routes[f"Observation?patient={pid}"] = observations
+        response = service.post(PATIENT_VIEW, _fhir_call(stub, pid))
+        assert response.status_code == 200, response.text
+        assert "botulinum_toxin" in topics(check_cds_response(response.json()))
+        assert f"/fhir/Condition?patient={pid}&page=2" in stub.requests
+        assert elsewhere.requests == []
+
+        # A redirect (here to the other server) is not followed either: the read fails, 412.
+        def redirect(handler: Any) -> None:
+            handler.send_response(302)
+            handler.send_header("Location", f"{elsewhere.base}/fhir/Patient/{pid}")
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+
+        stub.routes[f"Patient/{pid}"] = redirect
+        response = service.post(PATIENT_VIEW, _fhir_call(stub, pid))
+        assert response.status_code == 412, response.text
+        assert "302" in response.json()["detail"]
+        assert elsewhere.requests == []

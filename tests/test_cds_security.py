@@ -344,3 +344,25 @@ def test_a_refusal_does_not_repeat_a_long_header_value(service: tuple[str, str])
     header = _b64(json.dumps({"alg": "A" * 8000, "kid": "k"}).encode())
     refused(call(service[0], f"{header}.{_b64(b'{}')}.c2ln"), "is not accepted")
     assert len(call(service[0], f"{header}.{_b64(b'{}')}.c2ln").text) < 400
+
+
+def test_a_jku_that_redirects_is_not_followed(other_keys: Keys, jwks_server: StubFhirServer) -> None:
+    """The allow-list holds URLs, not whatever they redirect to."""
+
+    def redirect(handler: Any) -> None:
+        handler.send_response(302)
+        handler.send_header("Location", f"{jwks_server.base}/jwks/elsewhere.json")
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+
+    jwks_server.routes["/jwks/moved.json"] = redirect
+    moved = f"{jwks_server.base}/jwks/moved.json"
+    port = free_port()
+    public = f"http://127.0.0.1:{port}"
+    settings = CdsSettings(public_url=public, issuers=({"iss": "https://jku-ehr.example.test", "jku": (moved,)},))
+    with serve(settings, port) as base:
+        token = other_keys.token(
+            f"{public}/cds-services/{SERVICE}", iss="https://jku-ehr.example.test", headers={"jku": moved}
+        )
+        refused(call(base, token), "could not be fetched")
+    assert "/jwks/elsewhere.json" not in jwks_server.requests
