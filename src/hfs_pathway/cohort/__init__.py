@@ -12,8 +12,9 @@ branch of the pathway, for tests and benchmarks.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from hfs_pathway._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from ._evaluate import QUEUES, CaseError
@@ -43,13 +44,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'hfs_pathway.cohort' has no attribute {name!r}")
-    value = getattr(import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 def __dir__() -> list[str]:

@@ -16,8 +16,9 @@ The mapping, the codes and the project's own code systems are documented on the 
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from hfs_pathway._lazy import lazy_getattr
 
 from ._errors import InvalidFhir, NoHfsDiagnosis
 from ._import import FhirImport, ImportFinding, SkippedResource, import_bundle, import_resources
@@ -30,13 +31,7 @@ if TYPE_CHECKING:
 _LAZY = {"export_evaluation": "._export", "proposed_orders": "._orders", "plan_definition": "._plan"}
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'hfs_pathway.fhir' has no attribute {name!r}")
-    value = getattr(import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 __all__ = [
