@@ -366,3 +366,19 @@ def test_a_jku_that_redirects_is_not_followed(other_keys: Keys, jwks_server: Stu
         )
         refused(call(base, token), "could not be fetched")
     assert "/jwks/elsewhere.json" not in jwks_server.requests
+
+
+@pytest.mark.parametrize(
+    ("typ", "words"),
+    [("at+jwt", "typ must be 'JWT'"), ("jwt", "typ must be 'JWT'"), (None, "no typ")],
+)
+def test_a_token_whose_typ_is_not_jwt_is_refused(
+    service: tuple[str, str], keys: Keys, typ: str | None, words: str
+) -> None:
+    """CDS Hooks fixes the typ header to JWT (a required field): another type, or none, is refused,
+    even when the token is correctly signed by a trusted issuer."""
+    base, aud = service
+    token = keys.token(aud, headers={"typ": typ})
+    header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+    assert header.get("typ") == typ  # the token really carries that typ (or none)
+    refused(call(base, token), words)

@@ -5,6 +5,7 @@ token is accepted only when all of these hold:
 
 - the algorithm is asymmetric (RS*, PS*, ES*, EdDSA); ``none`` and HS* are refused before anything
   else is read, so a public key can never be used as an HMAC secret;
+- the header's ``typ`` is ``JWT`` (a required header with that fixed value in the specification);
 - the header names the signing key (``kid``), as the specification requires;
 - ``iss`` is a configured issuer, and the signature verifies with one of that issuer's keys (its
   configured JWK Set, or the set at the token's ``jku`` when that URL is on the issuer's list);
@@ -165,6 +166,11 @@ class TokenVerifier:
             accepted = ", ".join(sorted(ASYMMETRIC_ALGORITHMS))
             shown = repr(alg) if len(repr(alg)) <= 24 else repr(alg)[:20] + "…"  # the caller's text, cut short
             raise Unauthorized(f"signature algorithm {shown} is not accepted (asymmetric only: {accepted})")
+        typ = header.get("typ")
+        if typ is None:
+            raise Unauthorized("the token's header has no typ (the specification requires typ, fixed to 'JWT')")
+        if typ != "JWT":
+            raise Unauthorized("the token's header typ must be 'JWT' (the specification's fixed value)")
         if not isinstance(header.get("kid"), str) or not header["kid"]:
             raise Unauthorized("the token's header has no kid (the specification requires it to name the signing key)")
         iss = unverified.get("iss")
