@@ -296,7 +296,12 @@ def test_feedback_is_recorded_by_card_kind_without_patient_data(service: Service
                 "overrideReason": {"reason": warning["overrideReasons"][0], "userComment": "Mrs Example asked for it"},
                 "outcomeTimestamp": "2026-01-01T10:00:00Z",
             },
-            {"card": str(uuid.uuid4()), "outcome": "accepted", "outcomeTimestamp": "2026-01-01T10:01:00Z"},
+            {
+                "card": str(uuid.uuid4()),
+                "outcome": "accepted",
+                "acceptedSuggestions": [{"id": str(uuid.uuid4())}],
+                "outcomeTimestamp": "2026-01-01T10:01:00Z",
+            },
         ]
     }
     response = service.post(PATIENT_VIEW, body, suffix="/feedback")
@@ -610,6 +615,30 @@ def test_feedback_whose_timestamp_is_not_a_timestamp_is_refused(service: Service
     response = service.post(PATIENT_VIEW, {"feedback": [entry]}, suffix="/feedback")
     assert response.status_code == 200, response.text
     assert service.app.state.feedback.entries[-1]["outcome_timestamp"] == "2026-01-01T09:00:00Z"
+
+
+@pytest.mark.parametrize("suggestions", [None, []])
+def test_accepted_feedback_without_accepted_suggestions_is_refused(service: Service, suggestions: Any) -> None:
+    """The specification requires acceptedSuggestions for an accepted outcome (and no empty arrays): such an
+    entry is a 422 naming the entry and the rule, echoing none of the values, and nothing of the body is kept."""
+    before = len(service.app.state.feedback.entries)
+    good = {"card": str(uuid.uuid4()), "outcome": "overridden", "outcomeTimestamp": "2026-01-01T10:00:00Z"}
+    bad: dict[str, Any] = {
+        "card": str(uuid.uuid4()),
+        "outcome": "accepted",
+        "overrideReason": {"userComment": "Anna Example-5813 agreed"},
+        "outcomeTimestamp": "2026-01-01T10:00:00Z",
+    }
+    if suggestions is not None:
+        bad["acceptedSuggestions"] = suggestions
+    response = service.post(PATIENT_VIEW, {"feedback": [good, bad]}, suffix="/feedback")
+    assert response.status_code == 422, response.text
+    [error] = response.json()["detail"]
+    assert error["loc"][:3] == ["body", "feedback", 1]
+    assert "acceptedSuggestions" in error["msg"]
+    assert "Example-5813" not in response.text
+    assert bad["card"] not in response.text
+    assert len(service.app.state.feedback.entries) == before
 
 
 def _example_call_with(inner: str) -> str:

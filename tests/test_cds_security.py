@@ -200,7 +200,14 @@ def test_a_jku_off_the_list_is_refused(service: tuple[str, str], other_keys: Key
 def test_feedback_needs_a_token_too(service: tuple[str, str], keys: Keys) -> None:
     base, aud = service
     body = {
-        "feedback": [{"card": str(uuid.uuid4()), "outcome": "accepted", "outcomeTimestamp": "2026-01-01T00:00:00Z"}]
+        "feedback": [
+            {
+                "card": str(uuid.uuid4()),
+                "outcome": "accepted",
+                "acceptedSuggestions": [{"id": str(uuid.uuid4())}],
+                "outcomeTimestamp": "2026-01-01T00:00:00Z",
+            }
+        ]
     }
     assert httpx.post(f"{base}/cds-services/{SERVICE}/feedback", json=body).status_code == 401
     ok = httpx.post(

@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 Uuid = Annotated[
     str, Field(pattern=r"^(urn:uuid:)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -145,6 +146,16 @@ class FeedbackEntry(_Open):
     acceptedSuggestions: list[AcceptedSuggestion] = []  # noqa: N815
     overrideReason: OverrideReason | None = None  # noqa: N815
     outcomeTimestamp: dt.datetime  # noqa: N815 (ISO timestamp; one without offset is taken as UTC)
+
+    @model_validator(mode="after")
+    def _accepted_names_its_suggestions(self) -> FeedbackEntry:
+        # The specification: acceptedSuggestions is required for an accepted outcome (and arrays are never empty).
+        if self.outcome == "accepted" and not self.acceptedSuggestions:
+            raise PydanticCustomError(
+                "accepted_without_suggestions",
+                "an accepted outcome requires acceptedSuggestions (at least one {'id': <suggestion uuid>})",
+            )
+        return self
 
 
 class Feedback(_Open):
