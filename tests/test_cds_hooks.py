@@ -220,6 +220,34 @@ def test_a_toxin_order_under_the_minimum_interval_warns_with_the_earliest_safe_d
     assert card["overrideReasons"]
 
 
+@pytest.mark.parametrize(
+    ("offset", "words"),
+    [
+        (-5, "5 days before the last injection"),
+        (-1, "1 day before the last injection"),
+        (0, "the same day as the last injection"),
+        (1, "1 day after the last injection"),
+        (10, "10 days after the last injection"),
+    ],
+)
+def test_the_interval_card_says_how_the_order_date_stands_to_the_last_injection(
+    service: Service, offset: int, words: str
+) -> None:
+    """An order dated before the last injection (a back-dated or mistyped date) is said to be before it,
+    never a negative number of days after it."""
+    story = on_toxin(days_ago_first=60).inject()  # injected 39 days ago
+    last_injection = TODAY - dt.timedelta(days=39)
+    by_type = fhir_resources(story.case())
+    pid = by_type["Patient"][0]["id"]
+    planned = last_injection + dt.timedelta(days=offset)
+    response = service.post(ORDER_SELECT, order_call(pid, prefetch_for(by_type), toxin_order(planned)))
+    [card] = check_cds_response(response.json())
+    assert f"The order is for {planned.isoformat()}, {words} ({last_injection.isoformat()})" in card["detail"]
+    assert "-" + str(abs(offset)) + " day" not in card["detail"]
+    assert "1 days" not in card["detail"]
+    assert ("Check the order's date" in card["detail"]) == (offset < 0)
+
+
 def test_a_toxin_order_planned_after_the_interval_needs_no_card(service: Service) -> None:
     story = on_toxin(days_ago_first=60).inject()
     by_type = fhir_resources(story.case())

@@ -236,10 +236,10 @@ def toxin_interval_card(
     if planned >= earliest:
         return None
     kind = ALERTS["reinjection_interval_too_short"]
-    days = (planned - last).days
+    check = "Check the order's date: it is before the last recorded injection. " if planned < last else ""
     detail = (
-        f"**{kind.title}.** The order is for {planned.isoformat()}, {days} days after the last injection "
-        f"({last.isoformat()}); the minimum interval is {min_interval_days} days. "
+        f"**{kind.title}.** The order is for {planned.isoformat()}, {_relative_to(planned, last)} "
+        f"({last.isoformat()}); the minimum interval is {min_interval_days} days. {check}"
         f"**Earliest safe date: {earliest.isoformat()}.**\n\n{kind.rationale}\n\n"
         f"Evidence: {evidence_markdown(kind.evidence)}"
     )
@@ -253,6 +253,15 @@ def toxin_interval_card(
         topic={"system": ALERT_SYSTEM, "code": kind.code, "display": kind.title},
         override=True,
     )
+
+
+def _relative_to(planned: dt.date, last: dt.date) -> str:
+    """Where ``planned`` falls relative to the last injection, in words ("3 days before ...", "1 day after ...")."""
+    days = (planned - last).days
+    if days == 0:
+        return "the same day as the last injection"
+    count = f"{abs(days)} day{'' if abs(days) == 1 else 's'}"
+    return f"{count} {'after' if days > 0 else 'before'} the last injection"
 
 
 def mvd_checkpoint_card(
