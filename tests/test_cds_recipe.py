@@ -48,6 +48,10 @@ def adapt(step: str, port: int) -> str:
     return step.replace("hfs-pathway serve", f"{shlex.quote(str(exe))} serve")
 
 
+def shell(script: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["bash", "-euc", script], cwd=cwd, capture_output=True, text=True, check=False)
+
+
 def test_the_recipe_has_its_four_steps() -> None:
     assert [lang for lang, _ in recipe_blocks()] == ["sh", "toml", "sh", "sh"]
 
@@ -73,7 +77,7 @@ def test_the_authenticated_call_recipe_works_as_written(tmp_path: Path) -> None:
                 assert process.poll() is None, process.stderr.read() if process.stderr else ""
                 assert time.monotonic() < deadline, "the service did not start"
                 time.sleep(0.1)
-        answer = subprocess.run(["bash", "-euc", adapt(call, port)], cwd=tmp_path, capture_output=True, text=True)
+        answer = shell(adapt(call, port), tmp_path)
         assert answer.returncode == 0, answer.stderr
         body = json.loads(answer.stdout)
         assert "cards" in body, body  # a refusal is {"detail": <the rule it failed>}
@@ -83,7 +87,7 @@ def test_the_authenticated_call_recipe_works_as_written(tmp_path: Path) -> None:
         # Without the token, the same call is refused: the answer above was authenticated.
         unauthenticated = re.sub(r'-H "Authorization: Bearer \$TOKEN" ', "", adapt(call, port))
         assert unauthenticated != adapt(call, port)
-        refused = subprocess.run(["bash", "-euc", unauthenticated], cwd=tmp_path, capture_output=True, text=True)
+        refused = shell(unauthenticated, tmp_path)
         assert "no bearer token" in json.loads(refused.stdout)["detail"]
     finally:
         process.terminate()
