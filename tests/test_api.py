@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -38,6 +39,22 @@ def test_importing_the_package_loads_neither_pydantic_nor_transitions() -> None:
     code = "import sys, hfs_pathway; print('pydantic' in sys.modules, 'transitions' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_using_the_core_loads_no_optional_extra() -> None:
+    # Evaluating a case, and the command line's parser (which lists every command), stay free of the extras.
+    extras = ("fhir", "fastapi", "uvicorn", "jwt", "httpx", "matplotlib", "tqdm", "orjson", "mkdocs")
+    code = (
+        "import sys, datetime, hfs_pathway\n"
+        "from hfs_pathway import Pathway, load_case\n"
+        "from hfs_pathway.cli import _parser\n"
+        "Pathway.replay(load_case('examples/typical_toxin_responder.json')).evaluate(datetime.date(2026, 1, 1))\n"
+        "_parser()\n"
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {extras!r}))"
+    )
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root).stdout
+    assert out.strip() == "[]"
 
 
 def test_each_error_has_its_contract_code() -> None:
