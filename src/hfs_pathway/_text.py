@@ -5,7 +5,7 @@ from __future__ import annotations
 from ._guideline import Guideline
 from ._hfs import HFS_PATHWAY
 from ._results import Evaluation
-from ._vocabulary import Severity
+from ._vocabulary import SEVERITIES_BY_URGENCY
 
 _RULE = "-" * 78
 
@@ -30,7 +30,7 @@ def render_evaluation(evaluation: Evaluation) -> str:
     lines += ["", "ALERTS"]
     if not e.alerts:
         lines.append("  none")
-    for severity in (Severity.CRITICAL, Severity.WARNING, Severity.INFO):
+    for severity in SEVERITIES_BY_URGENCY:
         group = [a for a in e.alerts if a.severity is severity]
         if not group:
             continue

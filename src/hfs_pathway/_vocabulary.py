@@ -57,6 +57,10 @@ class Severity(StrEnum):
     CRITICAL = "critical"
 
 
+SEVERITIES_BY_URGENCY: tuple[Severity, ...] = (Severity.CRITICAL, Severity.WARNING, Severity.INFO)
+"""The severities, most urgent first: the order in which alerts are listed, ranked and worked."""
+
+
 class Sex(StrEnum):
     FEMALE = "female"
     MALE = "male"

@@ -21,7 +21,7 @@ from hfs_pathway._errors import PathwayError
 from hfs_pathway._explain import requirements_for
 from hfs_pathway._pathway import Pathway
 from hfs_pathway._results import Alert, Evaluation
-from hfs_pathway._vocabulary import Severity, Stage
+from hfs_pathway._vocabulary import SEVERITIES_BY_URGENCY, Severity, Stage
 
 NAMESPACE = "https://hfs-pathway.github.io/hfs-pathway/fhir/"
 # The same code systems as the FHIR mapping (hfs_pathway.fhir._codes), documented on the FHIR page.
@@ -214,8 +214,7 @@ def patient_view_cards(
     links: Sequence[Mapping[str, str]] = (),
 ) -> list[dict[str, Any]]:
     """The cards of ``patient-view``: current alerts, most urgent first, then the stage card."""
-    rank = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
-    alerts = sorted(current_alerts(evaluation), key=lambda a: rank[a.severity])
+    alerts = sorted(current_alerts(evaluation), key=lambda a: SEVERITIES_BY_URGENCY.index(a.severity))
     cards = [alert_card(a, evaluation.stage, docs_url=docs_url, links=links) for a in alerts]
     cards.append(stage_card(evaluation, docs_url=docs_url, orders=orders, links=links))
     return cards

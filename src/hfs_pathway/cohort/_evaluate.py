@@ -22,6 +22,7 @@ from hfs_pathway._errors import PathwayError
 from hfs_pathway._guideline import Guideline, default_guideline
 from hfs_pathway._pathway import Pathway
 from hfs_pathway._results import Evaluation
+from hfs_pathway._vocabulary import SEVERITIES_BY_URGENCY
 
 from . import _json
 from ._worklist import worklist_items
@@ -169,9 +170,9 @@ def _record(
     codes = {a.code for a in evaluation.alerts}
     counts.alerts.update(codes)
     if evaluation.alerts:
-        severities = {a.severity.value for a in evaluation.alerts}
-        top = "critical" if "critical" in severities else "warning" if "warning" in severities else "info"
-        counts.highest_severity[top] += 1
+        severities = {a.severity for a in evaluation.alerts}
+        top = next(s for s in SEVERITIES_BY_URGENCY if s in severities)
+        counts.highest_severity[top.value] += 1
     queues = counts.queues
     if "imaging_overdue" in codes:
         queues["imaging_overdue"] += 1

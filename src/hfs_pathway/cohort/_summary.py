@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from hfs_pathway._guideline import Guideline, default_guideline
-from hfs_pathway._vocabulary import Stage
+from hfs_pathway._vocabulary import SEVERITIES_BY_URGENCY, Stage
 
 from ._evaluate import QUEUES, Counts
 
-_SEVERITIES = ("critical", "warning", "info")
+_SEVERITIES = tuple(severity.value for severity in SEVERITIES_BY_URGENCY)
 
 
 def _ranked(counter: Counter[str]) -> dict[str, int]:

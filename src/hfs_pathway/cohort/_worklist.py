@@ -31,7 +31,7 @@ import datetime as dt
 from typing import NamedTuple
 
 from hfs_pathway._results import Evaluation
-from hfs_pathway._vocabulary import Severity
+from hfs_pathway._vocabulary import SEVERITIES_BY_URGENCY, Severity
 
 COLUMNS = ("patient_id", "stage", "action", "due", "days_overdue", "severity")
 """The worklist CSV's columns, in order."""
@@ -46,8 +46,8 @@ OVERDUE_ALERTS: dict[str, tuple[str, ...]] = {
 DEADLINE_ACTIONS = frozenset({"order_mri", "urgent_contrast_mri"})
 """Recommendation codes whose due date is a deadline: open from the moment they are recommended."""
 
-_RANK = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
-_BY_RANK = (Severity.CRITICAL, Severity.WARNING, Severity.INFO)
+_BY_RANK = SEVERITIES_BY_URGENCY
+_RANK = {severity: rank for rank, severity in enumerate(_BY_RANK)}
 _OVERDUE_FOR = {rec: alert for alert, recs in OVERDUE_ALERTS.items() for rec in recs}
 _MAX_DAYS = 99_999
 
