@@ -23,6 +23,7 @@ from typing import Any
 
 from hfs_pathway._case import Case
 from hfs_pathway._results import Alert, Evaluation, RiskBenefitAssessment
+from hfs_pathway._vocabulary import Severity, Stage
 
 from ._bindings import checked, fhir_id
 from ._codes import (
@@ -42,8 +43,8 @@ from ._orders import ORDER_RECOMMENDATIONS, service_request
 
 SITE = "https://hfs-pathway.github.io/hfs-pathway/"
 PLAN_DEFINITION_URL = NAMESPACE + "PlanDefinition/hfs-pathway"
-_SEVERITY = {"critical": "high", "warning": "moderate", "info": "low"}
-_CAREPLAN_STATUS = {"discharged": "completed", "exited": "revoked"}
+_SEVERITY = {Severity.CRITICAL: "high", Severity.WARNING: "moderate", Severity.INFO: "low"}
+_CAREPLAN_STATUS = {Stage.DISCHARGED: "completed", Stage.EXITED: "revoked"}
 
 
 class _Builder:
@@ -121,7 +122,7 @@ def _detected_issue(alert: Alert, index: int, subject: dict[str, Any]) -> dict[s
         "resourceType": "DetectedIssue",
         "id": f"alert-{index}-{alert.code.replace('_', '-')}",
         "status": checked("DetectedIssue", "status", "final"),
-        "severity": checked("DetectedIssue", "severity", _SEVERITY[alert.severity.value]),
+        "severity": checked("DetectedIssue", "severity", _SEVERITY[alert.severity]),
         "code": _concept(ALERT_SYSTEM, alert.code, alert.text),
         "patient": subject,
         "detail": f"{alert.text} {alert.rationale} Evidence: {', '.join(alert.evidence)}.",
@@ -137,7 +138,7 @@ def _finding_issue(finding: ImportFinding, index: int, subject: dict[str, Any]) 
         "resourceType": "DetectedIssue",
         "id": f"import-finding-{index}-{finding.code.replace('_', '-')}",
         "status": checked("DetectedIssue", "status", "preliminary"),
-        "severity": checked("DetectedIssue", "severity", _SEVERITY[finding.severity.value]),
+        "severity": checked("DetectedIssue", "severity", _SEVERITY[finding.severity]),
         "code": _concept(FINDING_SYSTEM, finding.code),
         "patient": subject,
         "detail": finding.text,
@@ -196,7 +197,7 @@ def _care_plan(
             detail["scheduledString"] = f"due {recommendation.due.isoformat()}"
         activities.append({"detail": detail})
     stage = evaluation.stage.value
-    status = _CAREPLAN_STATUS.get(stage, "active")
+    status = _CAREPLAN_STATUS.get(evaluation.stage, "active")
     data: dict[str, Any] = {
         "resourceType": "CarePlan",
         "id": "hfs-pathway-plan",
