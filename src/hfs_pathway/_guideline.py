@@ -13,7 +13,7 @@ from typing import Annotated, Any, NamedTuple, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError, model_validator
 
-from ._errors import InvalidGuideline
+from ._errors import InvalidGuideline, PathwayError
 
 DEFAULT_NAME = "hfs-pathway reference guideline"
 DEFAULT_VERSION = "2026.11"
@@ -414,28 +414,7 @@ class Guideline(BaseModel):
     def load(cls, path: str | Path) -> "Guideline":
         """Load a guideline from a ``.toml`` or ``.json`` file."""
         path = Path(path)
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise InvalidGuideline(f"cannot read guideline file {str(path)!r}: {exc.strerror}") from None
-        try:
-            if path.suffix.lower() == ".toml":
-                import tomllib
-
-                data: Any = tomllib.loads(raw.decode("utf-8"))
-            else:
-                import json
-
-                data = json.loads(raw)
-        except (
-            UnicodeDecodeError,
-            ValueError,
-            RecursionError,
-        ) as exc:  # TOMLDecodeError and JSONDecodeError are ValueErrors
-            raise InvalidGuideline(
-                f"{path.name}: not valid {'TOML' if path.suffix.lower() == '.toml' else 'JSON'}: {exc}"
-            ) from None
-        return cls.from_mapping(data, source=path.name)
+        return cls.from_mapping(read_settings_file(path, InvalidGuideline, "guideline"), source=path.name)
 
 
 class Parameter(NamedTuple):
@@ -455,6 +434,26 @@ def _plain(value: Any) -> Any:
     if isinstance(value, tuple):
         return list(value)
     return value
+
+
+def read_settings_file(path: Path, error: type[PathwayError], what: str) -> Any:
+    """The parsed content of a ``.toml`` file (any other suffix is read as JSON); an unreadable or
+    malformed file raises ``error`` naming the file (``what`` says which kind of file it is)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise error(f"cannot read {what} file {str(path)!r}: {exc.strerror}") from None
+    toml = path.suffix.lower() == ".toml"
+    try:
+        if toml:
+            import tomllib
+
+            return tomllib.loads(raw.decode("utf-8"))
+        import json
+
+        return json.loads(raw)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # TOML and JSON decode errors are ValueErrors
+        raise error(f"{path.name}: not valid {'TOML' if toml else 'JSON'}: {exc}") from None
 
 
 def _describe(exc: ValidationError) -> str:

@@ -7,13 +7,13 @@ without authentication needs ``allow_unauthenticated = true`` written out in ful
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from hfs_pathway._errors import PathwayError
+from hfs_pathway._guideline import read_settings_file
 
 DOCS_SITE = "https://hfs-pathway.github.io/hfs-pathway/"
 """The project's documentation site; cards link to its stage pages."""
@@ -125,20 +125,7 @@ class CdsSettings(BaseModel):
     def load(cls, path: str | Path) -> CdsSettings:
         """Read settings from a ``.toml`` or ``.json`` file."""
         path = Path(path)
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise InvalidCdsConfig(f"cannot read configuration file {str(path)!r}: {exc.strerror}") from None
-        try:
-            if path.suffix.lower() == ".toml":
-                import tomllib
-
-                data: Any = tomllib.loads(raw.decode("utf-8"))
-            else:
-                data = json.loads(raw)
-        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-            kind = "TOML" if path.suffix.lower() == ".toml" else "JSON"
-            raise InvalidCdsConfig(f"{path.name}: not valid {kind}: {exc}") from None
+        data = read_settings_file(path, InvalidCdsConfig, "configuration")
         return cls.from_mapping(data, base=path.parent, source=path.name)
 
     def service_url(self, service_id: str) -> str:
