@@ -19,7 +19,7 @@ from typing import Any
 from hfs_pathway._case import Case, Patient
 from hfs_pathway._errors import PathwayError
 from hfs_pathway._pathway import Pathway
-from hfs_pathway._vocabulary import Severity, Stage
+from hfs_pathway._vocabulary import EventType, Severity, Stage
 
 from ._errors import InvalidFhir, NoHfsDiagnosis
 from ._map import Candidate, Context, map_resource, read_patient, unversioned
@@ -81,14 +81,14 @@ class FhirImport:
 _BEFORE_IMAGING = frozenset({Stage.PRESENTATION, Stage.IMAGING})
 _TREATMENTS = frozenset(
     {
-        "botox_injection",
-        "botox_response",
-        "medication_started",
-        "medication_review",
-        "treatment_decision",
-        "mvd_performed",
-        "surgical_risk_assessment",
-        "risk_benefit_decision",
+        EventType.BOTOX_INJECTION,
+        EventType.BOTOX_RESPONSE,
+        EventType.MEDICATION_STARTED,
+        EventType.MEDICATION_REVIEW,
+        EventType.TREATMENT_DECISION,
+        EventType.MVD_PERFORMED,
+        EventType.SURGICAL_RISK_ASSESSMENT,
+        EventType.RISK_BENEFIT_DECISION,
     }
 )
 

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from hfs_pathway._case import Patient
 from hfs_pathway._errors import InvalidCase
-from hfs_pathway._vocabulary import Drug, Severity, ToxinProduct
+from hfs_pathway._vocabulary import Drug, EventType, Severity, ToxinProduct
 
 from ._codes import (
     ASIAN_ANCESTRY_EXTENSION,
@@ -51,23 +51,23 @@ RANK: dict[str, int] = {
     kind: i
     for i, kind in enumerate(
         (
-            "presentation",
-            "imaging_result",
-            "secondary_cause_outcome",
-            "red_flag",
-            "post_mvd_review",
-            "review_visit",
-            "medication_review",
-            "botox_response",
-            "botox_plan_adjusted",
-            "treatment_decision",
-            "surgical_risk_assessment",
-            "risk_benefit_decision",
-            "referral_closed",
-            "mvd_performed",
-            "medication_started",
-            "botox_injection",
-            "pathway_exit",
+            EventType.PRESENTATION,
+            EventType.IMAGING_RESULT,
+            EventType.SECONDARY_CAUSE_OUTCOME,
+            EventType.RED_FLAG,
+            EventType.POST_MVD_REVIEW,
+            EventType.REVIEW_VISIT,
+            EventType.MEDICATION_REVIEW,
+            EventType.BOTOX_RESPONSE,
+            EventType.BOTOX_PLAN_ADJUSTED,
+            EventType.TREATMENT_DECISION,
+            EventType.SURGICAL_RISK_ASSESSMENT,
+            EventType.RISK_BENEFIT_DECISION,
+            EventType.REFERRAL_CLOSED,
+            EventType.MVD_PERFORMED,
+            EventType.MEDICATION_STARTED,
+            EventType.BOTOX_INJECTION,
+            EventType.PATHWAY_EXIT,
         )
     )
 }
