@@ -1,0 +1,216 @@
+"""The risk-benefit checkpoint, the referral and follow-up after microvascular decompression (spec §3)."""
+
+from __future__ import annotations
+
+from hfs_pathway._dates import add_months
+from hfs_pathway._definition import Change, Condition, EventRule, Requirement, Route
+from hfs_pathway._events import PostMvdReview, RiskBenefitDecision
+from hfs_pathway._surgery import assess_risk, checkpoint_conditions, override_needed, refers
+from hfs_pathway._vocabulary import RiskBenefitChoice, SpasmOutcome, Verdict
+
+from .common import E, S
+
+# Risk-benefit checkpoint ----------------------------------------------------------------------------
+
+
+def _risk_effect(c: Change) -> None:
+    a = c.after
+    risk = assess_risk(
+        c.event,
+        c.index,
+        imaging=a.imaging,
+        any_mri=a.any_mri,
+        birth_date=c.patient.birth_date,
+        guideline=c.guideline,
+    )
+    a.risk = risk
+    if risk.verdict is Verdict.UNFAVOURABLE:
+        c.alert("surgical_risk_unfavourable", f"The risk-benefit verdict is unfavourable: {risk.verdict_reason}.")
+
+
+def _checkpoint_requirement(code: str, description: str) -> Requirement:
+    def test(c: Change) -> bool:
+        decision: RiskBenefitDecision = c.event
+        if not refers(decision):
+            return True
+        b = c.before
+        conditions = checkpoint_conditions(decision, decision.date, risk=b.risk, imaging=b.imaging, any_mri=b.any_mri)
+        return all(cond.met for cond in conditions if cond.code == code)
+
+    return Requirement(
+        Condition(code, description, test, ("R105",)),
+        error="checkpoint_not_satisfied",
+        message=_checkpoint_refusal,
+    )
+
+
+def _checkpoint_refusal(c: Change) -> str:
+    decision: RiskBenefitDecision = c.event
+    b = c.before
+    conditions = checkpoint_conditions(decision, decision.date, risk=b.risk, imaging=b.imaging, any_mri=b.any_mri)
+    return "referral for microvascular decompression is refused by the risk-benefit checkpoint; still needed: " + (
+        "; ".join(cond.text for cond in conditions if not cond.met)
+    )
+
+
+def _override_alert(c: Change) -> None:
+    decision: RiskBenefitDecision = c.event
+    b = c.before
+    needs = override_needed(b.risk, b.imaging, b.any_mri)
+    if needs:
+        c.alert(
+            "checkpoint_override",
+            "Referred although " + " and ".join(needs) + f"; recorded reason: {decision.override_reason}",
+        )
+
+
+def _conservative(option: str) -> Condition:
+    return Condition(
+        f"continue_with_{option}",
+        f"the patient continues with {option.replace('_', ' ')}",
+        lambda c: c.event.next_option is not None and c.event.next_option == option,
+    )
+
+
+# After surgery ---------------------------------------------------------------------------------------
+
+
+def _mvd_effect(c: Change) -> None:
+    a = c.after
+    a.mvd_date = c.event.date
+    a.last_post_mvd_review = None
+    a.last_post_mvd_outcome = None
+    a.mvd_unsuccessful = False
+
+
+def _months_after_surgery_reached(c: Change, months: int) -> bool:
+    surgery = c.before.mvd_date
+    return surgery is not None and c.event.date >= add_months(surgery, months)
+
+
+def _post_mvd_effect(c: Change) -> None:
+    r: PostMvdReview = c.event
+    a = c.after
+    a.last_post_mvd_review = r.date
+    a.last_post_mvd_outcome = r.spasm
+    g = c.guideline
+    if r.complications:
+        listed = ", ".join(
+            f"{x.type.value.replace('_', ' ')} ({'permanent' if x.permanent else 'transient'})" for x in r.complications
+        )
+        c.alert("mvd_complication", f"Complications after surgery: {listed}.")
+    early = not _months_after_surgery_reached(c, g.post_mvd_failure_months)
+    if r.spasm in (SpasmOutcome.IMPROVED, SpasmOutcome.UNCHANGED) and early:
+        c.alert(
+            "delayed_resolution_possible",
+            f"Spasm {r.spasm.value} before {g.post_mvd_failure_months} months after surgery; delayed cure is common.",
+        )
+    if r.spasm is SpasmOutcome.RECURRED or (r.spasm is not SpasmOutcome.RESOLVED and not early):
+        a.mvd_unsuccessful = True
+
+
+def _cured(c: Change) -> bool:
+    r: PostMvdReview = c.event
+    return (
+        r.spasm is SpasmOutcome.RESOLVED
+        and _months_after_surgery_reached(c, c.guideline.post_mvd_discharge_months)
+        and c.before.last_post_mvd_outcome is not SpasmOutcome.RECURRED
+    )
+
+
+def _mvd_unsuccessful(c: Change) -> bool:
+    return c.after.mvd_unsuccessful
+
+
+SURGICAL_RISK_ASSESSMENT = EventRule(
+    E.SURGICAL_RISK_ASSESSMENT,
+    (S.SURGICAL_EVALUATION,),
+    description="The pre-operative risk assessment, which yields the risk-benefit verdict.",
+    effect=_risk_effect,
+    routes=(Route(None, "The assessment informs the decision.", evidence=("R120", "R105")),),
+)
+
+RISK_BENEFIT_DECISION = EventRule(
+    E.RISK_BENEFIT_DECISION,
+    (S.SURGICAL_EVALUATION,),
+    description="Refer for surgery through the checkpoint, or continue conservative care.",
+    requires=(
+        _checkpoint_requirement(
+            "recent_risk_assessment", "a surgical risk assessment was recorded within the validity period"
+        ),
+        _checkpoint_requirement("patient_informed", "the patient was informed of the benefits and risks"),
+        _checkpoint_requirement("patient_consents", "the patient consents to the referral"),
+        _checkpoint_requirement(
+            "override_reason",
+            "an override reason is given when the verdict is unfavourable, imaging was CT only, "
+            "or the latest imaging showed a secondary cause",
+        ),
+    ),
+    routes=(
+        Route(
+            S.MVD_REFERRAL,
+            "Referral once the checkpoint is satisfied: recent risk assessment, informed consent, and "
+            "a recorded reason for any override.",
+            when=Condition(
+                "refer_for_mvd",
+                "the decision is to refer for MVD",
+                lambda c: c.event.decision is RiskBenefitChoice.REFER_FOR_MVD,
+            ),
+            evidence=("R105", "R72", "R104"),
+            alert=_override_alert,
+        ),
+        Route(S.OBSERVATION, "Conservative care continues by observation.", when=_conservative("observation")),
+        Route(
+            S.ORAL_MEDICATION,
+            "Conservative care continues with an oral drug.",
+            when=_conservative("oral_medication"),
+        ),
+        Route(
+            S.BOTULINUM_TOXIN,
+            "Conservative care continues with toxin.",
+            otherwise="the patient continues with botulinum toxin",
+        ),
+    ),
+)
+
+MVD_PERFORMED = EventRule(
+    E.MVD_PERFORMED,
+    (S.MVD_REFERRAL,),
+    description="The operation took place.",
+    effect=_mvd_effect,
+    routes=(Route(S.POST_MVD, "Follow-up after surgery begins.", evidence=("R73", "R123")),),
+)
+
+REFERRAL_CLOSED = EventRule(
+    E.REFERRAL_CLOSED,
+    (S.MVD_REFERRAL,),
+    description="The referral ended without surgery.",
+    routes=(Route(S.TREATMENT_SELECTION, "Without surgery, another option is chosen."),),
+)
+
+POST_MVD_REVIEW = EventRule(
+    E.POST_MVD_REVIEW,
+    (S.POST_MVD,),
+    description="A scheduled review after surgery.",
+    effect=_post_mvd_effect,
+    routes=(
+        Route(
+            S.DISCHARGED,
+            "Resolved spasm two years after surgery rarely recurs.",
+            when=Condition("cured", "spasm resolved at a review 24 months or more after surgery", _cured),
+            evidence=("R123", "R118"),
+        ),
+        Route(
+            S.TREATMENT_SELECTION,
+            "Recurrence, or spasm that persists a year after surgery, needs a new plan; a second "
+            "decompression is one option.",
+            when=Condition(
+                "mvd_unsuccessful",
+                "spasm recurred, or is only improved or unchanged 12 months or more after surgery",
+                _mvd_unsuccessful,
+            ),
+            evidence=("R124", "R118", "R73"),
+        ),
+        Route(None, "Follow-up continues; delayed cure is common in the first year.", evidence=("R73", "R74")),
+    ),
+)
