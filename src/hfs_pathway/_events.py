@@ -26,12 +26,15 @@ from ._vocabulary import (
     ClinicalImpression,
     ComplicationType,
     ConservativeOption,
+    ContrastWithheld,
     Drug,
     ExitReason,
+    HlaResult,
     ImagingFinding,
     MedicationAdverseEffects,
     MedicationResponse,
     Modality,
+    MriNotPossible,
     OnsetRegion,
     PlanAdjustment,
     RedFlagFinding,
@@ -80,9 +83,21 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
+class EventSource(_Strict):
+    """Where an event's fact came from (R2.13): the record it was read from, and whether it was inferred."""
+
+    system: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    """The system or kind of record, e.g. a FHIR server's base URL, ``fhir`` or ``questionnaire``."""
+    reference: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    """The record itself, e.g. ``Procedure/123``."""
+    inferred: StrictBool = False
+    """True when the event was inferred from other facts rather than recorded as such."""
+
+
 class _Event(_Strict):
     date: ClinicalDate
     note: Note | None = None
+    source: EventSource | None = None
 
 
 class Presentation(_Event):
@@ -93,11 +108,20 @@ class Presentation(_Event):
     onset_region: OnsetRegion
     symptom_onset_date: ClinicalDate | None = None
     clinical_impression: ClinicalImpression
-    tonic_contraction: StrictBool = False
-    facial_weakness: StrictBool = False
-    facial_numbness: StrictBool = False
-    hearing_loss: StrictBool = False
-    other_cranial_nerve_signs: StrictBool = False
+    # Examination findings: ``None`` means not examined or not documented, which is not a normal finding (R2.15).
+    tonic_contraction: StrictBool | None = False
+    facial_weakness: StrictBool | None = False
+    facial_numbness: StrictBool | None = False
+    hearing_loss: StrictBool | None = False
+    other_cranial_nerve_signs: StrictBool | None = False
+    rapid_progression: StrictBool | None = False
+    long_tract_or_cerebellar_signs: StrictBool | None = False
+    deficits_stable: StrictBool = False
+    """The recorded deficits are long-standing and not progressing (R2.15)."""
+    acute_onset: StrictBool = False
+    """A deficit that began within days, e.g. sudden hearing loss (R2.15)."""
+    facial_pain: StrictBool = False
+    head_neck_or_skin_cancer_history: StrictBool = False
     persists_in_sleep: StrictBool | None = None
     other_babinski_sign: StrictBool | None = None
     prior_facial_palsy: StrictBool = False
@@ -126,6 +150,10 @@ class ImagingResult(_Event):
     contrast: StrictBool = False
     finding: ImagingFinding
     offending_vessel: Vessel | None = None
+    mri_not_possible: MriNotPossible | None = None
+    """Why MRI could not be done (only with ``ct``)."""
+    contrast_withheld: ContrastWithheld | None = None
+    """Why an MRI was done without contrast (only with ``mri`` and no ``contrast``)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -133,6 +161,10 @@ class ImagingResult(_Event):
             raise ValueError("offending_vessel is only allowed with finding neurovascular_conflict")
         if self.high_resolution_t2 and self.modality is Modality.CT:
             raise ValueError("high_resolution_t2 is an MRI sequence; it cannot be set with modality ct")
+        if self.mri_not_possible is not None and self.modality is not Modality.CT:
+            raise ValueError("mri_not_possible is only allowed with modality ct")
+        if self.contrast_withheld is not None and (self.modality is not Modality.MRI or self.contrast):
+            raise ValueError("contrast_withheld is only allowed with modality mri and contrast false")
         return self
 
 
@@ -156,6 +188,8 @@ class MedicationStarted(_Event):
     drug: Drug
     dose_mg_per_day: Annotated[StrictNumber, Field(gt=0, le=10000)]
     hla_b1502_tested: StrictBool | None = None
+    hla_b1502_result: HlaResult | None = None
+    pregnant: StrictBool | None = None
 
 
 class MedicationReview(_Event):
@@ -169,6 +203,7 @@ class BotoxInjection(_Event):
     product: ToxinProduct
     total_units: Annotated[StrictNumber, Field(gt=0, le=5000)]
     sites: Annotated[StrictCount, Field(ge=1, le=50)] | None = None
+    pregnant: StrictBool | None = None
 
 
 class BotoxResponse(_Event):
@@ -180,6 +215,8 @@ class BotoxResponse(_Event):
     onset_days: Annotated[StrictCount, Field(ge=0, le=60)] | None = None
     adverse_effects: tuple[ToxinAdverseEffect, ...] = ()
     adverse_effect_severity: AdverseEffectSeverity = AdverseEffectSeverity.NONE
+    benefit_ongoing: StrictBool = False
+    """The benefit had not worn off when recorded; a duration given with it is a lower bound (R2.5)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -250,6 +287,8 @@ class MvdPerformed(_Event):
     type: Literal["mvd_performed"] = "mvd_performed"
     lsr_resolved: StrictBool | None = None
     offending_vessel: Vessel | None = None
+    outside_pathway: StrictBool = False
+    """The operation is on record without this pathway's checkpoint (R2.13)."""
 
 
 class ReferralClosed(_Event):
@@ -273,6 +312,8 @@ class RedFlag(_Event):
 
     type: Literal["red_flag"] = "red_flag"
     finding: RedFlagFinding
+    acute_onset: StrictBool = False
+    """The deficit began within days (R2.15)."""
 
 
 class ReviewVisit(_Event):

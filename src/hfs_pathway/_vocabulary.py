@@ -78,6 +78,8 @@ class OnsetRegion(StrEnum):
     PERIOCULAR = "periocular"
     LOWER_FACE = "lower_face"
     OTHER = "other"
+    UNKNOWN = "unknown"
+    """Not recorded (typical of EHR data): raises no alert, but the presentation should be documented."""
 
 
 class ClinicalImpression(StrEnum):
@@ -105,6 +107,10 @@ class ImagingFinding(StrEnum):
     DEMYELINATION = "demyelination"
     VASCULAR_MALFORMATION = "vascular_malformation"
     OTHER_STRUCTURAL = "other_structural"
+    NOT_CODED = "not_coded"
+    """A study is on record but its finding is not recorded in structured form (revision 2, R2.2)."""
+    POSTOPERATIVE_CHANGE = "postoperative_change"
+    """Expected changes after a microvascular decompression: not a secondary cause (R2.15)."""
 
     @property
     def is_secondary_cause(self) -> bool:
@@ -129,6 +135,23 @@ class Vessel(StrEnum):
     VEIN = "vein"
     MULTIPLE = "multiple"
     UNKNOWN = "unknown"
+
+
+class MriNotPossible(StrEnum):
+    """Why an MRI could not be done, so CT was used instead (R2.14, R2.15)."""
+
+    DEVICE = "device"
+    CLAUSTROPHOBIA = "claustrophobia"
+    OTHER = "other"
+
+
+class ContrastWithheld(StrEnum):
+    """Why an MRI was done without the contrast the work-up asked for (R2.15)."""
+
+    PREGNANCY = "pregnancy"
+    RENAL_IMPAIRMENT = "renal_impairment"
+    CONTRAST_ALLERGY = "contrast_allergy"
+    PATIENT_DECLINED = "patient_declined"
 
 
 class SecondaryCauseOutcome(StrEnum):
@@ -161,6 +184,13 @@ class Drug(StrEnum):
     OTHER = "other"
 
 
+class HlaResult(StrEnum):
+    """The result of an HLA-B*1502 genotype test (R2.15)."""
+
+    POSITIVE = "positive"
+    NEGATIVE = "negative"
+
+
 class MedicationResponse(StrEnum):
     GOOD = "good"
     PARTIAL = "partial"
@@ -187,6 +217,9 @@ class ToxinAdverseEffect(StrEnum):
     LAGOPHTHALMOS = "lagophthalmos"
     DRY_EYE = "dry_eye"
     DYSPHAGIA = "dysphagia"
+    BREATHING_DIFFICULTY = "breathing_difficulty"
+    DYSPHONIA = "dysphonia"
+    GENERALISED_WEAKNESS = "generalised_weakness"
     OTHER = "other"
 
 
@@ -236,6 +269,7 @@ class RedFlagFinding(StrEnum):
     OTHER_CRANIAL_NERVE_SIGNS = "other_cranial_nerve_signs"
     TONIC_CONTRACTION = "tonic_contraction"
     RAPID_PROGRESSION = "rapid_progression"
+    LONG_TRACT_OR_CEREBELLAR_SIGNS = "long_tract_or_cerebellar_signs"
 
 
 class ExitReason(StrEnum):
