@@ -110,6 +110,17 @@ class EventRule(NamedTuple):
     description: str = ""
 
 
+class StepPlan(NamedTuple):
+    """What the controller runs for one event type in one stage (read from the rule; see ``plans``)."""
+
+    rule: EventRule
+    checks: tuple[Callable[[Change], bool], ...]
+    """The tests of the rule's requirements, in order."""
+    effect: Callable[[Change], None] | None
+    choices: tuple[tuple[Callable[[Change], bool] | None, Route], ...]
+    """Each route leaving this stage with its guard's test (``None``: unconditional), in order."""
+
+
 class StageInfo(NamedTuple):
     stage: Stage
     meaning: str
@@ -230,6 +241,23 @@ class PathwayDefinition:
                 # Keyed by plain strings; a Stage is a str, so it looks itself up at C speed.
                 table[(source.value, rule.event.value)] = (rule, tuple(r for r in rule.routes if r.leaves(source)))
         return table
+
+    @cached_property
+    def plans(self) -> dict[tuple[str, str], StepPlan]:
+        """``dispatch`` with each entry read into the flat form the controller's step runs.
+
+        The requirement tests, the effect and each route's guard are taken out of their named tuples once
+        here, so the step per event calls them without walking the definition's structure.
+        """
+        return {
+            key: StepPlan(
+                rule,
+                tuple(r.condition.test for r in rule.requires),
+                rule.effect,
+                tuple((None if r.when is None else r.when.test, r) for r in routes),
+            )
+            for key, (rule, routes) in self.dispatch.items()
+        }
 
     @cached_property
     def machine(self) -> Machine:

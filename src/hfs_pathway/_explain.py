@@ -58,9 +58,7 @@ class StageRequirements:
 
 def check_event(pathway: Pathway, event: Event | Mapping[str, Any]) -> EventCheck:
     """Try an event on a copy of the pathway; the pathway itself never changes."""
-    trial = Pathway(pathway.patient, guideline=pathway.guideline, definition=pathway.definition)
-    trial._events = pathway._events
-    trial._record = pathway._record
+    trial = pathway._fork()
     try:
         entry = trial.apply(event)
     except PathwayError as error:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple, NoReturn
 
 from pydantic import BaseModel
 
@@ -24,7 +24,6 @@ from ._errors import (
     InvalidEvent,
     InvalidGuideline,
     OutOfOrder,
-    PathwayError,
 )
 from ._events import EVENT_MODELS, Event
 from ._guideline import Guideline, default_guideline
@@ -37,6 +36,16 @@ Engine = Literal["table", "transitions"]
 _EVENT_CLASSES = frozenset(EVENT_MODELS.values())
 SAVE_FORMAT = "hfs-pathway/pathway"
 SAVE_FORMAT_VERSION = 1
+
+
+_new_tuple = tuple.__new__
+"""Builds a named tuple from a plain tuple of its fields in one C call (its constructor is a Python function)."""
+
+
+class _Views(NamedTuple):
+    events: tuple[Event, ...]
+    history: tuple[HistoryEntry, ...]
+    alerts: tuple[Alert, ...]
 
 
 class _StateHolder:
@@ -55,7 +64,17 @@ class Pathway:
     :meth:`apply`, and ask it where the patient stands with :meth:`evaluate`.
     """
 
-    __slots__ = ("_definition", "_engine", "_events", "_guideline", "_patient", "_record")
+    __slots__ = (
+        "_alerts",
+        "_definition",
+        "_engine",
+        "_events",
+        "_guideline",
+        "_history",
+        "_patient",
+        "_record",
+        "_views",
+    )
 
     def __init__(
         self,
@@ -71,7 +90,12 @@ class Pathway:
         self._guideline = guideline or default_guideline()
         self._definition = definition
         self._engine: Engine = engine
-        self._events: tuple[Event, ...] = ()
+        # What only grows is kept in append-only lists, owned by the pathway: accepting an event appends one
+        # event, one history entry and its alerts (never a copy of what came before), so a replay is linear.
+        self._events: list[Event] = []
+        self._history: list[HistoryEntry] = []
+        self._alerts: list[Alert] = []
+        self._views: _Views | None = None
         self._record = Record()
         self._record.stage = definition.initial
 
@@ -122,16 +146,23 @@ class Pathway:
     @property
     def events(self) -> tuple[Event, ...]:
         """Every accepted event, in order."""
-        return self._events
+        return self._read().events
 
     @property
     def history(self) -> tuple[HistoryEntry, ...]:
-        return self._record.history
+        return self._read().history
 
     @property
     def alerts(self) -> tuple[Alert, ...]:
         """Alerts raised by events so far (time-based alerts come with :meth:`evaluate`)."""
-        return self._record.alerts
+        return self._read().alerts
+
+    def _read(self) -> _Views:
+        """The append-only lists as tuples, made once after each change (reading them in a loop stays cheap)."""
+        views = self._views
+        if views is None:
+            views = self._views = _Views(tuple(self._events), tuple(self._history), tuple(self._alerts))
+        return views
 
     @property
     def botox_cycles(self) -> tuple[BotoxCycle, ...]:
@@ -150,34 +181,38 @@ class Pathway:
     def apply(self, event: Event | Mapping[str, Any]) -> HistoryEntry:
         """Apply one event; on any error nothing about the pathway changes."""
         index = len(self._events)
-        event = self._typed(event, index)
-        self._record = self._step(event, index)
-        self._events = (*self._events, event)
-        return self._record.history[-1]
+        self._step(self._typed(event, index), index)
+        return self._history[-1]
 
     def extend(self, events: Iterable[Event | Mapping[str, Any]]) -> None:
         """Apply events in order, stopping at (and raising) the first refused one; the events before it stay
         applied."""
-        accepted = list(self._events)
-        try:
-            for raw in events:
-                index = len(accepted)
-                event = self._typed(raw, index)
-                self._record = self._step(event, index)
-                accepted.append(event)
-        finally:
-            self._events = tuple(accepted)
+        step, typed, accepted = self._step, self._typed, self._events
+        for raw in events:
+            index = len(accepted)
+            step(typed(raw, index), index)
 
-    def _extend_typed(self, events: tuple[Event, ...]) -> None:
+    def _extend_typed(self, events: Iterable[Event]) -> None:
         """``extend`` for events already validated (those of a ``Case``)."""
         step = self._step
-        for index, event in enumerate(events):
-            try:
-                self._record = step(event, index)
-            except PathwayError:
-                self._events = events[:index]
-                raise
-        self._events = events
+        for index, event in enumerate(events, len(self._events)):
+            step(event, index)
+
+    def _fork(self) -> Pathway:
+        """A copy that can take events without changing this pathway (``copy.copy`` and ``copy.deepcopy``
+        make one too: the events and the record are immutable, so only the append-only lists are copied)."""
+        trial = Pathway(self._patient, guideline=self._guideline, definition=self._definition, engine=self._engine)
+        trial._events = self._events.copy()
+        trial._history = self._history.copy()
+        trial._alerts = self._alerts.copy()
+        trial._record = self._record
+        return trial
+
+    def __copy__(self) -> Pathway:
+        return self._fork()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Pathway:
+        return self._fork()
 
     @staticmethod
     def _typed(event: Event | Mapping[str, Any], index: int) -> Event:
@@ -189,60 +224,69 @@ class Pathway:
             )
         return parse_event(event, index)
 
-    def _step(self, event: Event, index: int) -> Record:
+    def _step(self, event: Event, index: int) -> None:
+        """Consider one event; accept it (record, history, alerts, event list) or raise, changing nothing.
+
+        Everything that can fail runs on ``change.after``, a private copy of the record. Only the last lines,
+        which cannot fail, publish the result.
+        """
         record = self._record
-        definition = self._definition
+        date = event.date
         last = record.last_date
-        if last is not None and event.date < last:
+        if last is not None and date < last:
             raise OutOfOrder(
-                f"event {index} ({event.type}) is dated {event.date.isoformat()}, before the previous event "
+                f"event {index} ({event.type}) is dated {date.isoformat()}, before the previous event "
                 f"(event {index - 1}); events must be in date order",
                 event_index=index,
             )
         birth = self._patient.birth_date
-        if birth is not None and event.date < birth:
+        if birth is not None and date < birth:
             raise InvalidEvent(
-                f"event {index} ({event.type}) is dated {event.date.isoformat()}, before the patient's birth date",
+                f"event {index} ({event.type}) is dated {date.isoformat()}, before the patient's birth date",
                 event_index=index,
             )
-        entry = definition.dispatch.get((record.stage, event.type))
-        if entry is None:
-            accepted = definition.accepted_events(record.stage)
+        stage = record.stage
+        plan = self._definition.plans.get((stage, event.type))
+        if plan is None:
+            accepted = self._definition.accepted_events(stage)
             raise EventNotAllowed(
-                f"event {index}: " + describe_refusal(record.stage, accepted, event.type),
+                f"event {index}: " + describe_refusal(stage, accepted, event.type),
                 event_index=index,
-                stage=record.stage.value,
+                stage=stage.value,
                 event_type=event.type,
                 accepted=[e.value for e in accepted],
             )
-        rule, routes = entry
         change = Change(event, index, record, self._patient, self._guideline)
-        if rule.requires:
-            self._check_requirements(rule, change)
-        if rule.effect is not None:
-            rule.effect(change)
+        for check in plan.checks:
+            if not check(change):
+                self._refuse(plan.rule, change)
+        effect = plan.effect
+        if effect is not None:
+            effect(change)
         if self._engine == "table":
-            for route in routes:
-                when = route.when
-                if when is None or when.test(change):
+            for when, route in plan.choices:  # noqa: B007  # the route the loop stops at is the one taken
+                if when is None or when(change):
                     break
         else:
             route = self._choose_by_machine(change)
         if route.alert is not None:
             route.alert(change)
         after = change.after
-        dest = route.dest or record.stage
-        after.history = (*record.history, HistoryEntry(index, event.date, event.type, record.stage, dest))
-        after.last_date = event.date
-        if dest is not record.stage:
+        after.last_date = date
+        dest = route.dest or stage
+        if dest is not stage:
             after.stage = dest
-            after.stage_entered = event.date
-            on_enter = definition.stage_info(dest).on_enter
+            after.stage_entered = date
+            on_enter = self._definition.stage_info(dest).on_enter
             if on_enter is not None:
                 on_enter(change)
+        # Accepted: publish. Nothing below can fail, so a refusal above has changed nothing.
+        self._record = after
+        self._events.append(event)
+        self._history.append(_new_tuple(HistoryEntry, (index, date, event.type, stage, dest)))
         if change.alerts:
-            after.alerts = (*record.alerts, *change.alerts)
-        return after
+            self._alerts.extend(change.alerts)
+        self._views = None
 
     def _choose_by_machine(self, change: Change) -> Route:
         holder = _StateHolder(change.before.stage.value)
@@ -251,12 +295,8 @@ class Pathway:
             raise AssertionError("the state machine refused an event whose requirements were met")
         return change.route
 
-    def _check_requirements(self, rule: EventRule, change: Change) -> None:
-        for requirement in rule.requires:
-            if not requirement.condition.test(change):
-                break
-        else:
-            return
+    def _refuse(self, rule: EventRule, change: Change) -> NoReturn:
+        """Raise the error for the rule's failed requirements, worded from every one that fails."""
         failed = [r for r in rule.requires if not r.condition.test(change)]
         event, index, stage = change.event, change.index, change.before.stage
         for requirement in failed:
@@ -293,8 +333,9 @@ class Pathway:
         if record.last_date is not None and as_of < record.last_date:
             raise OutOfOrder(
                 f"the evaluation date {as_of.isoformat()} is before the date of the last event "
-                f"(event {len(record.history) - 1})"
+                f"(event {len(self._history) - 1})"
             )
+        views = self._read()
         advice = Advice(record, self._patient, self._guideline, as_of)
         return Evaluation(
             patient_id=self._patient.id,
@@ -304,8 +345,8 @@ class Pathway:
             stage=record.stage,
             final=record.stage in self._definition.final_stages,
             recommendations=tuple(advice.recommendations),
-            alerts=(*record.alerts, *advice.alerts),
-            history=record.history,
+            alerts=(*views.alerts, *advice.alerts) if advice.alerts else views.alerts,
+            history=views.history,
             botox_cycles=record.cycles,
             risk_benefit=record.risk,
         )
@@ -313,7 +354,7 @@ class Pathway:
     # Saving -----------------------------------------------------------------------------------------------
 
     def to_case(self) -> Case:
-        return Case.model_construct(patient=self._patient, events=self._events)
+        return Case.model_construct(patient=self._patient, events=self._read().events)
 
     def to_json(self) -> str:
         """The whole pathway as JSON: guideline, patient, events and the stage they lead to."""

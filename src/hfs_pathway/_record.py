@@ -1,12 +1,17 @@
 """The facts derived from a patient's accepted events: a fold over the history, kept up to date as
-each event is accepted, so that rules read what they need without rescanning the history."""
+each event is accepted, so that rules read what they need without rescanning the history.
+
+The history entries and the alerts raised by events are not part of the record: they only ever grow, so
+the pathway keeps them in its own append-only lists. A record holds only what a rule may replace, and
+copying it costs the same at the first event and at the ten-thousandth.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from ._events import ImagingResult, MedicationStarted, Presentation
-from ._results import Alert, BotoxCycle, HistoryEntry, RiskBenefitAssessment
+from ._results import BotoxCycle, RiskBenefitAssessment
 from ._vocabulary import SpasmOutcome, Stage, WaningReason
 
 
@@ -21,8 +26,6 @@ class Record:
         self.stage: Stage = Stage.PRESENTATION
         self.stage_entered: dt.date | None = None
         self.last_date: dt.date | None = None
-        self.history: tuple[HistoryEntry, ...] = ()
-        self.alerts: tuple[Alert, ...] = ()
         self.presentation: Presentation | None = None
         self.red_flags: tuple[str, ...] = ()
         self.imaging_clock: dt.date | None = None
