@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from ._lazy import lazy_getattr
 
 if TYPE_CHECKING:
-    from ._case import Case, Patient, load_case
+    from ._case import Case, CaseLimits, Patient, load_case
     from ._citations import Citation, citation, citations
     from ._definition import PathwayDefinition
     from ._errors import (
@@ -74,6 +74,7 @@ __version__ = "0.1.0"
 # the private module that defines it.
 _LAZY: dict[str, str] = {
     "Case": "._case",
+    "CaseLimits": "._case",
     "Patient": "._case",
     "load_case": "._case",
     "Citation": "._citations",
@@ -151,6 +152,7 @@ __all__ = [
     "BotoxPlanAdjusted",
     "BotoxResponse",
     "Case",
+    "CaseLimits",
     "CheckpointNotSatisfied",
     "Citation",
     "Complication",

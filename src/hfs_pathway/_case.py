@@ -7,13 +7,31 @@ path, a parsed mapping), the result is a :class:`Case` or one of the library's o
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, TypeAdapter, ValidationError
 
 from ._errors import InvalidCase, InvalidEvent
 from ._events import EVENT_ADAPTER, EVENT_MODELS, ClinicalDate, Event
 from ._vocabulary import Sex
+
+
+class CaseLimits(NamedTuple):
+    """How large one case may be. Larger input is refused with ``InvalidCase`` before it is parsed or replayed.
+
+    The defaults leave room for any real patient: forty years of toxin every three months, each injection with
+    its response and a review, is about 500 events and 100 KB of JSON; a FHIR Bundle of the same record is
+    about 2 MB. Input past them is a mistake (a whole cohort in one case, a runaway export) or an attack, and
+    it would hold a process for seconds and hundreds of megabytes.
+    """
+
+    max_bytes: int = 8 * 1024 * 1024
+    """The size of a case file, JSON text, cohort line or FHIR Bundle, in bytes (8 MiB)."""
+    max_events: int = 10_000
+    """The number of events in a case (for a FHIR input: the number of resources read)."""
+
+
+DEFAULT_LIMITS = CaseLimits()
 
 
 class Patient(BaseModel):
@@ -53,24 +71,21 @@ def event_to_dict(event: Event) -> dict[str, Any]:
     return {"type": data.pop("type"), **data}
 
 
-def load_case(source: str | bytes | Path | Mapping[str, Any]) -> Case:
+def load_case(source: str | bytes | Path | Mapping[str, Any], *, limits: CaseLimits = DEFAULT_LIMITS) -> Case:
     """Read a case from a file path, JSON text or bytes, or an already parsed mapping.
 
     A ``str`` is JSON text when it starts with ``{`` or ``[`` (after white space), a file path when it
     names one (or ends in ``.json``), and otherwise parsed as JSON (and refused as such).
 
-    Raises ``InvalidCase`` when the input is not JSON or not shaped like a case, and
-    ``InvalidEvent`` (with ``event_index``) for the first event that does not validate.
+    Raises ``InvalidCase`` when the input is not JSON, not shaped like a case, or larger than ``limits``
+    allow, and ``InvalidEvent`` (with ``event_index``) for the first event that does not validate.
     """
     if isinstance(source, str) and _names_a_file(source):
         source = Path(source)
     if isinstance(source, Path):
-        try:
-            source = source.read_bytes()
-        except (OSError, ValueError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            raise InvalidCase(f"cannot read case file {str(source)!r}: {reason}") from None
+        source = read_limited(source, limits.max_bytes, "case file")
     if isinstance(source, (str, bytes, bytearray)):
+        check_size(source, limits.max_bytes, "the case")
         import json  # only text needs the parser; mappings never load it
 
         try:
@@ -81,7 +96,39 @@ def load_case(source: str | bytes | Path | Mapping[str, Any]) -> Case:
             raise InvalidCase("the case is not valid JSON: it is nested too deeply") from None
     else:
         data = source
-    return case_from_data(data)
+    return case_from_data(data, limits=limits)
+
+
+def read_limited(path: Path, max_bytes: int, what: str) -> bytes:
+    """The bytes of a file, refused with ``InvalidCase`` (before reading it whole) when larger than ``max_bytes``."""
+    try:
+        with path.open("rb") as f:
+            data = f.read(max_bytes + 1)
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InvalidCase(f"cannot read {what} {str(path)!r}: {reason}") from None
+    check_size(data, max_bytes, f"{what} {str(path)!r}")
+    return data
+
+
+def check_size(text: str | bytes | bytearray, max_bytes: int, what: str) -> None:
+    """Refuse input larger than ``max_bytes`` (text is measured as UTF-8) with ``InvalidCase``."""
+    size = len(text)
+    if size > max_bytes // 4 and isinstance(text, str) and not text.isascii():
+        size = len(text.encode("utf-8", "surrogatepass"))
+    if size > max_bytes:
+        raise InvalidCase(
+            f"{what} is larger than a case may be: more than {max_bytes:,} bytes (the limit is CaseLimits.max_bytes)"
+        )
+
+
+def check_event_count(count: int, max_events: int, what: str = "the case") -> None:
+    """Refuse a case with more than ``max_events`` events with ``InvalidCase``."""
+    if count > max_events:
+        raise InvalidCase(
+            f"{what} has {count:,} events, more than a case may have ({max_events:,}; the limit is "
+            f"CaseLimits.max_events)"
+        )
 
 
 def _names_a_file(text: str) -> bool:
@@ -95,12 +142,16 @@ def _names_a_file(text: str) -> bool:
         return False
 
 
-def case_from_data(data: Any) -> Case:
+def case_from_data(data: Any, *, limits: CaseLimits = DEFAULT_LIMITS) -> Case:
     """Validate parsed JSON data as a case.
 
     A well-formed case is validated in one call; only when that fails is it checked piece by piece,
     to name the first bad part (and the index of the first bad event) in words.
     """
+    if isinstance(data, Mapping):
+        events = data.get("events")
+        if isinstance(events, Sequence) and not isinstance(events, (str, bytes)):
+            check_event_count(len(events), limits.max_events)
     if isinstance(data, dict):
         try:
             return _CASE_ADAPTER.validate_python(data)

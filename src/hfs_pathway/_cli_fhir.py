@@ -92,9 +92,12 @@ def _export(args: argparse.Namespace) -> int:
 
 def _read_json(path: Path) -> Any:
     """The parsed JSON of ``path``, or ``None`` to let the case loader report what is wrong with it."""
+    from ._case import DEFAULT_LIMITS, read_limited
+
+    raw = read_limited(path, DEFAULT_LIMITS.max_bytes, "file")  # too large or unreadable: InvalidCase
     try:
-        return json.loads(path.read_bytes())
-    except (OSError, ValueError, RecursionError):
+        return json.loads(raw)
+    except (ValueError, RecursionError):
         return None
 
 

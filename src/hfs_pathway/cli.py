@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ._case import Case, load_case
+from ._case import DEFAULT_LIMITS, Case, load_case, read_limited
 from ._errors import PathwayError
 from ._guideline import Guideline, default_guideline
 from ._pathway import Pathway
@@ -78,10 +78,7 @@ def load_input(path: Path) -> Case:
     For a Bundle, the resources that were skipped and the findings about the record are summed up on
     standard error (``hfs-pathway fhir import`` lists them).
     """
-    try:
-        raw = path.read_bytes()
-    except OSError:
-        return load_case(path)  # its error names the file and the reason
+    raw = read_limited(path, DEFAULT_LIMITS.max_bytes, "case file")  # names the file and the reason
     if b'"resourceType"' not in raw:
         return load_case(raw)
     try:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from hfs_pathway._case import Case, case_from_data, load_case
+from hfs_pathway._case import DEFAULT_LIMITS, Case, case_from_data, check_size, load_case
 from hfs_pathway._errors import PathwayError
 from hfs_pathway._guideline import Guideline, default_guideline
 from hfs_pathway._pathway import Pathway
@@ -152,6 +152,7 @@ def _patient_id(data: Any) -> str | None:
 
 def _parse(line: bytes) -> tuple[Case, Any]:
     """The case on one line, or raise the library's error. Returns the raw data too (for the patient id)."""
+    check_size(line, DEFAULT_LIMITS.max_bytes, "the case on this line")
     try:
         data = _json.loads(line)
     except ValueError:
@@ -260,7 +261,7 @@ def evaluate_items(number: int, items: Iterable[Item], *, count: int) -> ChunkRe
 
 
 def _patient_id_of(item: bytes | Callable[[], Case]) -> str | None:
-    if not isinstance(item, bytes):
+    if not isinstance(item, bytes) or len(item) > DEFAULT_LIMITS.max_bytes:
         return None
     try:
         return _patient_id(_json.loads(item))

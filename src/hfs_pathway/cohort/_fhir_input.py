@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from hfs_pathway._case import Case
+from hfs_pathway._case import DEFAULT_LIMITS, Case
 
 from . import _json
 from ._evaluate import ChunkResult, evaluate_items
@@ -176,8 +176,11 @@ def evaluate_fhir_chunk(chunk: Any) -> ChunkResult:
         found: dict[str, list[Any]] = {p: [] for p in chunk.patients}
         marks = ",".join("?" * len(chunk.patients))
         query = f"SELECT patient, body FROM resource WHERE patient IN ({marks}) ORDER BY patient, seq"
+        keep = DEFAULT_LIMITS.max_events + 1  # one more than allowed is enough for the importer to refuse it
         for patient, body in connection.execute(query, chunk.patients):
-            found[patient].append(_json.loads(body))
+            resources = found[patient]
+            if len(resources) < keep:
+                resources.append(_json.loads(body))
     finally:
         connection.close()
 

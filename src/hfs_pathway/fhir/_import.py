@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hfs_pathway._case import Case, Patient
-from hfs_pathway._errors import PathwayError
+from hfs_pathway._case import DEFAULT_LIMITS, Case, Patient, check_size
+from hfs_pathway._errors import InvalidCase, PathwayError
 from hfs_pathway._pathway import Pathway
 from hfs_pathway._vocabulary import EventType, Severity, Stage
 
@@ -140,10 +140,15 @@ def _parse(source: Mapping[str, Any] | str | bytes | Path) -> Any:
         source = Path(source)
     if isinstance(source, Path):
         try:
-            source = source.read_bytes()
+            with source.open("rb") as f:
+                source = f.read(DEFAULT_LIMITS.max_bytes + 1)
         except OSError as exc:
             raise InvalidFhir(f"cannot read the bundle file {str(source)!r}: {exc.strerror or exc}") from None
     if isinstance(source, (str, bytes, bytearray)):
+        try:
+            check_size(source, DEFAULT_LIMITS.max_bytes, "the bundle")
+        except InvalidCase as exc:
+            raise InvalidFhir(exc.message) from None
         try:
             return json.loads(source)
         except (ValueError, RecursionError) as exc:
@@ -152,6 +157,11 @@ def _parse(source: Mapping[str, Any] | str | bytes | Path) -> Any:
 
 
 def _import(resources: list[Any], container: str, strict: bool, urls: list[str | None]) -> FhirImport:
+    if len(resources) > DEFAULT_LIMITS.max_events:
+        raise InvalidFhir(
+            f"the input has more than {DEFAULT_LIMITS.max_events:,} resources, more than a case may have events "
+            "(the limit is CaseLimits.max_events)"
+        )
     full_urls: dict[str, int] = {}
     for position, url in enumerate(urls):
         if url is not None:
