@@ -335,9 +335,9 @@ def test_feedback_is_recorded_by_card_kind_without_patient_data(service: Service
     response = service.post(PATIENT_VIEW, body, suffix="/feedback")
     assert response.status_code == 200
     assert response.json() == {"recorded": 2}
-    entries = list(service.app.state.feedback.entries)[-2:]
+    entries = service.app.state.records.feedback_rows()[-2:]
     assert entries[0]["topic"] == "reinjection_interval_too_short"
-    assert entries[0]["override_reason"]["code"] == "clinically-assessed"
+    assert entries[0]["override_code"] == "clinically-assessed"
     assert entries[0]["comment_given"] is True
     assert "Mrs Example" not in repr(entries)
     assert entries[1]["topic"] is None  # a card this service never issued
@@ -642,14 +642,15 @@ def test_feedback_whose_timestamp_is_not_a_timestamp_is_refused(service: Service
     entry["outcomeTimestamp"] = "2026-01-01T10:00:00+01:00"
     response = service.post(PATIENT_VIEW, {"feedback": [entry]}, suffix="/feedback")
     assert response.status_code == 200, response.text
-    assert service.app.state.feedback.entries[-1]["outcome_timestamp"] == "2026-01-01T09:00:00Z"
+    stored = service.app.state.records.feedback_rows()[-1]["outcome_timestamp"]
+    assert stored.replace(tzinfo=dt.UTC) == dt.datetime(2026, 1, 1, 9, 0, tzinfo=dt.UTC)
 
 
 @pytest.mark.parametrize("suggestions", [None, []])
 def test_accepted_feedback_without_accepted_suggestions_is_refused(service: Service, suggestions: Any) -> None:
     """The specification requires acceptedSuggestions for an accepted outcome (and no empty arrays): such an
     entry is a 422 naming the entry and the rule, echoing none of the values, and nothing of the body is kept."""
-    before = len(service.app.state.feedback.entries)
+    before = len(service.app.state.records.feedback_rows())
     good = {"card": str(uuid.uuid4()), "outcome": "overridden", "outcomeTimestamp": "2026-01-01T10:00:00Z"}
     bad: dict[str, Any] = {
         "card": str(uuid.uuid4()),
@@ -666,7 +667,7 @@ def test_accepted_feedback_without_accepted_suggestions_is_refused(service: Serv
     assert "acceptedSuggestions" in error["msg"]
     assert "Example-5813" not in response.text
     assert bad["card"] not in response.text
-    assert len(service.app.state.feedback.entries) == before
+    assert len(service.app.state.records.feedback_rows()) == before
 
 
 def _example_call_with(inner: str) -> str:
@@ -713,15 +714,19 @@ def test_fhir_paging_stays_on_the_server_and_redirects_are_not_followed(service:
         first["link"] = [{"relation": "next", "url": f"{stub.base}/fhir/Condition?patient={pid}&page=2"}]
         stub.routes[f"Condition?patient={pid}"] = first
         stub.routes[f"Condition?patient={pid}&page=2"] = searchset(by_type["Condition"])
-        # A next link to another server is not followed.
-        observations = searchset(by_type.get("Observation", []))
-        observations["link"] = [{"relation": "next", "url": f"{elsewhere.base}/fhir/Observation?patient={pid}&page=2"}]
-        stub.routes[f"Observation?patient={pid}"] = observations
         response = service.post(PATIENT_VIEW, _fhir_call(stub, pid))
         assert response.status_code == 200, response.text
         assert "botulinum_toxin" in topics(check_cds_response(response.json()))
         assert f"/fhir/Condition?patient={pid}&page=2" in stub.requests
+        # A next link to another server is not followed: the record would be incomplete, so 412.
+        observations = searchset(by_type.get("Observation", []))
+        observations["link"] = [{"relation": "next", "url": f"{elsewhere.base}/fhir/Observation?patient={pid}&page=2"}]
+        stub.routes[f"Observation?patient={pid}"] = observations
+        response = service.post(PATIENT_VIEW, _fhir_call(stub, pid))
+        assert response.status_code == 412, response.text
+        assert "not on fhirServer" in response.json()["detail"]
         assert elsewhere.requests == []
+        stub.routes[f"Observation?patient={pid}"] = searchset(by_type.get("Observation", []))
 
         # A redirect (here to the other server) is not followed either: the read fails, 412.
         def redirect(handler: Any) -> None:

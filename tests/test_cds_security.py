@@ -377,7 +377,7 @@ def test_a_jku_that_redirects_is_not_followed(other_keys: Keys, jwks_server: Stu
 
 @pytest.mark.parametrize(
     ("typ", "words"),
-    [("at+jwt", "typ must be 'JWT'"), ("jwt", "typ must be 'JWT'"), (None, "no typ")],
+    [("at+jwt", "typ must be 'JWT'"), ("JWS", "typ must be 'JWT'"), (None, "no typ")],
 )
 def test_a_token_whose_typ_is_not_jwt_is_refused(
     service: tuple[str, str], keys: Keys, typ: str | None, words: str

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import logging
 import secrets
-import threading
-import time
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
@@ -22,10 +21,18 @@ from hfs_pathway._errors import PathwayError
 from hfs_pathway._guideline import Guideline, default_guideline
 from hfs_pathway._pathway import Pathway
 
-from ._cards import finding_card, mvd_checkpoint_card, patient_view_cards, toxin_interval_card, unplaced_card
+from ._cards import (
+    finding_card,
+    incomplete_card,
+    mvd_checkpoint_card,
+    patient_view_cards,
+    toxin_interval_card,
+    unplaced_card,
+)
 from ._config import CdsSettings
-from ._feedback import FeedbackLog, IssuedCards
-from ._limits import BodySizeLimit
+from ._feedback import record_feedback
+from ._limits import BodySizeLimit, ResponseHeaders
+from ._logs import quiet_request_logs
 from ._models import (
     CdsResponse,
     Discovery,
@@ -36,10 +43,12 @@ from ._models import (
     OrderSelectRequest,
     PatientViewRequest,
 )
-from ._orders import selected_orders
+from ._orders import proposals, selected_orders
+from ._records import Records
 from ._security import DEVELOPMENT_CALLER, Caller, TokenVerifier, Unauthorized
 from ._shield import ErrorShield
-from ._sources import PREFETCH, BadRequest, DataUnavailable, gather_resources
+from ._sources import PREFETCH, BadRequest, DataUnavailable, IncompleteData, gather_resources
+from ._store import Store, StoreUnavailable, open_store
 
 log = logging.getLogger("hfs_pathway.cds")
 
@@ -82,6 +91,18 @@ _CALL_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _service_of(request: Request) -> str:
+    return ORDER_SELECT if request.url.path.endswith(ORDER_SELECT) else PATIENT_VIEW
+
+
+class _Incomplete(Exception):
+    """Part of the patient's data could not be had; answered with one card that names it."""
+
+    def __init__(self, incomplete: IncompleteData) -> None:
+        super().__init__(incomplete.why)
+        self.incomplete = incomplete
+
+
 class _Unplaced(Exception):
     """The patient's record does not replay along the pathway; answered with one card that says why."""
 
@@ -90,34 +111,8 @@ class _Unplaced(Exception):
         self.error = error
 
 
-class DiagramStore:
-    """Recent patients' cases behind unguessable, expiring tokens, for the path-diagram link.
-
-    A case is kept as its JSON text, not as objects: thousands of kept pathways would otherwise make
-    every full garbage collection walk them, and show as pauses of a hundred milliseconds under load.
-    """
-
-    def __init__(self, ttl: float, capacity: int = 10_000) -> None:
-        self._ttl = ttl
-        self._capacity = capacity
-        self._items: OrderedDict[str, tuple[float, str, dt.date]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def put(self, case: Case, as_of: dt.date) -> str:
-        token = secrets.token_urlsafe(24)
-        text = json.dumps(case.to_dict(), separators=(",", ":"))
-        with self._lock:
-            self._items[token] = (time.monotonic() + self._ttl, text, as_of)
-            while len(self._items) > self._capacity:
-                self._items.popitem(last=False)
-        return token
-
-    def get(self, token: str) -> tuple[str, dt.date] | None:
-        with self._lock:
-            item = self._items.get(token)
-        if item is None or item[0] < time.monotonic():
-            return None
-        return item[1], item[2]
+DIAGRAM_PATIENT_LABEL = "(not shown)"
+"""What a diagram link's case holds instead of the patient's id: the link and its image name nobody."""
 
 
 def _diagram_available() -> bool:
@@ -131,11 +126,18 @@ def _diagram_available() -> bool:
 
 def create_app(settings: CdsSettings) -> FastAPI:
     """The CDS Hooks service for ``settings`` (see :class:`CdsSettings`)."""
+    quiet_request_logs()
     guideline: Guideline = Guideline.load(settings.guideline) if settings.guideline else default_guideline()
-    verifier = None if settings.allow_unauthenticated else TokenVerifier(settings)
-    issued = IssuedCards()
-    feedback_log = FeedbackLog(issued, settings.feedback_file)
-    diagrams = DiagramStore(settings.diagram_ttl_seconds) if _diagram_available() else None
+    store: Store = open_store(settings.store)
+    verifier = None if settings.allow_unauthenticated else TokenVerifier(settings, store)
+    records = Records(settings.database_url)
+    diagrams = _diagram_available()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await asyncio.to_thread(records.flush)
+        await store.close()
 
     app = FastAPI(
         title="hfs-pathway CDS Hooks service",
@@ -144,12 +146,18 @@ def create_app(settings: CdsSettings) -> FastAPI:
             "CDS Hooks 2.0 services for the hemifacial spasm treatment pathway. Every card is a proposal; "
             f"a clinician decides. Guide: {settings.docs_url}/cds-hooks/"
         ),
+        # No interactive pages: FastAPI's load their scripts from a CDN, and the service must work offline
+        # and make no clinician's browser call a third party. The schema stays at /openapi.json.
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.feedback = feedback_log
+    app.state.records = records
+    app.state.store = store
     app.state.verifier = verifier
-    if settings.allow_unauthenticated:
-        announce_development_mode()
+    if settings.development_mode:
+        announce_development_mode(settings)
 
     def caller_for(service_id: str, *, feedback: bool = False) -> Callable[[Request], Awaitable[Caller]]:
         url = settings.service_url(service_id)
@@ -192,6 +200,8 @@ def create_app(settings: CdsSettings) -> FastAPI:
             raise HTTPException(400, str(bad)) from None
         except DataUnavailable as missing:
             raise HTTPException(412, str(missing)) from None
+        except IncompleteData as incomplete:
+            raise _Incomplete(incomplete) from None
         from hfs_pathway.fhir import NoHfsDiagnosis, import_resources
 
         try:
@@ -210,12 +220,23 @@ def create_app(settings: CdsSettings) -> FastAPI:
         as_of = max(today, last)
         return pathway, case, as_of, imported
 
-    def links_for(case: Case, as_of: dt.date) -> list[dict[str, str]]:
-        if diagrams is None:
-            return []
-        token = diagrams.put(case, as_of)
+    def diagram_for(case: Case, as_of: dt.date) -> tuple[list[dict[str, str]], tuple[str, str, int] | None]:
+        if not diagrams:
+            return [], None
+        token = secrets.token_urlsafe(24)
+        data = case.to_dict()
+        data["patient"]["id"] = DIAGRAM_PATIENT_LABEL
+        payload = json.dumps({"case": data, "as_of": as_of.isoformat()}, separators=(",", ":"))
         url = f"{settings.public_url}/diagrams/{token}"
-        return [{"label": "The patient's path on the pathway", "url": url, "type": "absolute"}]
+        link = {"label": "The patient's path on the pathway", "url": url, "type": "absolute"}
+        return [link], (token, payload, settings.diagram_ttl_seconds)
+
+    async def issue(
+        service_id: str, cards: list[dict[str, Any]], diagram: tuple[str, str, int] | None = None
+    ) -> JSONResponse:
+        await store.remember(service_id, [(c["uuid"], c["source"]["topic"]["code"]) for c in cards], diagram)
+        records.served(service_id, cards)
+        return JSONResponse({"cards": cards})
 
     @app.post(
         f"/cds-services/{PATIENT_VIEW}",
@@ -233,14 +254,14 @@ def create_app(settings: CdsSettings) -> FastAPI:
         evaluation = pathway.evaluate(as_of)
         from hfs_pathway.fhir import proposed_orders
 
-        orders = proposed_orders(evaluation, case)
+        orders = proposals(proposed_orders(evaluation, case), as_of)
         cards = [
             finding_card(finding, evaluation.stage, docs_url=settings.docs_url)
             for finding in getattr(imported, "findings", ())
         ]
-        cards += patient_view_cards(evaluation, docs_url=settings.docs_url, orders=orders, links=links_for(case, as_of))
-        issued.add(PATIENT_VIEW, cards)
-        return JSONResponse({"cards": cards})
+        links, diagram = diagram_for(case, as_of)
+        cards += patient_view_cards(evaluation, docs_url=settings.docs_url, orders=orders, links=links)
+        return await issue(PATIENT_VIEW, cards, diagram)
 
     @app.post(
         f"/cds-services/{ORDER_SELECT}",
@@ -278,14 +299,13 @@ def create_app(settings: CdsSettings) -> FastAPI:
             card = mvd_checkpoint_card(pathway, evaluation, as_of=as_of, docs_url=settings.docs_url)
             if card is not None:
                 cards.append(card)
-        issued.add(ORDER_SELECT, cards)
-        return JSONResponse({"cards": cards})
+        return await issue(ORDER_SELECT, cards)
 
     for service_id in SERVICES:
-        _add_feedback_route(app, service_id, caller_for(service_id, feedback=True), feedback_log)
+        _add_feedback_route(app, service_id, caller_for(service_id, feedback=True), store, records)
 
-    if diagrams is not None:
-        _add_diagram_route(app, diagrams, guideline)
+    if diagrams:
+        _add_diagram_route(app, store, guideline)
 
     @app.exception_handler(RequestValidationError)
     async def malformed(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -299,17 +319,31 @@ def create_app(settings: CdsSettings) -> FastAPI:
 
     @app.exception_handler(_Unplaced)
     async def unplaced(request: Request, exc: _Unplaced) -> JSONResponse:
-        return JSONResponse({"cards": [unplaced_card(exc.error, docs_url=settings.docs_url)]})
+        return await issue(_service_of(request), [unplaced_card(exc.error, docs_url=settings.docs_url)])
+
+    @app.exception_handler(_Incomplete)
+    async def incomplete(request: Request, exc: _Incomplete) -> JSONResponse:
+        card = incomplete_card(exc.incomplete.keys, exc.incomplete.why, docs_url=settings.docs_url)
+        return await issue(_service_of(request), [card])
+
+    @app.exception_handler(StoreUnavailable)
+    async def store_down(request: Request, exc: StoreUnavailable) -> JSONResponse:
+        log.error("the shared store is unavailable (%s)", exc)
+        return JSONResponse({"detail": "the service's shared store is unavailable; try again"}, status_code=503)
 
     _install_middleware(app, settings)
     return app
 
 
 def _add_feedback_route(
-    app: FastAPI, service_id: str, authenticate: Callable[[Request], Awaitable[Caller]], feedback_log: FeedbackLog
+    app: FastAPI,
+    service_id: str,
+    authenticate: Callable[[Request], Awaitable[Caller]],
+    store: Store,
+    records: Records,
 ) -> None:
     async def feedback(body: Feedback) -> FeedbackReceipt:
-        return FeedbackReceipt(recorded=feedback_log.record(service_id, body.feedback))
+        return FeedbackReceipt(recorded=await record_feedback(store, records, service_id, body.feedback))
 
     feedback.__doc__ = f"Feedback on the cards of {service_id}, recorded by card kind and outcome without patient data."
     app.post(
@@ -322,26 +356,33 @@ def _add_feedback_route(
     )(feedback)
 
 
-def _add_diagram_route(app: FastAPI, diagrams: DiagramStore, guideline: Guideline) -> None:
+def _add_diagram_route(app: FastAPI, store: Store, guideline: Guideline) -> None:
     @app.get(
         "/diagrams/{token}",
         responses={200: {"content": {"image/svg+xml": {}, "text/plain": {}}}, 404: {"model": ErrorBody}},
         tags=["diagrams"],
     )
     async def diagram(token: str) -> Response:
-        """The patient's path on the pathway, behind the link of a card (the link expires)."""
-        found = diagrams.get(token)
+        """The patient's path on the pathway, behind the link of a card (the link expires; it names nobody)."""
+        found = await store.diagram(token) if len(token) <= 64 else None
         if found is None:
             raise HTTPException(404, "no such diagram, or its link has expired")
-        text, as_of = found
-        from hfs_pathway import diagrams as render
+        # Replaying and Graphviz take tens of milliseconds: in a worker thread, not on the event loop.
+        body, media_type = await asyncio.to_thread(_render, found, guideline)
+        return Response(body, media_type=media_type)
 
-        pathway = Pathway.replay(load_case(text), guideline=guideline)
-        if render.dot_program() is not None:
-            return Response(render.diagram("svg", pathway=pathway, as_of=as_of), media_type="image/svg+xml")
-        # Without Graphviz, the Mermaid source: a page that loads Mermaid from a CDN would make the
-        # clinician's browser call a third party from a clinical link.
-        return Response(render.diagram("mermaid", pathway=pathway, as_of=as_of), media_type="text/plain")
+
+def _render(payload: str, guideline: Guideline) -> tuple[str, str]:
+    from hfs_pathway import diagrams as render
+
+    data = json.loads(payload)
+    pathway = Pathway.replay(load_case(data["case"]), guideline=guideline)
+    as_of = dt.date.fromisoformat(data["as_of"])
+    if render.dot_program() is not None:
+        return str(render.diagram("svg", pathway=pathway, as_of=as_of)), "image/svg+xml"
+    # Without Graphviz, the Mermaid source: a page that loads Mermaid from a CDN would make the
+    # clinician's browser call a third party from a clinical link.
+    return str(render.diagram("mermaid", pathway=pathway, as_of=as_of)), "text/plain"
 
 
 def _install_middleware(app: FastAPI, settings: CdsSettings) -> None:
@@ -355,15 +396,20 @@ def _install_middleware(app: FastAPI, settings: CdsSettings) -> None:
             allow_headers=["Authorization", "Content-Type"],
         )
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
+    app.add_middleware(ResponseHeaders)
     app.add_middleware(ErrorShield)  # added last: the outermost of the service's own middleware
 
 
-def announce_development_mode() -> None:
-    """Say, as loudly as a log can, that the service accepts unauthenticated calls."""
+def announce_development_mode(settings: CdsSettings) -> None:
+    """Say, as loudly as a log can, that the service runs in development mode."""
     banner = "!" * 78
+    if settings.allow_unauthenticated:
+        what = "allow_unauthenticated = true. Calls are NOT authenticated.\n!!  Anyone who can reach this port"
+    else:
+        what = "development = true. Published test keys are trusted.\n!!  Anyone with the sandbox's key"
     log.warning(
-        "\n%s\n!!  DEVELOPMENT MODE: allow_unauthenticated = true. Calls are NOT authenticated.\n"
-        "!!  Anyone who can reach this port can call the services. Never use it with real patients.\n%s",
+        "\n%s\n!!  DEVELOPMENT MODE: %s can call the services. Never use it with real patients.\n%s",
         banner,
+        what,
         banner,
     )

@@ -54,9 +54,16 @@ def stage_url(docs_url: str, stage: Stage) -> str:
 
 
 def shorten(text: str, limit: int = SUMMARY_LIMIT) -> str:
-    """``text`` cut to fit a card summary, ending in an ellipsis when cut."""
+    """``text`` cut to fit ``limit`` characters, ending in an ellipsis when cut. It is cut between words,
+    never inside one: a date or a dose cut short would read as another date or dose."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    cut = head.rfind(" ")
+    if cut > 0:
+        head = head[:cut]
+    return head.rstrip(" ,;:-") + "…"
 
 
 @cache
@@ -321,6 +328,27 @@ def unplaced_card(error: PathwayError, *, docs_url: str) -> dict[str, Any]:
         docs_url=docs_url,
         stage=Stage.PRESENTATION,
         topic={"system": CHECK_SYSTEM, "code": "record_not_on_pathway", "display": "Record off the pathway"},
+    )
+
+
+def incomplete_card(keys: Sequence[str], why: str, *, docs_url: str) -> dict[str, Any]:
+    """Part of the record could not be had (the EHR reported its query failed, or sent only its first page):
+    say which, instead of answering as if the patient had nothing recorded."""
+    names = ", ".join(keys)
+    detail = (
+        "**Part of the patient's record could not be read**, so no pathway advice is given: advice from part of "
+        f"a record can be wrong (a missed injection changes the safe interval).\n\nMissing: {names}. The EHR "
+        f"reported that it could not supply them, or sent only part of them, and {why}.\n\nOpen the card again "
+        "when the record can be read, or check the pathway by hand."
+    )
+    return _card(
+        summary=f"Hemifacial spasm pathway: record incomplete ({names}); no advice given",
+        indicator=Severity.WARNING,
+        detail=detail,
+        docs_url=docs_url,
+        stage=Stage.PRESENTATION,
+        topic={"system": CHECK_SYSTEM, "code": "record_incomplete", "display": "Record could not be read in full"},
+        override=True,
     )
 
 

@@ -25,6 +25,10 @@ ASYMMETRIC_ALGORITHMS = frozenset(
 shared secret cannot prove which client signed."""
 
 
+DEFAULT_DATABASE_FILE = "hfs-pathway-cds.sqlite3"
+"""The SQLite file (beside the configuration file) feedback and the audit log go to when ``database`` is unset."""
+
+
 class InvalidCdsConfig(PathwayError):
     """The CDS service's configuration has an unknown key, a bad value, or an unreadable key file."""
 
@@ -67,6 +71,9 @@ class CdsSettings(BaseModel):
     docs_url: Annotated[str, Field(pattern=r"^https?://")] = DOCS_SITE.rstrip("/")
     allow_unauthenticated: bool = False
     """Development only: accept calls without a token. Announced loudly at start-up."""
+    development: bool = False
+    """Development only: allow published test keys (the CDS Hooks sandbox's) among the issuers' keys, whose
+    private halves anyone can read. Implied by ``allow_unauthenticated``; announced loudly at start-up."""
     issuers: tuple[TrustedIssuer, ...] = ()
     clock_skew_seconds: Annotated[int, Field(ge=0, le=300)] = 30
     max_token_lifetime_seconds: Annotated[int, Field(ge=10, le=3600)] = 300
@@ -86,14 +93,29 @@ class CdsSettings(BaseModel):
     """The largest answer read from a FHIR server (each page) or a ``jku`` URL; a larger one is not read."""
     guideline: Path | None = None
     """A clinic's guideline file (.toml or .json); the default guideline when unset."""
-    feedback_file: Path | None = None
-    """Append each feedback entry (no patient data) as a JSON line to this file."""
     diagram_ttl_seconds: Annotated[int, Field(ge=10, le=86400)] = 3600
+    store: Annotated[str, Field(pattern=r"^(memory|rediss?://\S+)$")] = "memory"
+    """Where the replay cache, the diagram links and the issued cards are kept: ``memory`` (this process
+    only; one worker) or a Redis URL (``redis://host:6379/0``) shared by every worker and host."""
+    database: Annotated[str, Field(pattern=r"^(sqlite|postgresql(\+psycopg)?)://")] | None = None
+    """Where feedback and the audit log of served cards are recorded: a SQLAlchemy URL, ``sqlite:///FILE``
+    or ``postgresql://user@host/db``. Unset: ``hfs-pathway-cds.sqlite3`` beside the configuration file
+    when the settings come from a file, else an in-memory SQLite database (kept for the process's life)."""
 
     @field_validator("public_url", "docs_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @property
+    def development_mode(self) -> bool:
+        """Whether published test keys may be trusted (``development`` or ``allow_unauthenticated``)."""
+        return self.development or self.allow_unauthenticated
+
+    @property
+    def database_url(self) -> str:
+        """The database to record to (an in-memory SQLite database when none is configured)."""
+        return self.database or "sqlite://"
 
     @model_validator(mode="after")
     def _trusts_someone(self) -> CdsSettings:
@@ -126,6 +148,8 @@ class CdsSettings(BaseModel):
         """Read settings from a ``.toml`` or ``.json`` file."""
         path = Path(path)
         data = read_settings_file(path, InvalidCdsConfig, "configuration")
+        if isinstance(data, dict) and "database" not in data:
+            data = {**data, "database": f"sqlite:///{DEFAULT_DATABASE_FILE}"}
         return cls.from_mapping(data, base=path.parent, source=path.name)
 
     def service_url(self, service_id: str) -> str:
@@ -135,9 +159,13 @@ class CdsSettings(BaseModel):
 
 def _resolve_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
     data = dict(data)
-    for key in ("guideline", "feedback_file"):
-        if isinstance(data.get(key), str):
-            data[key] = str(base / data[key])
+    if isinstance(data.get("guideline"), str):
+        data["guideline"] = str(base / data["guideline"])
+    database = data.get("database")
+    if isinstance(database, str) and database.startswith("sqlite:///") and not database.startswith("sqlite:////"):
+        relative = database.removeprefix("sqlite:///")
+        if relative and relative != ":memory:":
+            data["database"] = f"sqlite:///{(base / relative).resolve()}"
     issuers = data.get("issuers")
     if isinstance(issuers, list):
         data["issuers"] = [

@@ -59,3 +59,34 @@ class BodySizeLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+_NO_STORE = (b"cache-control", b"no-store")
+_NOSNIFF = (b"x-content-type-options", b"nosniff")
+_CACHEABLE = frozenset({"/cds-services", "/openapi.json"})
+
+
+class ResponseHeaders:
+    """Every answer carries ``X-Content-Type-Options: nosniff``; every answer but discovery and the schema
+    (patient cards, feedback receipts, diagrams, refusals) carries ``Cache-Control: no-store``, so that no
+    browser, proxy or EHR cache keeps a patient's cards or path."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cacheable = scope.get("method") == "GET" and scope.get("path") in _CACHEABLE
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [h for h in message.get("headers", []) if h[0].lower() not in (_NOSNIFF[0], _NO_STORE[0])]
+                headers.append(_NOSNIFF)
+                if not cacheable:
+                    headers.append(_NO_STORE)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

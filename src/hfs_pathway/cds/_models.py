@@ -7,12 +7,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 Uuid = Annotated[
     str, Field(pattern=r"^(urn:uuid:)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 ]
+
+
+def _rfc3339(value: Any) -> Any:
+    import re
+
+    if not isinstance(value, str) or len(value) > 40 or not re.match(RFC3339, value):
+        raise PydanticCustomError(
+            "rfc3339", "outcomeTimestamp must be an RFC 3339 date-time with an offset, as 2026-01-01T10:00:00Z"
+        )
+    return value
 
 
 class _Open(BaseModel):
@@ -135,17 +145,38 @@ class AcceptedSuggestion(_Open):
     id: Uuid
 
 
+class FeedbackCoding(_Open):
+    """An override reason's Coding; every part that is kept has a length limit (longer is refused, not cut)."""
+
+    system: Annotated[str, Field(min_length=1, max_length=512)] | None = None
+    code: Annotated[str, Field(min_length=1, max_length=128)]
+    display: Annotated[str, Field(max_length=500)] | None = None
+
+
 class OverrideReason(_Open):
-    reason: Coding | None = None
+    reason: FeedbackCoding | None = None
     userComment: Annotated[str, Field(max_length=4000)] | None = None  # noqa: N815
+
+    @model_validator(mode="after")
+    def _says_something(self) -> OverrideReason:
+        if self.reason is None and self.userComment is None:
+            raise PydanticCustomError(
+                "empty_override_reason", "an overrideReason needs a reason (a Coding) or a userComment, or is left out"
+            )
+        return self
+
+
+RFC3339 = r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
+"""An RFC 3339 date-time (section 5.6): date, time and an offset (``Z`` or ``+hh:mm``), as the specification
+profiles ``outcomeTimestamp``."""
 
 
 class FeedbackEntry(_Open):
     card: Uuid
     outcome: Literal["accepted", "overridden"]
-    acceptedSuggestions: list[AcceptedSuggestion] = []  # noqa: N815
+    acceptedSuggestions: Annotated[list[AcceptedSuggestion], Field(max_length=100)] = []  # noqa: N815
     overrideReason: OverrideReason | None = None  # noqa: N815
-    outcomeTimestamp: dt.datetime  # noqa: N815 (ISO timestamp; one without offset is taken as UTC)
+    outcomeTimestamp: Annotated[dt.datetime, BeforeValidator(_rfc3339)]  # noqa: N815
 
     @model_validator(mode="after")
     def _accepted_names_its_suggestions(self) -> FeedbackEntry:

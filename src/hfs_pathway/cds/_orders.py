@@ -125,14 +125,37 @@ def selected_orders(selections: Sequence[str], drafts: Mapping[str, Any]) -> lis
         raise BadRequest("context.draftOrders.entry must be a list")
     wanted = set(selections)
     found: list[SelectedOrder] = []
+    present: set[str] = set()
     for i, entry in enumerate(entries):
         resource = entry.get("resource") if isinstance(entry, Mapping) else None
         if not isinstance(resource, Mapping):
             raise BadRequest(f"context.draftOrders.entry[{i}] has no resource")
         reference = f"{resource.get('resourceType')}/{resource.get('id')}"
+        present.add(reference)
         if reference not in wanted:
             continue
         kind = classify(resource)
         if kind is not None:
             found.append(SelectedOrder(kind, reference, planned_date(resource)))
+    for i, selection in enumerate(selections):
+        if selection not in present:
+            shown = selection if len(selection) <= 80 else selection[:77] + "..."
+            raise BadRequest(
+                f"context.selections[{i}] ({shown!r}) is not an order in context.draftOrders (selections name "
+                "draft orders as ResourceType/id)"
+            )
     return found
+
+
+def proposals(orders: Sequence[Mapping[str, Any]], today: dt.date) -> list[dict[str, Any]]:
+    """Proposed orders as a card's create actions: without an id (the EHR assigns one when it creates the
+    resource; a fixed id would clash with, or overwrite, the last proposal) and never for a date already
+    past (an overdue step is proposed for ``today``)."""
+    ready: list[dict[str, Any]] = []
+    for order in orders:
+        proposal = {k: v for k, v in order.items() if k != "id"}
+        when = _date(proposal.get("occurrenceDateTime"))
+        if when is not None and when < today:
+            proposal["occurrenceDateTime"] = today.isoformat()
+        ready.append(proposal)
+    return ready

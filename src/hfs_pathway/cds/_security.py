@@ -5,13 +5,17 @@ token is accepted only when all of these hold:
 
 - the algorithm is asymmetric (RS*, PS*, ES*, EdDSA); ``none`` and HS* are refused before anything
   else is read, so a public key can never be used as an HMAC secret;
-- the header's ``typ`` is ``JWT`` (a required header with that fixed value in the specification);
+- the header's ``typ`` is ``JWT``, in any case (a required header with that fixed value in the specification;
+  RFC 7515 compares media types without regard to case);
 - the header names the signing key (``kid``), as the specification requires;
 - ``iss`` is a configured issuer, and the signature verifies with one of that issuer's keys (its
   configured JWK Set, or the set at the token's ``jku`` when that URL is on the issuer's list);
 - ``aud`` names the called service's URL, ``exp`` is in the future and ``iat`` not in the future
   (both with the configured clock skew), and the token lives no longer than the configured maximum;
-- ``jti`` has not been seen from that issuer during the token's lifetime (replay);
+- ``exp``, ``iat`` and ``nbf`` are numbers (NumericDate), whatever else they could be parsed as;
+- ``jti`` has not been seen from that issuer during the token's lifetime (replay), in any worker sharing
+  the configured store;
+- the key is not a published test key (the CDS Hooks sandbox's), unless in development mode;
 - ``sub`` is on the issuer's list when it has one.
 
 Refusals say which rule failed, never echo the token, and are never logged with patient data.
@@ -23,7 +27,8 @@ import asyncio
 import base64
 import binascii
 import json
-import threading
+import logging
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,6 +38,10 @@ import jwt
 from jwt import PyJWK, PyJWKSet
 
 from ._config import ASYMMETRIC_ALGORITHMS, CdsSettings, InvalidCdsConfig, TrustedIssuer
+from ._published import is_published, is_published_key_set_url
+from ._store import Store
+
+log = logging.getLogger("hfs_pathway.cds")
 
 _KEY_TYPES = {"RS": "RSA", "PS": "RSA", "ES": "EC", "Ed": "OKP"}
 _MAX_TOKEN_CHARS = 16_384
@@ -59,49 +68,56 @@ class Caller:
 DEVELOPMENT_CALLER = Caller(iss="development", sub=None, authenticated=False)
 
 
-class ReplayCache:
-    """The ``jti`` values seen, each kept until its token has expired."""
-
-    def __init__(self) -> None:
-        self._seen: dict[tuple[str, str], float] = {}
-        self._lock = threading.Lock()
-        self._next_sweep = 0.0
-
-    def first_use(self, iss: str, jti: str, until: float, now: float) -> bool:
-        """Remember ``jti`` until ``until``; False when it was already used and has not expired."""
-        key = (iss, jti)
-        with self._lock:
-            if now >= self._next_sweep:
-                self._seen = {k: t for k, t in self._seen.items() if t > now}
-                self._next_sweep = now + 30.0
-            previous = self._seen.get(key)
-            if previous is not None and previous > now:
-                return False
-            self._seen[key] = until
-            return True
-
-    def __len__(self) -> int:
-        return len(self._seen)
+_FAILURE_CACHE_SECONDS = 30.0
+"""How long a failed ``jku`` fetch is remembered: tokens naming it meanwhile are refused without a fetch."""
 
 
 class KeyFetcher:
-    """Fetches a JWK Set from an allowed ``jku`` URL (within ``timeout`` seconds and ``max_bytes``),
-    keeping it for a few minutes."""
+    """Fetches a JWK Set from an allowed ``jku`` URL (within ``timeout`` seconds and ``max_bytes``).
 
-    def __init__(self, timeout: float, max_bytes: int) -> None:
+    A set is kept for a few minutes and a failure for :data:`_FAILURE_CACHE_SECONDS`; concurrent tokens
+    naming the same URL wait for one fetch (single flight), so a burst of tokens, valid or not, sends at
+    most one request to each URL. Published test keys are dropped unless ``allow_published``.
+    """
+
+    def __init__(self, timeout: float, max_bytes: int, *, allow_published: bool = False) -> None:
         self._timeout = timeout
         self._max_bytes = max_bytes
-        self._cache: dict[str, tuple[float, list[PyJWK]]] = {}
+        self._allow_published = allow_published
+        self._cache: dict[str, tuple[float, list[PyJWK] | Unauthorized]] = {}
+        self._flights: dict[str, asyncio.Future[list[PyJWK]]] = {}
+        self.fetches = 0
 
     async def keys(self, url: str) -> list[PyJWK]:
-        now = time.monotonic()
         cached = self._cache.get(url)
-        if cached is not None and cached[0] > now:
+        if cached is not None and cached[0] > time.monotonic():
+            if isinstance(cached[1], Unauthorized):
+                raise cached[1]
             return cached[1]
+        flight = self._flights.get(url)
+        if flight is None:
+            flight = asyncio.get_running_loop().create_future()
+            self._flights[url] = flight
+            try:
+                keys = await self._fetch(url)
+            except Unauthorized as refused:
+                self._cache[url] = (time.monotonic() + _FAILURE_CACHE_SECONDS, refused)
+                flight.set_exception(refused)
+                flight.exception()  # retrieved: no "never retrieved" warning when nobody else waits
+                raise
+            finally:
+                del self._flights[url]
+            self._cache[url] = (time.monotonic() + _JKU_CACHE_SECONDS, keys)
+            flight.set_result(keys)
+            return keys
+        return await asyncio.shield(flight)
+
+    async def _fetch(self, url: str) -> list[PyJWK]:
         import httpx
 
         from ._http import TooLarge, get_json
 
+        self.fetches += 1
         try:
             async with (
                 asyncio.timeout(self._timeout),
@@ -112,11 +128,30 @@ class KeyFetcher:
                 status, data = await get_json(client, url, self._max_bytes)
             if status != 200:
                 raise ValueError(f"HTTP {status}")
-            keys = _usable(PyJWKSet.from_dict(data))
+            key_set = PyJWKSet.from_dict(data)
         except (httpx.HTTPError, ValueError, TypeError, AttributeError, TimeoutError, TooLarge, jwt.PyJWTError) as exc:
             raise Unauthorized(f"the key set at the token's jku could not be fetched ({type(exc).__name__})") from None
-        self._cache[url] = (now + _JKU_CACHE_SECONDS, keys)
+        keys = _usable(key_set)
+        if not self._allow_published:
+            published = [k for k in keys if _is_published(k)]
+            if published:
+                log.warning("a jku key set holds %d published test key(s); they are not trusted", len(published))
+            keys = [k for k in keys if k not in published]
+            if not keys and published:
+                raise Unauthorized("the key set at the token's jku holds only published test keys (anyone can sign)")
         return keys
+
+
+def _is_published(key: PyJWK) -> bool:
+    public = key.key.public_key() if hasattr(key.key, "public_key") else key.key
+    from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
+
+    for algorithm in (ECAlgorithm, RSAAlgorithm, OKPAlgorithm):
+        try:
+            return is_published(json.loads(algorithm.to_jwk(public)))
+        except (jwt.InvalidKeyError, TypeError, ValueError, AttributeError):
+            continue
+    return False
 
 
 def _usable(key_set: PyJWKSet) -> list[PyJWK]:
@@ -147,15 +182,40 @@ def load_issuer_keys(issuer: TrustedIssuer) -> list[PyJWK]:
     return keys
 
 
+def published_key_problems(issuer: TrustedIssuer, keys: Sequence[PyJWK]) -> list[str]:
+    """What of an issuer's configuration is a published test key or key set (empty when nothing is)."""
+    problems = [
+        f"issuer {issuer.iss!r}: key {k.key_id or '(no kid)'} is a published test key (the CDS Hooks sandbox's): "
+        "anyone can sign tokens with it"
+        for k in keys
+        if _is_published(k)
+    ]
+    problems += [
+        f"issuer {issuer.iss!r}: jku {url!r} serves published test keys (the CDS Hooks sandbox's)"
+        for url in issuer.jku
+        if is_published_key_set_url(url)
+    ]
+    return problems
+
+
 class TokenVerifier:
     """Checks the bearer token of each call against the configured issuers."""
 
-    def __init__(self, settings: CdsSettings) -> None:
+    def __init__(self, settings: CdsSettings, store: Store) -> None:
         self._settings = settings
         self._issuers = {issuer.iss: issuer for issuer in settings.issuers}
         self._keys = {issuer.iss: load_issuer_keys(issuer) for issuer in settings.issuers}
-        self._fetcher = KeyFetcher(settings.fhir_timeout_seconds, settings.fhir_max_response_bytes)
-        self.replays = ReplayCache()
+        problems = [p for i in settings.issuers for p in published_key_problems(i, self._keys[i.iss])]
+        if problems and not settings.development_mode:
+            raise InvalidCdsConfig(
+                "; ".join(problems) + ". Remove them, or set development = true for a test installation"
+            )
+        for problem in problems:
+            log.warning("DEVELOPMENT MODE: trusting a published test key: %s", problem)
+        self._fetcher = KeyFetcher(
+            settings.fhir_timeout_seconds, settings.fhir_max_response_bytes, allow_published=settings.development_mode
+        )
+        self._store = store
 
     async def verify(self, authorization: str | None, audiences: Sequence[str]) -> Caller:
         """The caller of a request whose ``Authorization`` header is given, or :class:`Unauthorized`."""
@@ -169,10 +229,16 @@ class TokenVerifier:
         typ = header.get("typ")
         if typ is None:
             raise Unauthorized("the token's header has no typ (the specification requires typ, fixed to 'JWT')")
-        if typ != "JWT":
+        if not isinstance(typ, str) or typ.upper() != "JWT":
             raise Unauthorized("the token's header typ must be 'JWT' (the specification's fixed value)")
         if not isinstance(header.get("kid"), str) or not header["kid"]:
             raise Unauthorized("the token's header has no kid (the specification requires it to name the signing key)")
+        for name in ("exp", "iat", "nbf"):
+            value = unverified.get(name)
+            if name in unverified and (
+                isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
+            ):
+                raise Unauthorized(f"the token's {name} must be a number of seconds (a NumericDate)")
         iss = unverified.get("iss")
         issuer = self._issuers.get(iss) if isinstance(iss, str) else None
         if issuer is None:
@@ -207,7 +273,7 @@ class TokenVerifier:
                 raise Unauthorized(f"the token is invalid ({type(exc).__name__})") from None
         if claims is None:
             raise Unauthorized("the token's signature does not verify with the issuer's keys")
-        return self._check_claims(issuer, claims)
+        return await self._check_claims(issuer, claims)
 
     async def _candidate_keys(self, issuer: TrustedIssuer, header: dict[str, Any], alg: str) -> list[PyJWK]:
         jku = header.get("jku")
@@ -218,7 +284,15 @@ class TokenVerifier:
         else:
             keys = self._keys[issuer.iss]
             if not keys:
-                keys = [k for url in issuer.jku for k in await self._fetcher.keys(url)]
+                # Any listed set may hold the key: one that cannot be fetched refuses only when none has it.
+                failures: list[Unauthorized] = []
+                for url in issuer.jku:
+                    try:
+                        keys = keys + await self._fetcher.keys(url)
+                    except Unauthorized as refused:
+                        failures.append(refused)
+                if not keys and failures:
+                    raise failures[0]
         kty = _KEY_TYPES[alg[:2]]
         kid = header["kid"]
         matching = [k for k in keys if k.key_type == kty and k.key_id == kid]
@@ -226,7 +300,7 @@ class TokenVerifier:
             raise Unauthorized("no key of the issuer matches the token's kid and algorithm")
         return matching
 
-    def _check_claims(self, issuer: TrustedIssuer, claims: dict[str, Any]) -> Caller:
+    async def _check_claims(self, issuer: TrustedIssuer, claims: dict[str, Any]) -> Caller:
         settings = self._settings
         now = time.time()
         exp, iat, jti = claims["exp"], claims["iat"], claims["jti"]
@@ -239,7 +313,8 @@ class TokenVerifier:
         sub = claims.get("sub")
         if issuer.sub and sub not in issuer.sub:
             raise Unauthorized("the token's subject (sub) is not allowed for this issuer")
-        if not self.replays.first_use(issuer.iss, jti, exp + settings.clock_skew_seconds, now):
+        remember = max(1.0, exp + settings.clock_skew_seconds - now)
+        if not await self._store.first_use(issuer.iss, jti, remember):
             raise Unauthorized("the token was already used (replayed jti)")
         return Caller(iss=issuer.iss, sub=sub if isinstance(sub, str) else None, authenticated=True)
 
