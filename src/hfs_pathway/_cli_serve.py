@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
+
+_CONFIG_VARIABLE = "HFS_PATHWAY_CDS_CONFIG"
+_LOG_LEVEL_VARIABLE = "HFS_PATHWAY_CDS_LOG_LEVEL"
+_LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 
 
 def register(commands: Any) -> None:
@@ -14,12 +19,16 @@ def register(commands: Any) -> None:
         help="run the CDS Hooks service (needs the 'cds' extra)",
         description=(
             "Run the CDS Hooks 2.0 service on HOST:PORT. Without --config it refuses to start, unless the "
-            "configuration file sets allow_unauthenticated = true (development only)."
+            "configuration file sets allow_unauthenticated = true (development only). With --workers N, N "
+            'processes share the port; they need a shared store (store = "redis://...") in the configuration.'
         ),
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8080, help="port (default 8080)")
     serve.add_argument("--config", type=Path, metavar="FILE", help="service settings, .toml or .json")
+    serve.add_argument(
+        "--workers", type=int, default=1, metavar="N", help="worker processes (default 1; more need store = redis)"
+    )
     serve.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"))
     serve.set_defaults(handler=_serve)
 
@@ -27,19 +36,30 @@ def register(commands: Any) -> None:
 def _serve(args: argparse.Namespace) -> int:
     from .cli import require_extra
 
-    require_extra("cds", "fastapi", "uvicorn", "httpx", "jwt", "fhir.resources")
+    require_extra("cds", "fastapi", "uvicorn", "httpx", "jwt", "fhir.resources", "sqlalchemy")
     import logging
 
     import uvicorn
 
-    from .cds import CdsSettings, create_app
+    from .cds import CdsSettings, InvalidCdsConfig, create_app
 
     if args.config is None:
         settings = CdsSettings.from_mapping({}, source="default settings")  # refuses: no trusted issuer
     else:
         settings = CdsSettings.load(args.config)
-    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    app = create_app(settings)
+    if args.workers < 1:
+        raise InvalidCdsConfig("--workers must be at least 1")
+    if args.workers > 1 and settings.store == "memory":
+        raise InvalidCdsConfig(
+            f'--workers {args.workers} needs a shared store: set store = "redis://..." in the configuration '
+            "(with the in-process store each worker would keep its own replay cache and diagram links)"
+        )
+    logging.basicConfig(level=args.log_level.upper(), format=_LOG_FORMAT)
+    if args.workers == 1:
+        app: Any = create_app(settings)
+    else:
+        # Checked (keys, database schema) once here, so that a bad setting stops start-up, not each worker.
+        create_app(settings).state.records.close()
     if settings.allow_unauthenticated:
         print(
             "hfs-pathway serve: DEVELOPMENT MODE, calls are not authenticated. Never use it with real patients.",
@@ -47,14 +67,43 @@ def _serve(args: argparse.Namespace) -> int:
         )
     print(
         f"hfs-pathway CDS Hooks service on http://{args.host}:{args.port}/cds-services "
-        f"(public URL {settings.public_url}; OpenAPI at /openapi.json)",
+        f"(public URL {settings.public_url}; OpenAPI at /openapi.json; {args.workers} worker(s), "
+        f"store {'in-process' if settings.store == 'memory' else 'Redis'})",
         file=sys.stderr,
     )
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "log_level": args.log_level,
+        "access_log": False,
+    }
+    if args.workers == 1:
+        _freeze()
+        uvicorn.run(app, **options)
+        return 0
+    # Each worker builds its own application from the same file (uvicorn starts them from an import string).
+    os.environ[_CONFIG_VARIABLE] = str(Path(args.config).resolve())
+    os.environ[_LOG_LEVEL_VARIABLE] = args.log_level
+    uvicorn.run("hfs_pathway._cli_serve:worker_app", factory=True, workers=args.workers, **options)
+    return 0
+
+
+def worker_app() -> Any:
+    """The application of one worker of ``serve --workers N`` (settings from the file the parent read)."""
+    import logging
+
+    from .cds import CdsSettings, create_app
+
+    logging.basicConfig(level=os.environ.get(_LOG_LEVEL_VARIABLE, "info").upper(), format=_LOG_FORMAT)
+    app = create_app(CdsSettings.load(os.environ[_CONFIG_VARIABLE]))
+    _freeze()
+    return app
+
+
+def _freeze() -> None:
     # Everything loaded so far lives as long as the process: keep it out of the garbage collector's full
     # passes, which would otherwise walk it again and again under load.
     import gc
 
     gc.collect()
     gc.freeze()
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
-    return 0
