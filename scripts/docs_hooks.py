@@ -17,16 +17,20 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib.util
 import os
 import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
+from urllib.parse import quote
 
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
-from hfs_pathway import HFS_PATHWAY, Pathway, Stage, citations, default_guideline, diagram, load_case
+from hfs_pathway import HFS_PATHWAY, Citation, Pathway, Stage, citations, default_guideline, diagram, load_case
 from hfs_pathway._graph import pathway_graph
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -205,20 +209,69 @@ def stage_page(stage: Stage) -> str:
     return "\n".join(out) + "\n"
 
 
+def _load_script(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    if spec is None or spec.loader is None:
+        raise PluginError(f"cannot load scripts/{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while the script runs
+    spec.loader.exec_module(module)
+    return module
+
+
+def _identifiers(c: Citation) -> str:
+    """PMID, PMCID and DOI of a citation, each linked to its canonical address."""
+    parts = []
+    if c.pmid:
+        parts.append(f"PMID [{c.pmid}](https://pubmed.ncbi.nlm.nih.gov/{c.pmid}/)")
+    if c.pmcid:
+        parts.append(f"[{c.pmcid}](https://pmc.ncbi.nlm.nih.gov/articles/{c.pmcid}/)")
+    if c.doi:
+        parts.append(f"doi:[{c.doi}](https://doi.org/{quote(c.doi, safe='/:;().-_')})")
+    return "; ".join(parts)
+
+
 def citations_page() -> str:
+    registry = citations()
+    check = _load_script("build_citations").link_problem
+    bad = [
+        f"{c.id} links to {url}: {problem}"
+        for c in registry.values()
+        for url in (c.url, *c.other_urls)
+        if url and (problem := check(url))
+    ]
+    if bad:
+        raise PluginError("citation links that may not be published: " + "; ".join(bad))
     out = [
         "# Citations",
         "",
         "<!-- Generated at build time from the citation registry (hfs_pathway.citations()). -->",
         "",
-        "Every rule, threshold, recommendation and alert cites these sources by id. *seen* means the source "
-        "itself was read; *seen-weak* that it was known from a secondary source.",
+        "Every rule, threshold, recommendation and alert cites these sources by id. Each entry links to the "
+        "source itself (PubMed, doi.org, the publisher or an official page) and gives its PubMed id and DOI when "
+        "it has them. *Strength*: *seen* means the source itself was read; *seen-weak* that it was known from a "
+        "secondary source; *unverified* that the statement citing it was not checked in the source; *cited* and "
+        "*listed* that no evidence tag was recorded.",
         "",
     ]
-    for c in sorted(citations().values(), key=lambda c: (int(re.sub(r"\D", "", c.id) or 0), c.id)):
-        title = f"[{c.short_title}]({c.url})" if c.url else c.short_title
+    for c in sorted(registry.values(), key=lambda c: (int(re.sub(r"\D", "", c.id) or 0), c.id)):
+        title = f"[{_cell(c.short_title)}]({c.url})" if c.url else c.short_title
         year = f", {c.year}" if c.year else ""
-        out += [f"## {c.id} {{ #{c.id.lower()} }}", "", f"{title}{year}. Strength: {c.strength}.", ""]
+        out += [f"## {c.id} {{ #{c.id.lower()} }}", "", f"{title}{year}.", ""]
+        facts = [f"Strength: {c.strength}."]
+        ids = _identifiers(c)
+        if ids:
+            facts.insert(0, ids + ".")
+        if not c.url:
+            facts.append(
+                "No link: no PubMed id, DOI or publisher page is recorded for this source; find it by its "
+                "details above."
+            )
+        if c.unconfirmed:
+            facts.append("Its bibliographic details (journal, year, identifiers) are not confirmed.")
+        if c.other_urls:
+            facts.append("Also: " + ", ".join(f"<{u}>" for u in c.other_urls) + ".")
+        out += [" ".join(facts), ""]
         if c.supports:
             out += ["Supports: " + "; ".join(c.supports) + ".", ""]
     return "\n".join(out) + "\n"
@@ -310,7 +363,6 @@ def on_config(config: Any) -> Any:
     if not fill(config["nav"]):
         raise PluginError("mkdocs.yml nav needs an entry 'Stages: stages/' for the generated stage pages")
     return config
-
 
 
 def on_files(files: Files, config: Any) -> Files:

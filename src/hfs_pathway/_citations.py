@@ -1,7 +1,8 @@
 """The citation registry: every evidence id a rule, threshold, recommendation or alert may cite.
 
-The registry is generated from the project's evidence file by ``scripts/build_citations.py`` into
-``data/citations.json`` and read lazily on first use, so importing the library stays cheap.
+The registry is generated from the shared evidence file and the project's ``evidence/additions.md`` by
+``scripts/build_citations.py`` into ``data/citations.json`` and read lazily on first use, so importing the
+library stays cheap.
 """
 
 from __future__ import annotations
@@ -25,6 +26,14 @@ class Citation:
     strength: str
     """``seen`` (read in the source), ``seen-weak`` (secondary source), or weaker."""
     other_urls: tuple[str, ...] = ()
+    pmid: str | None = None
+    """The PubMed id, when the source has one."""
+    doi: str | None = None
+    """The Digital Object Identifier (without ``https://doi.org/``), when the source has one."""
+    pmcid: str | None = None
+    """The PubMed Central id (``PMC...``), when the source has one."""
+    unconfirmed: bool = False
+    """The source's bibliographic details (journal, year, identifiers) are not confirmed."""
 
 
 @cache
@@ -40,6 +49,10 @@ def _registry() -> dict[str, Citation]:
             supports=tuple(entry["supports"]),
             strength=entry["strength"],
             other_urls=tuple(entry.get("other_urls", ())),
+            pmid=entry.get("pmid"),
+            doi=entry.get("doi"),
+            pmcid=entry.get("pmcid"),
+            unconfirmed=bool(entry.get("unconfirmed", False)),
         )
         for entry in entries
     }
