@@ -2,9 +2,10 @@
 
 Start a pathway for a patient, apply clinical events, and evaluate it as of a date::
 
-    from hfs_pathway import Pathway, load_case
+    from hfs_pathway import Pathway, format_report, load_case
     pathway = Pathway.replay(load_case("examples/typical_toxin_responder.json"))
-    evaluation = pathway.evaluate(datetime.date(2026, 5, 1))
+    evaluation = pathway.evaluate("2026-05-01")      # a date, a datetime or an ISO string
+    print(format_report(evaluation))                 # or evaluation.to_json()
 
 The library proposes and explains; a clinician decides. See ``pathway-spec.md`` for the contract.
 """
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from ._errors import (
         CheckpointNotSatisfied,
         EventNotAllowed,
+        InvalidArgument,
         InvalidCase,
         InvalidDefinition,
         InvalidEvent,
@@ -51,6 +53,7 @@ if TYPE_CHECKING:
         TreatmentDecision,
     )
     from ._explain import EventCheck, StageRequirements, Step, check_event, requirements_for
+    from ._formats import format_guideline, format_report
     from ._guideline import Guideline, Parameter, default_guideline
     from ._hfs import HFS_PATHWAY
     from ._pathway import Pathway, evaluate_case
@@ -83,6 +86,7 @@ _LAZY: dict[str, str] = {
     "PathwayDefinition": "._definition",
     "CheckpointNotSatisfied": "._errors",
     "EventNotAllowed": "._errors",
+    "InvalidArgument": "._errors",
     "InvalidCase": "._errors",
     "InvalidDefinition": "._errors",
     "InvalidEvent": "._errors",
@@ -108,6 +112,8 @@ _LAZY: dict[str, str] = {
     "SecondaryCauseOutcomeEvent": "._events",
     "SurgicalRiskAssessment": "._events",
     "TreatmentDecision": "._events",
+    "format_guideline": "._formats",
+    "format_report": "._formats",
     "EventCheck": "._explain",
     "StageRequirements": "._explain",
     "Step": "._explain",
@@ -164,6 +170,7 @@ __all__ = [
     "Guideline",
     "HistoryEntry",
     "ImagingResult",
+    "InvalidArgument",
     "InvalidCase",
     "InvalidDefinition",
     "InvalidEvent",
@@ -205,6 +212,8 @@ __all__ = [
     "default_guideline",
     "diagram",
     "evaluate_case",
+    "format_guideline",
+    "format_report",
     "load_case",
     "requirements_for",
 ]

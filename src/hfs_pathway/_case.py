@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, TypeAdapter, Vali
 from ._errors import InvalidCase, InvalidEvent
 from ._events import EVENT_ADAPTER, EVENT_MODELS, ClinicalDate, Event
 from ._vocabulary import Sex
+from ._words import did_you_mean
 
 
 class CaseLimits(NamedTuple):
@@ -197,8 +198,9 @@ def parse_event(raw: Any, index: int | None = None) -> Event:
     if kind is None:
         raise InvalidEvent(f"{_where(index)} has no 'type'", event_index=index)
     if not isinstance(kind, str) or kind not in EVENT_MODELS:
+        hint = did_you_mean(kind, EVENT_MODELS) if isinstance(kind, str) else ""
         raise InvalidEvent(
-            f"{_where(index)} has an unknown type {kind!r}; known types: {', '.join(EVENT_MODELS)}",
+            f"{_where(index)} has an unknown type {kind!r}{hint}; known types: {', '.join(EVENT_MODELS)}",
             event_index=index,
         )
     try:

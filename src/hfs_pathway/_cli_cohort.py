@@ -13,13 +13,6 @@ from pathlib import Path
 from typing import Any
 
 
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date written YYYY-MM-DD") from None
-
-
 def _count(text: str) -> int:
     try:
         value = int(text)
@@ -32,6 +25,8 @@ def _count(text: str) -> int:
 
 def register(commands: Any) -> None:
     """Add the ``cohort`` and ``synth`` commands to the CLI's subparsers."""
+    from .cli import _date
+
     cohort = commands.add_parser(
         "cohort",
         help="evaluate a whole cohort and write a worklist, a summary and a report",
@@ -39,7 +34,9 @@ def register(commands: Any) -> None:
             "Evaluate every case of an NDJSON file of cases (or, with the fhir extra, a folder of FHIR bundles or "
             "bulk-export NDJSON) as of a date, on every core with bounded memory. Writes evaluations.ndjson, "
             "worklist.csv (most urgent first), errors.ndjson, summary.json and report.html to OUTDIR, and prints "
-            "the summary. A case that cannot be evaluated is reported and the run goes on."
+            "the summary. A case that cannot be evaluated is reported and the run goes on; when no case at all "
+            "could be evaluated the exit status is 2. The report's charts need matplotlib (the cohort extra); "
+            "without it they are left out."
         ),
     )
     cohort.add_argument(
@@ -88,13 +85,18 @@ def register(commands: Any) -> None:
 
 
 def _cohort(args: argparse.Namespace) -> int:
-    from .cli import require_extra
+    from importlib.util import find_spec
 
-    require_extra("cohort", "matplotlib")
+    from ._errors import InvalidArgument
     from ._guideline import Guideline
+    from .cli import EXIT_BAD_INPUT
     from .cohort import render_summary, run_cohort
 
+    if args.output_dir.exists() and not args.output_dir.is_dir():
+        raise InvalidArgument(f"{str(args.output_dir)!r} is a file: give a folder for the outputs (-o OUTDIR)")
     guideline = Guideline.load(args.guideline) if args.guideline else None
+    if find_spec("matplotlib") is None:
+        print("hfs-pathway: matplotlib is not installed: report.html is written without charts", file=sys.stderr)
     shown = 0
 
     def report(error: Any) -> None:
@@ -133,13 +135,17 @@ def _cohort(args: argparse.Namespace) -> int:
     cases = run.summary["cases"]
     if sys.stderr.isatty() or args.progress:
         print(f"{cases} cases in {elapsed:.1f} s ({cases / max(elapsed, 1e-9):,.0f} cases/s)", file=sys.stderr)
+    if not run.summary["evaluated"]:
+        print(f"hfs-pathway: no case could be evaluated ({cases} read): see errors.ndjson", file=sys.stderr)
+        return EXIT_BAD_INPUT
     return 0
 
 
 def _synth(args: argparse.Namespace) -> int:
+    from .cli import writable_file
     from .cohort import write_synthetic
 
-    if str(args.output) == "-":
+    if str(writable_file(args.output)) == "-":
         write_synthetic(sys.stdout.buffer, args.n, args.seed, args.as_of)
         sys.stdout.buffer.flush()
     else:

@@ -47,6 +47,8 @@ def _diagram(args: argparse.Namespace) -> int:
     result = diagram(args.format, pathway=pathway, as_of=args.as_of)
     data = result.encode("utf-8") if isinstance(result, str) else result
     if args.output is None:
+        if isinstance(result, bytes) and sys.stdout.isatty():
+            raise DiagramError("a PNG picture is binary and would garble the terminal: write it with -o FILE.png")
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return 0

@@ -24,7 +24,7 @@ def register(commands: Any) -> None:
         "import",
         help="read a Bundle: the case JSON on standard output, skipped resources and findings on standard error",
     )
-    read.add_argument("bundle", type=Path, metavar="BUNDLE.json")
+    read.add_argument("bundle", type=Path, metavar="BUNDLE.json", help="the Bundle ('-': standard input)")
     read.add_argument(
         "--format",
         choices=("text", "json"),
@@ -35,7 +35,7 @@ def register(commands: Any) -> None:
     read.set_defaults(handler=_import)
 
     write = actions.add_parser("export", help="evaluate a case (or a Bundle) and print the evaluation as a Bundle")
-    write.add_argument("case", type=Path, metavar="CASE.json")
+    write.add_argument("case", type=Path, metavar="CASE.json", help="a case file or a Bundle ('-': standard input)")
     write.add_argument("--as-of", type=_date, metavar="DATE", help="evaluation date, YYYY-MM-DD (default: today)")
     write.add_argument("--guideline", type=Path, metavar="FILE", help="a guideline file (.toml or .json)")
     write.set_defaults(handler=_export)
@@ -49,13 +49,13 @@ def _print(payload: Any) -> None:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from .cli import require_extra
+    from .cli import read_input, require_extra
 
     if args.strict:
         require_extra("fhir", "fhir.resources")
     from .fhir import import_bundle
 
-    imported = import_bundle(args.bundle, strict=args.strict)
+    imported = import_bundle(read_input(args.bundle, "file"), strict=args.strict)
     if args.format == "json":
         _print(imported.to_dict())
         return 0
@@ -73,30 +73,29 @@ def _export(args: argparse.Namespace) -> int:
     require_extra("fhir", "fhir.resources")
     from ._guideline import Guideline
     from ._pathway import Pathway
+    from .cli import read_input
     from .fhir import FhirImport, export_evaluation, import_bundle
 
     imported: FhirImport | None = None
-    raw = _read_json(args.case)
+    text = read_input(args.case, "file")
+    raw = _parse_json(text)
     if isinstance(raw, dict) and raw.get("resourceType") == "Bundle":
         imported = import_bundle(raw)
         case = imported.case
     else:
         from ._case import load_case
 
-        case = load_case(raw if raw is not None else args.case)
+        case = load_case(raw if raw is not None else text)
     guideline = Guideline.load(args.guideline) if args.guideline else None
     evaluation = Pathway.replay(case, guideline=guideline).evaluate(args.as_of)
     _print(export_evaluation(evaluation, case, imported=imported))
     return 0
 
 
-def _read_json(path: Path) -> Any:
-    """The parsed JSON of ``path``, or ``None`` to let the case loader report what is wrong with it."""
-    from ._case import DEFAULT_LIMITS, read_limited
-
-    raw = read_limited(path, DEFAULT_LIMITS.max_bytes, "file")  # too large or unreadable: InvalidCase
+def _parse_json(text: bytes) -> Any:
+    """The parsed JSON of ``text``, or ``None`` to let the case loader report what is wrong with it."""
     try:
-        return json.loads(raw)
+        return json.loads(text)
     except (ValueError, RecursionError):
         return None
 

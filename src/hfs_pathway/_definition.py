@@ -18,6 +18,7 @@ from ._catalog import ALERTS
 from ._errors import InvalidDefinition
 from ._results import Alert
 from ._vocabulary import EventType, Stage
+from ._words import with_article
 
 if TYPE_CHECKING:
     from transitions import Machine
@@ -378,4 +379,4 @@ def _closure(start: Iterable[Stage], step: Callable[[Stage], Iterable[Stage]]) -
 
 def describe_refusal(stage: Stage, accepted: Sequence[EventType], event_type: str) -> str:
     names = ", ".join(e.value for e in accepted) or "no events"
-    return f"a {event_type} event is not accepted at stage {stage.value}; this stage accepts: {names}"
+    return f"{with_article(event_type)} event is not accepted at stage {stage.value}; this stage accepts: {names}"

@@ -102,3 +102,13 @@ ERROR_TYPES: dict[str, type[PathwayError]] = {
         InvalidDefinition,
     )
 }
+
+
+class InvalidArgument(PathwayError):
+    """A value passed to a function or to the command line is not what it takes: an evaluation date that is
+    not a date, a stage name that is not a stage, an output path that cannot be written."""
+
+    code = "invalid_argument"
+
+
+ERROR_TYPES[InvalidArgument.code] = InvalidArgument

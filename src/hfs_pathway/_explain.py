@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ._arguments import as_date, as_stage
 from ._definition import Edge
 from ._errors import PathwayError
 from ._events import Event
@@ -54,6 +55,10 @@ class StageRequirements:
     unmet: tuple[str, ...]
     """Conditions of the patient's record that are not met yet (for example the checkpoint's)."""
     met: tuple[str, ...]
+    already: bool = False
+    """The patient is at the target stage now, or was there earlier in the pathway: nothing is unmet."""
+    reached_on: dt.date | None = None
+    """When ``already``: the date the patient arrived at the target (``None`` before any event)."""
 
 
 def check_event(pathway: Pathway, event: Event | Mapping[str, Any]) -> EventCheck:
@@ -66,10 +71,25 @@ def check_event(pathway: Pathway, event: Event | Mapping[str, Any]) -> EventChec
     return EventCheck(True, pathway.stage, entry.to_stage, None)
 
 
-def requirements_for(pathway: Pathway, target: Stage | str, as_of: dt.date | None = None) -> StageRequirements:
-    """The moves and the patient-specific conditions still needed to reach ``target``."""
-    target = Stage(target)
+def requirements_for(
+    pathway: Pathway, target: Stage | str, as_of: dt.date | dt.datetime | str | None = None
+) -> StageRequirements:
+    """The moves and the patient-specific conditions still needed to reach ``target``.
+
+    A patient already at ``target``, or who was there earlier (a referred patient asked about the referral),
+    has nothing unmet: ``already`` is true and ``met`` says since when. ``target`` must be a :class:`Stage` or
+    its value; anything else raises :class:`~hfs_pathway.InvalidArgument`.
+    """
+    target = as_stage(target)
+    on_date = None if as_of is None else as_date(as_of)
     stage = pathway.stage
+    arrived = [h for h in pathway.history if h.to_stage is target and h.from_stage is not target]
+    if stage is target or arrived:
+        when = arrived[-1].date if arrived else pathway._record.stage_entered or pathway._record.last_date
+        now = "is at" if stage is target else "was at"
+        since = f" since {when.isoformat()}" if when and stage is target else f" on {when.isoformat()}" if when else ""
+        said = _ALREADY.get(target, f"the patient {now} {target.value}")
+        return StageRequirements(target, stage, True, (), (), (f"{said}{since}",), already=True, reached_on=when)
     path = pathway.definition.shortest_path(stage, target)
     if path is None:
         return StageRequirements(
@@ -80,7 +100,7 @@ def requirements_for(pathway: Pathway, target: Stage | str, as_of: dt.date | Non
     met: list[str] = []
     if target is Stage.MVD_REFERRAL:
         record = pathway._record
-        on = as_of or record.last_date or dt.date.today()
+        on = on_date or record.last_date or dt.date.today()
         for condition in checkpoint_conditions(
             None, on, risk=record.risk, imaging=record.imaging, any_mri=record.any_mri
         ):
@@ -88,6 +108,13 @@ def requirements_for(pathway: Pathway, target: Stage | str, as_of: dt.date | Non
         if stage is not Stage.SURGICAL_EVALUATION:
             unmet.insert(0, "reaching the risk-benefit checkpoint (surgical_evaluation)")
     return StageRequirements(target, stage, True, steps, tuple(unmet), tuple(met))
+
+
+# How "already there" reads for the stages a clinician asks about most.
+_ALREADY: dict[Stage, str] = {
+    Stage.MVD_REFERRAL: "already referred for microvascular decompression",
+    Stage.POST_MVD: "microvascular decompression already performed",
+}
 
 
 def _step(edge: Edge) -> Step:

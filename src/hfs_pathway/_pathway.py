@@ -15,6 +15,7 @@ from typing import Any, Literal, NamedTuple, NoReturn
 from pydantic import BaseModel
 
 from ._advice import Advice
+from ._arguments import as_date
 from ._case import Case, Patient, event_to_dict, load_case, parse_event
 from ._definition import Change, EventRule, PathwayDefinition, Route, describe_refusal
 from ._errors import (
@@ -31,6 +32,7 @@ from ._hfs import HFS_PATHWAY
 from ._record import Record
 from ._results import Alert, BotoxCycle, Evaluation, HistoryEntry, RiskBenefitAssessment
 from ._vocabulary import Stage
+from ._words import with_article
 
 Engine = Literal["table", "transitions"]
 _EVENT_CLASSES = frozenset(EVENT_MODELS.values())
@@ -314,7 +316,7 @@ class Pathway:
             )
         accepted = self._definition.accepted_events(stage)
         raise EventNotAllowed(
-            f"event {index}: a {event.type} event is not accepted now at stage {stage.value}: it needs "
+            f"event {index}: {with_article(event.type)} event is not accepted now at stage {stage.value}: it needs "
             + "; ".join(r.condition.description for r in failed)
             + f". This stage accepts: {', '.join(e.value for e in accepted)}",
             event_index=index,
@@ -325,11 +327,14 @@ class Pathway:
 
     # Evaluating -----------------------------------------------------------------------------------------
 
-    def evaluate(self, as_of: dt.date | None = None) -> Evaluation:
-        """Where the patient stands on ``as_of`` (default: today) and what to do next."""
+    def evaluate(self, as_of: dt.date | dt.datetime | str | None = None) -> Evaluation:
+        """Where the patient stands on ``as_of`` (default: today) and what to do next.
+
+        ``as_of`` is a ``date``, a ``datetime`` (its date is used) or an ISO string (``"2024-03-01"``);
+        anything else raises :class:`~hfs_pathway.InvalidArgument`.
+        """
         record = self._record
-        if as_of is None:
-            as_of = dt.date.today()
+        as_of = dt.date.today() if as_of is None else as_date(as_of)
         if record.last_date is not None and as_of < record.last_date:
             raise OutOfOrder(
                 f"the evaluation date {as_of.isoformat()} is before the date of the last event "
@@ -420,13 +425,26 @@ class Pathway:
 
     __hash__ = None  # type: ignore[assignment]
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as patient, guideline and events, replayed on loading (the definition's rules are code, so a
+        pathway pickles only on the shipped definition)."""
+        if self._definition is not HFS_PATHWAY:
+            raise TypeError("only a pathway on the shipped definition (HFS_PATHWAY) can be pickled")
+        return (_unpickle, (self._patient, self._guideline, self._events, self._engine))
+
     def __repr__(self) -> str:
         return f"Pathway(patient={self._patient.id!r}, stage={self.stage.value!r}, events={len(self._events)})"
 
 
+def _unpickle(patient: Patient, guideline: Guideline, events: tuple[Event, ...], engine: Engine) -> Pathway:
+    pathway = Pathway(patient, guideline=guideline, engine=engine)
+    pathway._extend_typed(events)
+    return pathway
+
+
 def evaluate_case(
     case: Case | Mapping[str, Any] | str | bytes,
-    as_of: dt.date | None = None,
+    as_of: dt.date | dt.datetime | str | None = None,
     *,
     guideline: Guideline | None = None,
 ) -> Evaluation:

@@ -200,3 +200,10 @@ class Evaluation(NamedTuple):
             "botox_cycles": [c.to_dict() for c in self.botox_cycles],
             "risk_benefit": None if self.risk_benefit is None else self.risk_benefit.to_dict(),
         }
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """The evaluation as JSON text (the object of :meth:`to_dict`), as ``hfs-pathway evaluate --format json``
+        prints it with ``indent=2``."""
+        import json
+
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
