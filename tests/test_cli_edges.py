@@ -139,6 +139,7 @@ def test_fhir_commands_without_the_fhir_extra_say_which_extra_to_install(argv: t
 
 def test_require_extra_reports_a_missing_parent_package(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "fhir", None)
+    monkeypatch.delitem(sys.modules, "fhir.resources", raising=False)
     with pytest.raises(cli.MissingExtra, match=r"hfs-pathway\[fhir\]"):
         cli.require_extra("fhir", "fhir.resources")
 
