@@ -7,6 +7,9 @@ A clinic may load its own values from TOML or JSON; an unknown key or a bad valu
 :class:`~hfs_pathway.InvalidGuideline` error that names the key.
 """
 
+import json
+import re
+import textwrap
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, NamedTuple, Self
@@ -14,6 +17,7 @@ from typing import Annotated, Any, NamedTuple, Self
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError, model_validator
 
 from ._errors import InvalidGuideline, PathwayError
+from ._words import did_you_mean
 
 DEFAULT_NAME = "hfs-pathway reference guideline"
 DEFAULT_VERSION = "2026.11"
@@ -380,28 +384,43 @@ class Guideline(BaseModel):
 
     @classmethod
     def from_mapping(cls, data: Any, *, source: str = "guideline") -> "Guideline":
-        """Build a guideline from ``{"name", "version", "parameters": {...}}``; unset parameters keep
-        their defaults, and nested tables (``usual_max_units``) are merged key by key."""
+        """Build a guideline from ``{"name", "version", "parameters": {...}}``.
+
+        Unset parameters keep their defaults; tables (``usual_max_units``, a percentage range) are merged key by
+        key with the default. Parameters may also stand at the top level beside ``name`` and ``version`` (a
+        TOML file without a ``[parameters]`` table), and ``parameters`` may be the list of rows that
+        ``hfs-pathway guideline show --format json`` prints. The text ``"none"`` stands for no value (TOML has
+        no null), as in ``rimabotulinumtoxinB = "none"``: no usual maximum for that product.
+        """
         if not isinstance(data, dict):
             raise InvalidGuideline(f"{source}: expected a table with name, version and parameters")
-        unknown = sorted(set(data) - {"name", "version", "parameters"})
+        fields = {k: v for k, v in cls.model_fields.items() if k not in ("name", "version")}
+        unknown = sorted(set(data) - {"name", "version", "parameters"} - set(fields))
         if unknown:
-            raise InvalidGuideline(f"{source}: unknown key {unknown[0]!r} (allowed: name, version, parameters)")
-        params = data.get("parameters", {})
-        if not isinstance(params, dict):
-            raise InvalidGuideline(f"{source}: 'parameters' must be a table of parameter names to values")
-        fields = cls.model_fields
+            hint = did_you_mean(unknown[0], [*fields, "parameters"])
+            raise InvalidGuideline(
+                f"{source}: unknown key {unknown[0]!r}{hint} (allowed: name, version, parameters and the "
+                "parameter names)"
+            )
+        params = _parameter_table(data.get("parameters", {}), source)
+        for key in set(data) & set(fields):
+            if key in params:
+                raise InvalidGuideline(f"{source}: {key!r} is given twice, at the top level and under parameters")
+            params[key] = data[key]
         for key in params:
-            if key not in fields or key in ("name", "version"):
-                raise InvalidGuideline(f"{source}: unknown parameter 'parameters.{key}'")
-        merged: dict[str, Any] = dict(params)
-        if isinstance(params.get("usual_max_units"), dict):
-            base = ToxinDoseLimits().model_dump()
-            base.update(params["usual_max_units"])
-            merged["usual_max_units"] = base
-        for key in ("post_mvd_review_months",):
-            if isinstance(merged.get(key), list):
-                merged[key] = tuple(merged[key])
+            if key not in fields:
+                hint = did_you_mean(key, fields)
+                raise InvalidGuideline(f"{source}: unknown parameter 'parameters.{key}'{hint}")
+        defaults = _defaults()
+        merged: dict[str, Any] = {}
+        for key, given in params.items():
+            value = _none_for_text(given)
+            default = getattr(defaults, key)
+            if isinstance(value, dict) and isinstance(default, BaseModel):
+                value = {**default.model_dump(), **value}
+            elif isinstance(value, list):
+                value = tuple(value)
+            merged[key] = value
         for key in ("name", "version"):
             if key in data:
                 merged[key] = data[key]
@@ -412,9 +431,15 @@ class Guideline(BaseModel):
 
     @classmethod
     def load(cls, path: str | Path) -> "Guideline":
-        """Load a guideline from a ``.toml`` or ``.json`` file."""
+        """Load a guideline from a ``.toml`` or ``.json`` file (the format is documented in the docs'
+        guideline page; ``examples/clinic-guideline.toml`` is one)."""
         path = Path(path)
         return cls.from_mapping(read_settings_file(path, InvalidGuideline, "guideline"), source=path.name)
+
+    def to_toml(self) -> str:
+        """The guideline as a TOML file that :meth:`load` reads back to an equal guideline: every parameter,
+        each with its description, unit, default and evidence as comments."""
+        return guideline_toml(self)
 
 
 class Parameter(NamedTuple):
@@ -434,6 +459,73 @@ def _plain(value: Any) -> Any:
     if isinstance(value, tuple):
         return list(value)
     return value
+
+
+def _parameter_table(params: Any, source: str) -> dict[str, Any]:
+    """``parameters`` as a table of names to values: a table, or the rows of ``guideline show --format json``."""
+    if isinstance(params, list) and all(isinstance(r, dict) and "name" in r and "value" in r for r in params):
+        return {str(row["name"]): row["value"] for row in params}
+    if not isinstance(params, dict):
+        raise InvalidGuideline(f"{source}: 'parameters' must be a table of parameter names to values")
+    return dict(params)
+
+
+NO_VALUE = "none"
+"""How a guideline file writes "no value" (TOML has no null)."""
+
+
+def _none_for_text(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().lower() == NO_VALUE:
+        return None
+    if isinstance(value, dict):
+        return {k: _none_for_text(v) for k, v in value.items()}
+    return value
+
+
+def guideline_toml(guideline: "Guideline") -> str:
+    """The TOML text of :meth:`Guideline.to_toml`."""
+    out = [
+        "# A guideline for hfs-pathway: every threshold the pathway's rules use.",
+        "# Load it with `hfs-pathway evaluate CASE --guideline FILE` or `Guideline.load(FILE)`; a parameter left out",
+        '# keeps its default. "none" means no value. Evidence ids are those of the citation registry.',
+        "",
+        f"name = {_toml(guideline.name)}",
+        f"version = {_toml(guideline.version)}",
+        "",
+        "[parameters]",
+    ]
+    for p in guideline.parameters():
+        out.append("")
+        out += [f"# {line}" for line in textwrap.wrap(p.description, 110)]
+        facts = [f"unit: {p.unit}", f"default: {_toml(p.default)}"]
+        if p.evidence:
+            facts.append("evidence: " + ", ".join(p.evidence))
+        out.append("# " + "; ".join(facts))
+        out.append(f"{p.name} = {_toml(p.value)}")
+    return "\n".join(out) + "\n"
+
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _toml(value: Any) -> str:
+    """One value in TOML: numbers, text, lists and inline tables; ``None`` as the text "none"."""
+    if value is None:
+        return f'"{NO_VALUE}"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, dict):
+        items = [f"{k if _BARE_KEY.fullmatch(k) else json.dumps(k)} = {_toml(v)}" for k, v in value.items()]
+        return "{ " + ", ".join(items) + " }"
+    if isinstance(value, BaseModel):
+        return _toml(value.model_dump())
+    raise TypeError(f"no TOML form for {type(value).__name__}")
 
 
 def read_settings_file(path: Path, error: type[PathwayError], what: str) -> Any:

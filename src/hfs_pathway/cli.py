@@ -100,7 +100,12 @@ def _parser() -> argparse.ArgumentParser:
     guideline_commands = guideline.add_subparsers(dest="guideline_command", required=True, metavar="ACTION")
     show = guideline_commands.add_parser("show", help="show every parameter with unit and evidence")
     show.add_argument("--guideline", type=Path, metavar="FILE")
-    show.add_argument("--format", choices=("text", "json"), default="text")
+    show.add_argument(
+        "--format",
+        choices=("text", "json", "toml"),
+        default="text",
+        help="toml: a guideline file that --guideline loads back (edit it to make a clinic's own)",
+    )
 
     from importlib import import_module
     from importlib.util import find_spec
@@ -249,7 +254,10 @@ def _run(args: argparse.Namespace, fmt: str) -> int:
             for p in guideline.parameters()
         ]
         payload = {"name": guideline.name, "version": guideline.version, "parameters": rows}
-        _print(payload if fmt == "json" else render_guideline(guideline), fmt)
+        if fmt == "toml":
+            sys.stdout.write(guideline.to_toml())
+        else:
+            _print(payload if fmt == "json" else render_guideline(guideline), fmt)
     return 0
 
 
