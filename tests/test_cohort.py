@@ -259,3 +259,25 @@ def test_a_progress_bar_is_drawn_on_standard_error_when_asked(
     assert status == 0
     assert "input: 100%" in err
     assert json.loads(out) == json.loads((tmp_path / "summary.json").read_text())
+
+
+def test_alerts_that_are_history_neither_raise_a_row_nor_count_as_current(tmp_path: Path) -> None:
+    """A red flag whose contrast MRI was done, on a patient now on toxin, is history: the toxin rows stay info, and
+    the summary counts the red flag among the alerts only in history, not among the active ones."""
+    story = CaseBuilder("imaged").on("2024-01-08").presentation(facial_numbness=True).after(10).mri(contrast=True)
+    story.after(14).decide("botulinum_toxin").after(7).inject().after(100).respond()
+    evaluation = story.evaluate("2025-01-01")
+    (red_flag,) = [a for a in evaluation.alerts if a.code == "red_flag_secondary_hfs"]
+    assert not red_flag.active
+    rows = worklist_items(evaluation)
+    assert rows
+    assert {r.severity for r in rows} == {"info"}
+    waiting = CaseBuilder("waiting").on("2024-12-20").presentation(hearing_loss=True)
+    cases = tmp_path / "cases.ndjson"
+    cases.write_text(json.dumps(story.case()) + "\n" + json.dumps(waiting.case()) + "\n", encoding="utf-8")
+    run_cohort(cases, tmp_path / "out", as_of=dt.date(2025, 1, 1), jobs=1, progress=False)
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["alerts"] == {"red_flag_secondary_hfs": 1}
+    assert summary["alerts_history_only"] == {"red_flag_secondary_hfs": 1}
+    assert summary["patients_by_highest_alert_severity"] == {"critical": 1, "warning": 0, "info": 0, "none": 1}
+    assert summary["queues"]["red_flag_workup_open"]["patients"] == 1

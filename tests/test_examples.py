@@ -37,12 +37,17 @@ def test_example_reaches_its_expected_outcome(name: str, engine: str) -> None:
     expected = EXPECTED[name]
     evaluation = _evaluate(name, engine)
     alerts = {a.code for a in evaluation.alerts}
+    active = {a.code for a in evaluation.alerts if a.active}
     recommendations = {r.code for r in evaluation.recommendations}
 
     assert evaluation.stage == expected["stage"], expected["why"]
     assert evaluation.final is expected["final"]
     assert set(expected.get("alerts_include", [])) <= alerts
     assert not set(expected.get("alerts_exclude", [])) & alerts
+    assert set(expected.get("active_alerts_include", [])) <= active
+    assert not set(expected.get("active_alerts_exclude", [])) & active
+    history_only = set(expected.get("history_alerts_include", []))
+    assert history_only <= alerts - active, "raised, and every one of them history"
     assert set(expected.get("recommendations_include", [])) <= recommendations
     assert not set(expected.get("recommendations_exclude", [])) & recommendations
     if "botox_response_classes" in expected:
@@ -73,8 +78,9 @@ def test_example_output_keeps_the_json_contract(name: str) -> None:
         assert {"code", "text", "rationale", "evidence", "due"} <= set(rec)
         assert rec["evidence"], rec["code"]
     for alert in data["alerts"]:
-        assert {"code", "severity", "text", "evidence", "date", "event_index"} <= set(alert)
+        assert {"code", "severity", "text", "evidence", "date", "event_index", "active"} <= set(alert)
         assert alert["severity"] in ("info", "warning", "critical")
+        assert isinstance(alert["active"], bool)
         assert alert["evidence"], alert["code"]
     for entry in data["history"]:
         assert set(entry) == {"index", "date", "event", "from_stage", "to_stage"}

@@ -14,6 +14,7 @@ from typing import Any, Literal, NamedTuple, NoReturn
 
 from pydantic import BaseModel
 
+from ._active import mark_active
 from ._advice import Advice
 from ._arguments import as_date
 from ._case import Case, Patient, event_to_dict, load_case, parse_event
@@ -156,14 +157,21 @@ class Pathway:
 
     @property
     def alerts(self) -> tuple[Alert, ...]:
-        """Alerts raised by events so far (time-based alerts come with :meth:`evaluate`)."""
+        """Alerts raised by events so far, each marked active or history (time-based alerts come with
+        :meth:`evaluate`)."""
         return self._read().alerts
 
     def _read(self) -> _Views:
-        """The append-only lists as tuples, made once after each change (reading them in a loop stays cheap)."""
+        """The append-only lists as tuples, made once after each change (reading them in a loop stays cheap).
+
+        The alerts are marked active or history here: for alerts raised by events that depends only on the
+        accepted events, not on the evaluation date."""
         views = self._views
         if views is None:
-            views = self._views = _Views(tuple(self._events), tuple(self._history), tuple(self._alerts))
+            history = tuple(self._history)
+            record = self._record
+            alerts = mark_active(self._alerts, history, record.stage, record.workup_open, self.final)
+            views = self._views = _Views(tuple(self._events), history, alerts)
         return views
 
     @property
@@ -342,15 +350,18 @@ class Pathway:
             )
         views = self._read()
         advice = Advice(record, self._patient, self._guideline, as_of)
+        final = record.stage in self._definition.final_stages
         return Evaluation(
             patient_id=self._patient.id,
             as_of=as_of,
             guideline_name=self._guideline.name,
             guideline_version=self._guideline.version,
             stage=record.stage,
-            final=record.stage in self._definition.final_stages,
+            final=final,
             recommendations=tuple(advice.recommendations),
-            alerts=(*views.alerts, *advice.alerts) if advice.alerts else views.alerts,
+            alerts=(*views.alerts, *mark_active(advice.alerts, views.history, record.stage, record.workup_open, final))
+            if advice.alerts
+            else views.alerts,
             history=views.history,
             botox_cycles=record.cycles,
             risk_benefit=record.risk,

@@ -30,6 +30,9 @@ class Record:
         self.red_flags: tuple[str, ...] = ()
         self.imaging_clock: dt.date | None = None
         self.urgent_imaging = False
+        self.workup_open = False
+        """True while the diagnostic work-up the patient needs is neither closed nor declined with informed
+        refusal; work-up alerts are active while it holds (``hfs_pathway._active``)."""
         self.imaging: ImagingResult | None = None
         self.any_mri = False
         self.any_imaging = False

@@ -38,7 +38,12 @@ class HistoryEntry(NamedTuple):
 
 
 class Alert(NamedTuple):
-    """Something a clinician should notice, raised by an event (``event_index``) or by time (``None``)."""
+    """Something a clinician should notice, raised by an event (``event_index``) or by time (``None``).
+
+    ``active`` says whether the alert belongs to the present or is history (R2.11, R2.15): it is set for
+    every alert when the pathway is evaluated, by the rule its code has in
+    :data:`hfs_pathway.ALERT_ACTIVE_WHILE`. An alert that is history is still listed: alerts are never dropped.
+    """
 
     code: str
     severity: Severity
@@ -47,6 +52,7 @@ class Alert(NamedTuple):
     evidence: tuple[str, ...]
     date: dt.date | None
     event_index: int | None
+    active: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -57,6 +63,7 @@ class Alert(NamedTuple):
             "evidence": list(self.evidence),
             "date": _iso(self.date),
             "event_index": self.event_index,
+            "active": self.active,
         }
 
 

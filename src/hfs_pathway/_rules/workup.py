@@ -81,6 +81,7 @@ def _imaging_effect(c: Change) -> None:
     a = c.after
     a.imaging = r
     a.any_imaging = True
+    a.workup_open = False  # revision 1's reading: any imaging result completes the work-up
     a.any_mri = a.any_mri or r.modality is Modality.MRI
     if r.modality is Modality.CT:
         c.alert("ct_only_imaging", "The imaging was CT, which cannot show the nerve and vessel; MRI is preferred.")
@@ -97,6 +98,7 @@ def _secondary_finding(c: Change) -> bool:
 
 def enter_imaging(c: Change) -> None:
     c.after.imaging_clock = c.event.date
+    c.after.workup_open = True
 
 
 def _red_flag_effect(c: Change) -> None:

@@ -118,13 +118,9 @@ def _card(
 
 
 def current_alerts(evaluation: Evaluation) -> list[Alert]:
-    """The alerts that matter now: those raised since the patient entered the current stage, and the
-    ones the evaluation date raises (overdue reviews). Older alerts stay in the evaluation's history."""
-    entered = 0
-    for entry in evaluation.history:
-        if entry.from_stage is not entry.to_stage:
-            entered = entry.index
-    return [a for a in evaluation.alerts if a.event_index is None or a.event_index >= entered]
+    """The alerts that matter now: the evaluation's active ones (R2.11). Alerts that are history stay in the
+    evaluation but get no card: a discharged patient's old red flag is not shown as current."""
+    return [a for a in evaluation.alerts if a.active]
 
 
 def _order_suggestion(order: Mapping[str, Any]) -> dict[str, Any]:

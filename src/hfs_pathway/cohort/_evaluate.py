@@ -31,12 +31,15 @@ CASE_NUMBER_STRIDE = 4_000_000
 """Case numbers in sort keys are ``chunk * stride + line``; a chunk never holds this many lines."""
 
 QUEUES = {
+    "red_flag_workup_open": "a red flag whose imaging work-up is still open (active red_flag_secondary_hfs)",
     "imaging_overdue": "no imaging result long after presentation or a red flag",
     "toxin_cycle_due": "the window for the next toxin injection is open",
     "toxin_response_overdue": "no response recorded long after the last injection",
     "benefit_waning": "toxin benefit is waning (stage waning_response)",
     "checkpoint_waiting": "waiting at the risk-benefit checkpoint (stage surgical_evaluation)",
     "post_mvd_review_overdue": "a review after microvascular decompression is overdue",
+    "referral_overdue": "no operation and no closure long after the referral for microvascular decompression",
+    "follow_up_overdue": "no recorded care for longer than the current stage allows",
 }
 """The clinic's named queues (summary counts of patients), each read off the evaluation."""
 
@@ -68,6 +71,7 @@ class Counts:
     evaluated: int = 0
     stages: Counter[str] = field(default_factory=Counter)
     alerts: Counter[str] = field(default_factory=Counter)
+    alert_history: Counter[str] = field(default_factory=Counter)
     highest_severity: Counter[str] = field(default_factory=Counter)
     actions: Counter[str] = field(default_factory=Counter)
     overdue_actions: Counter[str] = field(default_factory=Counter)
@@ -82,6 +86,7 @@ class Counts:
         for name in (
             "stages",
             "alerts",
+            "alert_history",
             "highest_severity",
             "actions",
             "overdue_actions",
@@ -168,15 +173,24 @@ def _record(
     stage = evaluation.stage.value
     counts.evaluated += 1
     counts.stages[stage] += 1
-    codes = {a.code for a in evaluation.alerts}
+    # Only active alerts describe the patient now; alerts that are history are counted apart (R2.11).
+    active = [a for a in evaluation.alerts if a.active]
+    codes = {a.code for a in active}
     counts.alerts.update(codes)
-    if evaluation.alerts:
-        severities = {a.severity for a in evaluation.alerts}
+    counts.alert_history.update({a.code for a in evaluation.alerts if not a.active} - codes)
+    if active:
+        severities = {a.severity for a in active}
         top = next(s for s in SEVERITIES_BY_URGENCY if s in severities)
         counts.highest_severity[top.value] += 1
     queues = counts.queues
-    if "imaging_overdue" in codes:
+    if "red_flag_secondary_hfs" in codes:
+        queues["red_flag_workup_open"] += 1
+    if "imaging_overdue" in codes or "urgent_imaging_overdue" in codes:
         queues["imaging_overdue"] += 1
+    if "referral_overdue" in codes:
+        queues["referral_overdue"] += 1
+    if "follow_up_overdue" in codes:
+        queues["follow_up_overdue"] += 1
     if stage == "waning_response":
         queues["benefit_waning"] += 1
     elif stage == "surgical_evaluation":

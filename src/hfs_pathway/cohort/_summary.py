@@ -41,6 +41,7 @@ def build_summary(
             "none": counts.evaluated - with_alerts,
         },
         "alerts": _ranked(counts.alerts),
+        "alerts_history_only": _ranked(counts.alert_history),
         "queues": {name: {"patients": counts.queues.get(name, 0), "meaning": text} for name, text in QUEUES.items()},
         "worklist": {
             "rows": sum(counts.actions.values()),
@@ -72,6 +73,9 @@ def render_summary(summary: dict[str, Any]) -> str:
         for action, n in worklist["by_action"].items()
     ]
     if summary["alerts"]:
-        lines.append("alerts (patients):")
+        lines.append("active alerts (patients):")
         lines += [f"  {code:<30}{n:>10}" for code, n in summary["alerts"].items()]
+    if summary["alerts_history_only"]:
+        lines.append("alerts only in history (patients):")
+        lines += [f"  {code:<30}{n:>10}" for code, n in summary["alerts_history_only"].items()]
     return "\n".join(lines)

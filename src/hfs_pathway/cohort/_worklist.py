@@ -13,9 +13,10 @@ Which actions are listed
 
 Severity of a row
     The highest of: the severity of a time-based alert that says this action is overdue
-    (``imaging_overdue`` for the MRI order, ``response_assessment_overdue`` for the toxin response,
-    ``review_overdue`` for the scheduled reviews); the severity of every alert raised by the event that moved
-    the patient into the current stage or by a later event; ``info`` otherwise.
+    (:data:`OVERDUE_ALERTS`: ``imaging_overdue`` for the MRI orders, ``response_assessment_overdue`` for the
+    toxin response, ``review_overdue`` for the scheduled reviews, ...); the severity of every *active* alert
+    raised by an event (``Alert.active``: an alert that is history, such as a red flag whose work-up is closed
+    or a warning from an earlier stage, does not raise a row's severity); ``info`` otherwise.
 
 Urgency order
     1. severity: critical, then warning, then info;
@@ -37,18 +38,24 @@ COLUMNS = ("patient_id", "stage", "action", "due", "days_overdue", "severity")
 """The worklist CSV's columns, in order."""
 
 OVERDUE_ALERTS: dict[str, tuple[str, ...]] = {
-    "imaging_overdue": ("order_mri", "urgent_contrast_mri"),
+    "imaging_overdue": ("order_mri", "order_contrast_mri", "urgent_contrast_mri"),
+    "urgent_imaging_overdue": ("urgent_contrast_mri",),
     "response_assessment_overdue": ("assess_botox_response",),
     "review_overdue": ("observation_review", "review_medication", "post_mvd_review"),
+    "referral_overdue": ("refer_for_mvd",),
 }
 """Time-based alert code -> the recommendation codes whose lateness it reports."""
 
-DEADLINE_ACTIONS = frozenset({"order_mri", "urgent_contrast_mri"})
+DEADLINE_ACTIONS = frozenset({"order_mri", "order_contrast_mri", "urgent_contrast_mri", "emergency_assessment"})
 """Recommendation codes whose due date is a deadline: open from the moment they are recommended."""
 
 _BY_RANK = SEVERITIES_BY_URGENCY
 _RANK = {severity: rank for rank, severity in enumerate(_BY_RANK)}
-_OVERDUE_FOR = {rec: alert for alert, recs in OVERDUE_ALERTS.items() for rec in recs}
+_OVERDUE_FOR = {
+    rec: tuple(alert for alert, recs in OVERDUE_ALERTS.items() if rec in recs)
+    for recs in OVERDUE_ALERTS.values()
+    for rec in recs
+}
 _MAX_DAYS = 99_999
 
 
@@ -88,28 +95,21 @@ def _csv_field(text: str) -> str:
     return text
 
 
-def _stage_entry_index(evaluation: Evaluation) -> int:
-    """The index of the event that moved the patient into the current stage (0 if none moved it)."""
-    for entry in reversed(evaluation.history):
-        if entry.from_stage is not entry.to_stage:
-            return entry.index
-    return 0
-
-
 def worklist_items(evaluation: Evaluation, *, horizon_days: int = 0) -> list[WorklistItem]:
     """The open actions of one evaluation, in the evaluation's own order (sort with :func:`urgency_order`)."""
     if evaluation.final or not evaluation.recommendations:
         return []
     as_of = evaluation.as_of
     until = as_of + dt.timedelta(days=horizon_days)
-    entered = _stage_entry_index(evaluation)
     stage_rank = 2
     overdue_rank: dict[str, int] = {}
     for alert in evaluation.alerts:
+        if not alert.active:
+            continue
         rank = _RANK[alert.severity]
         if alert.event_index is None:
             overdue_rank[alert.code] = min(rank, overdue_rank.get(alert.code, 2))
-        elif alert.event_index >= entered and rank < stage_rank:
+        elif rank < stage_rank:
             stage_rank = rank
     stage = evaluation.stage.value
     items = []
@@ -119,9 +119,9 @@ def worklist_items(evaluation: Evaluation, *, horizon_days: int = 0) -> list[Wor
             continue
         days = (as_of - due).days if due is not None and as_of > due else 0
         rank = stage_rank
-        overdue_code = _OVERDUE_FOR.get(rec.code)
-        if overdue_code is not None and overdue_code in overdue_rank:
-            rank = min(rank, overdue_rank[overdue_code])
+        for overdue_code in _OVERDUE_FOR.get(rec.code, ()):
+            if overdue_code in overdue_rank:
+                rank = min(rank, overdue_rank[overdue_code])
         items.append(WorklistItem(evaluation.patient_id, stage, rec.code, due, days, _BY_RANK[rank]))
     return items
 

@@ -1,0 +1,180 @@
+"""Which alerts belong to the present and which are history (R2.11, R2.14 "Active", R2.15 "Active, per alert").
+
+Every alert code has one rule here, :data:`ALERT_ACTIVE_WHILE`, and :func:`mark_active` applies them when a
+pathway is evaluated. Marking never removes an alert: an alert that is history stays in the evaluation with
+``active`` false, so nothing recorded is lost when the pathway moves on.
+
+The rules, in the contract's words:
+
+``condition_holds``
+    Time-based alerts (``event_index`` null) are computed as of the evaluation date only while their condition
+    holds, so they are active whenever they are listed.
+``workup_open``
+    Work-up alerts: until the diagnostic work-up is closed or declined with informed refusal
+    (``Record.workup_open``).
+``drug_course``
+    Drug alerts: while that drug's course is current, i.e. the ``medication_started`` that raised them (or that
+    the raising event belongs to) is the latest one and the patient is still in that stay in
+    ``oral_medication``. A drug alert raised by a ``botox_injection`` (pregnancy) follows the toxin-cycle rule.
+``toxin_cycle``
+    Toxin-cycle alerts: until the next injection.
+``stage_stay``
+    Every other alert: during the stay in the stage that raised it. An alert raised by the event that entered
+    the current stage belongs to the current stay.
+
+A final stage ends every course and every cycle: there, drug and toxin-cycle alerts are history (a discharged
+patient's last injection is not "current"). Work-up alerts follow ``Record.workup_open`` alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from enum import StrEnum
+
+from ._results import Alert, HistoryEntry
+from ._vocabulary import EventType, Stage
+
+
+class ActiveWhile(StrEnum):
+    """How long an alert stays active (see :data:`ALERT_ACTIVE_WHILE`)."""
+
+    CONDITION_HOLDS = "condition_holds"
+    """Time-based: computed as of the evaluation date only while its condition holds."""
+    WORKUP_OPEN = "workup_open"
+    """Until the diagnostic work-up is closed or declined with informed refusal."""
+    DRUG_COURSE = "drug_course"
+    """While the oral drug's course that raised it is current."""
+    TOXIN_CYCLE = "toxin_cycle"
+    """Until the next botulinum toxin injection."""
+    STAGE_STAY = "stage_stay"
+    """During the stay in the stage that raised it."""
+
+
+_T, _W, _D, _C, _S = (
+    ActiveWhile.CONDITION_HOLDS,
+    ActiveWhile.WORKUP_OPEN,
+    ActiveWhile.DRUG_COURSE,
+    ActiveWhile.TOXIN_CYCLE,
+    ActiveWhile.STAGE_STAY,
+)
+
+ALERT_ACTIVE_WHILE: dict[str, ActiveWhile] = {
+    # The diagnostic work-up (R2.1-R2.3, R2.14, R2.15)
+    "red_flag_secondary_hfs": _W,
+    "contrast_mri_indicated": _W,
+    "imaging_workup_incomplete": _W,
+    "urgent_imaging_overdue": _W,
+    "imaging_finding_not_coded": _W,
+    "imaging_booked_late": _W,
+    "emergency_assessment": _S,
+    "young_onset": _S,
+    "bilateral_symptoms": _S,
+    "atypical_onset": _S,
+    "alternative_diagnosis": _S,
+    "ct_only_imaging": _S,
+    "ct_limits": _S,
+    "contrast_withheld": _S,
+    "imaging_declined": _S,
+    "no_nvc_on_imaging": _S,
+    "secondary_cause_on_imaging": _S,
+    "imaging_overdue": _T,
+    # Oral drugs (R2.7, R2.15)
+    "hla_b1502_screen_required": _D,
+    "hla_b1502_screen_advised": _D,
+    "hla_b1502_positive": _D,
+    "dose_above_label_maximum": _D,
+    "pregnancy_drug_review": _D,
+    "enzyme_inducer_contraception": _D,
+    # Botulinum toxin (R2.5, R2.6, R2.15)
+    "reinjection_interval_too_short": _C,
+    "dose_above_usual_range": _C,
+    "distant_spread_suspected": _C,
+    "local_diffusion_suspected": _C,
+    "waning_response": _S,
+    "response_assessment_overdue": _T,
+    # The checkpoint, surgery and after (R2.8, R2.9, R2.13)
+    "surgical_risk_unfavourable": _S,
+    "checkpoint_override": _S,
+    "mvd_outside_checkpoint": _S,
+    "delayed_resolution_possible": _S,
+    "early_recurrence": _S,
+    "mvd_complication": _S,
+    "referral_overdue": _T,
+    # Gaps and scheduled reviews (R2.10)
+    "review_overdue": _T,
+    "follow_up_overdue": _T,
+}
+"""Every alert code the contract names, old and new, and how long it stays active."""
+
+_DEFAULT = ActiveWhile.STAGE_STAY
+
+
+def active_while(code: str) -> ActiveWhile:
+    """The rule of one alert code (an unknown code is read as ``stage_stay``; the tests keep the table whole)."""
+    return ALERT_ACTIVE_WHILE.get(code, _DEFAULT)
+
+
+class _Clock:
+    """What the rules need from the history, read in one backward pass."""
+
+    __slots__ = ("final", "history", "injection", "medication", "stage", "stay_start", "workup_open")
+
+    def __init__(self, history: Sequence[HistoryEntry], stage: Stage, workup_open: bool, final: bool) -> None:
+        self.history = history
+        self.final = final
+        self.stage = stage
+        self.workup_open = workup_open
+        self.stay_start = 0
+        self.injection = -1
+        self.medication = -1
+        stay_found = False
+        for entry in reversed(history):
+            if not stay_found and entry.from_stage is not entry.to_stage:
+                self.stay_start = entry.index
+                stay_found = True
+            if self.injection < 0 and entry.event == EventType.BOTOX_INJECTION:
+                self.injection = entry.index
+            if self.medication < 0 and entry.event == EventType.MEDICATION_STARTED:
+                self.medication = entry.index
+            if stay_found and self.injection >= 0 and self.medication >= 0:
+                break
+
+    def is_active(self, alert: Alert) -> bool:
+        rule = ALERT_ACTIVE_WHILE.get(alert.code, _DEFAULT)
+        if rule is ActiveWhile.WORKUP_OPEN:
+            return self.workup_open
+        index = alert.event_index
+        if index is None:
+            return True  # time-based: listed only while its condition holds on the evaluation date
+        if rule is ActiveWhile.TOXIN_CYCLE:
+            return self._cycle_current(index)
+        if rule is ActiveWhile.DRUG_COURSE:
+            history = self.history
+            if index < len(history) and history[index].event == EventType.BOTOX_INJECTION:
+                return self._cycle_current(index)
+            return self._course_current(index)
+        return index >= self.stay_start
+
+    def _cycle_current(self, index: int) -> bool:
+        return not self.final and self.injection <= index
+
+    def _course_current(self, index: int) -> bool:
+        # The alert's course is the latest drug started at or before the raising event: it is current when no
+        # drug was started after it and the patient is still in the oral_medication stay it began in.
+        if self.final or self.stage is not Stage.ORAL_MEDICATION:
+            return False
+        return 0 <= self.medication <= index and self.medication >= self.stay_start
+
+
+def mark_active(
+    alerts: Iterable[Alert], history: Sequence[HistoryEntry], stage: Stage, workup_open: bool, final: bool
+) -> tuple[Alert, ...]:
+    """Every alert, in the same order, with ``active`` set by its code's rule for a pathway whose accepted
+    events made ``history`` and left it in ``stage`` (``final`` when that stage is final), its work-up open or not.
+    """
+    clock = _Clock(history, stage, workup_open, final)
+    marked = []
+    for alert in alerts:
+        active = clock.is_active(alert)
+        marked.append(alert if alert.active is active else alert._replace(active=active))
+    return tuple(marked)
