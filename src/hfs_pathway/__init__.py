@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from ._lazy import lazy_getattr
 
 if TYPE_CHECKING:
+    from ._active import ALERT_ACTIVE_WHILE, ActiveWhile
     from ._case import Case, CaseLimits, Patient, load_case
     from ._citations import Citation, citation, citations
     from ._definition import PathwayDefinition
@@ -76,6 +77,8 @@ __version__ = "0.1.0"
 # a program that only needs part of the library (a CLI's --help, a docs build). Each name maps to
 # the private module that defines it.
 _LAZY: dict[str, str] = {
+    "ALERT_ACTIVE_WHILE": "._active",
+    "ActiveWhile": "._active",
     "Case": "._case",
     "CaseLimits": "._case",
     "Patient": "._case",
@@ -151,7 +154,9 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "ALERT_ACTIVE_WHILE",
     "HFS_PATHWAY",
+    "ActiveWhile",
     "Alert",
     "BotoxCycle",
     "BotoxInjection",
