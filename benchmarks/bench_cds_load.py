@@ -1,26 +1,36 @@
-"""Load on the CDS Hooks service over loopback: N concurrent clients, a fixed number of requests.
+"""Load on the CDS Hooks service over loopback, driven by ``wrk`` (Debian package ``wrk``), not by our own client.
 
-Starts ``hfs-pathway serve`` in a subprocess with JWT authentication on (an EC key generated for the
-run, one fresh signed token per request, so replay protection is exercised), then sends ``--requests``
-``patient-view`` calls for a typical patient (a botulinum toxin responder, prefetch from the FHIR
-mapping) from ``--clients`` concurrent clients, and reports latency percentiles and errors. The same
-run measures GET /cds-services (no work beyond HTTP) under the same concurrency as the baseline.
+Starts ``hfs-pathway serve`` with JWT authentication on (an EC P-256 key generated for the run) and drives it with
+``wrk`` from 16 keep-alive connections. Every ``patient-view`` call sends the documented example request
+(``examples/cds/patient-view.json``, its full prefetch) with a fresh ES256 token: the tokens are signed before the
+run, one per call, each with its own ``jti`` (a Lua script hands them out in turn), so replay protection does its
+full work on every call. A call counts as an error unless it answers 200 with at least one card.
 
-    .venv/bin/python benchmarks/bench_cds_load.py                 # 16 clients, 4000 requests
-    .venv/bin/python benchmarks/bench_cds_load.py --profile 500   # in-process profile of the request path
+For each configuration the same server run is measured twice, for the same duration and connections:
+``patient-view``, then ``GET /cds-services`` (discovery: HTTP and routing only) as the baseline, and the ratio of the
+two is reported. Server CPU per call is the CPU time of the server's processes (all workers) during the measured
+run, from /proc, divided by the calls answered.
 
-Target: p99 under 50 ms with 16 concurrent clients, zero errors.
+    .venv/bin/python benchmarks/bench_cds_load.py                      # both configurations below, 20 s each
+    .venv/bin/python benchmarks/bench_cds_load.py --config workers2     # one of: inprocess, workers2
+    .venv/bin/python benchmarks/bench_cds_load.py --profile 500         # in-process cProfile of the request path
+
+Configurations: ``inprocess`` (one worker, the in-process store) and ``workers2`` (``--workers 2`` with a Redis
+store: a ``redis-server`` started for the run on a free loopback port, or ``--redis URL``). Feedback and the card
+audit log go to a SQLite file in a temporary folder (``--database URL`` for another).
+
+Targets (docs/performance.md): server CPU per patient-view call at most 2.5 ms; with ``--workers 2`` and Redis,
+p99 at most 50 ms at 16 connections and at least 400 calls/s; no errors.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import json
 import os
+import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,40 +40,48 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-CASE = ROOT / "examples" / "typical_toxin_responder.json"
+EXAMPLE = ROOT / "examples" / "cds" / "patient-view.json"
 SERVICE = "hfs-pathway-patient-view"
 ISSUER = "https://ehr.bench.test"
+CONNECTIONS = 16
 
+TARGET_CPU_MS = 2.5
+TARGET_P99_MS = 50.0
+TARGET_CALLS_PER_SECOND = 400.0
 
-def typical_prefetch() -> tuple[str, dict[str, Any]]:
-    """The typical patient's resources, grouped under the service's prefetch keys."""
-    from hfs_pathway import Pathway, load_case
-    from hfs_pathway.cds._sources import PREFETCH
-    from hfs_pathway.fhir import export_evaluation
-
-    case = load_case(CASE)
-    evaluation = Pathway.replay(case).evaluate(case.events[-1].date + dt.timedelta(days=30))
-    bundle = export_evaluation(evaluation, case)
-    # As a FHIR server holds them: references by urn:uuid full URL become Type/id.
-    local = {e["fullUrl"]: f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in bundle["entry"]}
-    text = json.dumps([e["resource"] for e in bundle["entry"]])
-    for full_url, reference in local.items():
-        text = text.replace(f'"{full_url}"', f'"{reference}"')
-    by_type: dict[str, list[dict[str, Any]]] = {}
-    for resource in json.loads(text):
-        by_type.setdefault(resource["resourceType"], []).append(resource)
-    patient = by_type["Patient"][0]
-    prefetch: dict[str, Any] = {"patient": patient}
-    for template in PREFETCH[1:]:
-        kind = template.query.split("?")[0]
-        resources = by_type.get(kind, [])
-        prefetch[template.key] = {
-            "resourceType": "Bundle",
-            "type": "searchset",
-            "total": len(resources),
-            "entry": [{"resource": r} for r in resources],
-        }
-    return str(patient["id"]), prefetch
+LUA = r"""
+-- Hands out one pre-signed token per call (args: path, tokens file, body file); counts answers without cards.
+local tokens, body, path = {}, nil, nil
+local next_token = 0
+bad = 0
+init = function(args)
+  path = args[1]
+  if args[2] ~= "-" then
+    for line in io.lines(args[2]) do tokens[#tokens + 1] = line end
+    local f = assert(io.open(args[3], "rb")); body = f:read("*a"); f:close()
+  end
+end
+request = function()
+  if body == nil then return wrk.format("GET", path) end
+  next_token = next_token + 1
+  local token = tokens[next_token] or "tokens-exhausted"
+  return wrk.format("POST", path, {["Authorization"] = "Bearer " .. token,
+                                  ["Content-Type"] = "application/json"}, body)
+end
+response = function(status, headers, answer)
+  if status ~= 200 or (body ~= nil and string.sub(answer, 1, 11) ~= '{"cards":[{') then bad = bad + 1 end
+end
+local threads = {}
+setup = function(thread) threads[#threads + 1] = thread end
+done = function(summary, latency, requests)
+  local wrong = 0
+  for _, thread in ipairs(threads) do wrong = wrong + thread:get("bad") end
+  io.write(string.format('RESULT {"requests":%d,"duration_us":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,' ..
+    '"max_us":%d,"bad":%d,"socket_errors":%d}\n', summary.requests, summary.duration, latency:percentile(50),
+    latency:percentile(90), latency:percentile(99), latency.max, wrong,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
 
 
 def free_port() -> int:
@@ -85,23 +103,75 @@ class Signer:
     def token(self, aud: str) -> str:
         now = int(time.time())
         claims = {"iss": ISSUER, "sub": "bench", "aud": aud, "iat": now, "exp": now + 300, "jti": str(uuid.uuid4())}
-        return str(self._jwt.encode(claims, self.private, algorithm="ES256", headers={"kid": "bench"}))
+        headers = {"kid": "bench", "typ": "JWT"}
+        return str(self._jwt.encode(claims, self.private, algorithm="ES256", headers=headers))
 
 
-def start_server(port: int, signer: Signer, workdir: Path) -> subprocess.Popen[bytes]:
+def process_tree(pid: int) -> list[int]:
+    found = [pid]
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            children = Path(f"/proc/{pid}/task/{tid}/children").read_text().split()
+        except OSError:
+            continue
+        for child in children:
+            found += process_tree(int(child))
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of the processes, in seconds."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def start_redis(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    exe = shutil.which("redis-server")
+    if exe is None:
+        raise SystemExit("redis-server is not installed (Debian: apt-get install redis-server), or pass --redis URL")
+    port = free_port()
+    cmd = [exe, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no", "--dir", str(workdir)]
+    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    import redis
+
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            redis.Redis(port=port).ping()
+            return process, f"redis://127.0.0.1:{port}/0"
+        except redis.ConnectionError:
+            if time.monotonic() > deadline:
+                process.kill()
+                raise SystemExit("redis-server did not start") from None
+            time.sleep(0.05)
+
+
+def start_server(
+    port: int, signer: Signer, workdir: Path, *, workers: int, store: str, database: str
+) -> subprocess.Popen[bytes]:
     (workdir / "keys.json").write_text(json.dumps(signer.jwks))
     (workdir / "cds.toml").write_text(
-        f'public_url = "http://127.0.0.1:{port}"\n\n[[issuers]]\niss = "{ISSUER}"\njwks_file = "keys.json"\n'
+        f'public_url = "http://127.0.0.1:{port}"\nstore = "{store}"\ndatabase = "{database}"\n\n'
+        f'[[issuers]]\niss = "{ISSUER}"\njwks_file = "keys.json"\n'
     )
     exe = Path(sys.executable).parent / "hfs-pathway"
     cmd = [str(exe), "serve", "--port", str(port), "--config", str(workdir / "cds.toml"), "--log-level", "warning"]
+    cmd += ["--workers", str(workers)]
     process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     import httpx
 
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/cds-services").status_code == 200:
+                time.sleep(1.0 if workers > 1 else 0.1)  # every worker up
                 return process
         except httpx.HTTPError:
             time.sleep(0.1)
@@ -109,77 +179,103 @@ def start_server(port: int, signer: Signer, workdir: Path) -> subprocess.Popen[b
     raise SystemExit("the service did not start")
 
 
-async def run_load(
-    url: str, *, method: str, bodies: list[bytes] | None, tokens: list[str] | None, clients: int
-) -> tuple[list[float], int]:
-    """Send the requests from ``clients`` keep-alive connections, each sending its next request as soon
-    as the previous answer is in. A minimal HTTP/1.1 client on asyncio streams: an HTTP library's own
-    cost (several times the server's per request) would otherwise be measured, on the same two cores."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    host, port, path = parts.hostname or "127.0.0.1", parts.port or 80, parts.path
-    n = len(tokens) if tokens is not None else len(bodies or [])
-    latencies: list[float] = []
-    errors = 0
-    next_index = 0
-
-    def request(i: int) -> bytes:
-        body = bodies[i] if bodies else b""
-        lines = [f"{method} {path} HTTP/1.1", f"Host: {host}:{port}"]
-        if tokens is not None:
-            lines.append(f"Authorization: Bearer {tokens[i]}")
-        if method == "POST":
-            lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
-        return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
-
-    async def worker() -> None:
-        nonlocal next_index, errors
-        reader, writer = await asyncio.open_connection(host, port)
-        try:
-            while next_index < n:
-                i = next_index
-                next_index += 1
-                data = request(i)
-                start = time.perf_counter()
-                writer.write(data)
-                head = await reader.readuntil(b"\r\n\r\n")
-                status = int(head[9:12])
-                length = 0
-                for line in head.split(b"\r\n"):
-                    if line.lower().startswith(b"content-length:"):
-                        length = int(line[15:])
-                payload = await reader.readexactly(length)
-                latencies.append(time.perf_counter() - start)
-                # A hook call must answer 200 with at least one card; discovery must answer 200.
-                errors += status != 200 or (method == "POST" and not payload.startswith(b'{"cards":[{'))
-        finally:
-            writer.close()
-
-    await asyncio.gather(*(worker() for _ in range(clients)))
-    return latencies, errors
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-def report(label: str, latencies: list[float], errors: int, seconds: float) -> dict[str, float]:
-    ms = [x * 1000 for x in latencies]
-    row = {
-        "p50": percentile(ms, 50),
-        "p95": percentile(ms, 95),
-        "p99": percentile(ms, 99),
-        "max": max(ms),
-        "mean": statistics.fmean(ms),
-        "rps": len(ms) / seconds,
+def run_wrk(url: str, seconds: float, script: Path, args: list[str], pids: list[int]) -> dict[str, float]:
+    cpu_before = cpu_seconds(pids)
+    cmd = ["wrk", "-t", "1", "-c", str(CONNECTIONS), "-d", f"{seconds:g}s", "--timeout", "10s", "-s", str(script)]
+    out = subprocess.run([*cmd, url, "--", *args], capture_output=True, text=True, check=True).stdout
+    cpu = cpu_seconds(pids) - cpu_before
+    line = next(x for x in out.splitlines() if x.startswith("RESULT "))
+    data = json.loads(line.removeprefix("RESULT "))
+    requests = max(1, int(data["requests"]))
+    return {
+        "calls": requests,
+        "calls_per_s": requests / (data["duration_us"] / 1e6),
+        "p50_ms": data["p50_us"] / 1000,
+        "p90_ms": data["p90_us"] / 1000,
+        "p99_ms": data["p99_us"] / 1000,
+        "max_ms": data["max_us"] / 1000,
+        "errors": data["bad"] + data["socket_errors"],
+        "cpu_ms_per_call": cpu * 1000 / requests,
     }
+
+
+def measure(name: str, *, workers: int, seconds: float, redis_url: str | None, database: str | None) -> dict[str, Any]:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
+    signer = Signer()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    hook_url = f"{base}/cds-services/{SERVICE}"
+    redis_process = None
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        store = "memory"
+        if workers > 1:
+            if redis_url is None:
+                redis_process, redis_url = start_redis(workdir)
+            store = redis_url
+        script = workdir / "calls.lua"
+        script.write_text(LUA)
+        (workdir / "body.json").write_bytes(EXAMPLE.read_bytes())
+        # Enough tokens for the warm-up and for 2,000 calls/s over the run: none is ever used twice.
+        for part, count in (("warmup", 6000), ("run", int(2000 * seconds) + 1000)):
+            (workdir / f"{part}.tokens").write_text("\n".join(signer.token(hook_url) for _ in range(count)) + "\n")
+        server = start_server(
+            port,
+            signer,
+            workdir,
+            workers=workers,
+            store=store,
+            database=database or f"sqlite:///{workdir}/cds.sqlite3",
+        )
+        try:
+            pids = process_tree(server.pid)
+            path = f"/cds-services/{SERVICE}"
+            run_wrk(base, 3, script, [path, str(workdir / "warmup.tokens"), str(workdir / "body.json")], pids)
+            run_wrk(base, 2, script, ["/cds-services", "-", "-"], pids)
+            hook = run_wrk(base, seconds, script, [path, str(workdir / "run.tokens"), str(workdir / "body.json")], pids)
+            floor = run_wrk(base, seconds, script, ["/cds-services", "-", "-"], pids)
+        finally:
+            server.terminate()
+            server.wait(30)
+            if redis_process is not None:
+                redis_process.terminate()
+                redis_process.wait(10)
+    return {
+        "name": name,
+        "workers": workers,
+        "store": "Redis" if workers > 1 else "in-process",
+        "hook": hook,
+        "baseline": floor,
+    }
+
+
+def report(result: dict[str, Any]) -> None:
+    hook, floor = result["hook"], result["baseline"]
     print(
-        f"{label:<28} n={len(ms):>5}  p50 {row['p50']:6.2f} ms  p95 {row['p95']:6.2f} ms  p99 {row['p99']:6.2f} ms"
-        f"  max {row['max']:6.2f} ms  {row['rps']:7.0f} req/s  errors {errors}"
+        f"\n{result['name']}: {result['workers']} worker(s), {result['store']} store, {CONNECTIONS} connections (wrk)"
     )
-    return row
+    for label, row in (("patient-view", hook), ("GET /cds-services", floor)):
+        print(
+            f"  {label:<18} {row['calls_per_s']:7.0f} calls/s  p50 {row['p50_ms']:6.2f} ms  p90 {row['p90_ms']:6.2f} ms"
+            f"  p99 {row['p99_ms']:6.2f} ms  max {row['max_ms']:7.2f} ms"
+            f"  server CPU {row['cpu_ms_per_call']:5.2f} ms/call"
+            f"  errors {row['errors']}  ({row['calls']} calls)"
+        )
+    print(
+        f"  ratio patient-view / baseline: calls/s {hook['calls_per_s'] / floor['calls_per_s']:.2f}, "
+        f"p99 {hook['p99_ms'] / floor['p99_ms']:.2f}x, "
+        f"server CPU {hook['cpu_ms_per_call'] / floor['cpu_ms_per_call']:.2f}x"
+    )
+    checks = [f"CPU {hook['cpu_ms_per_call']:.2f} <= {TARGET_CPU_MS} ms: {hook['cpu_ms_per_call'] <= TARGET_CPU_MS}"]
+    if result["workers"] > 1:
+        checks.append(f"p99 {hook['p99_ms']:.1f} <= {TARGET_P99_MS} ms: {hook['p99_ms'] <= TARGET_P99_MS}")
+        checks.append(
+            f"{hook['calls_per_s']:.0f} >= {TARGET_CALLS_PER_SECOND} calls/s: "
+            f"{hook['calls_per_s'] >= TARGET_CALLS_PER_SECOND}"
+        )
+    checks.append(f"errors 0: {hook['errors'] == 0}")
+    print("  targets: " + "; ".join(checks))
 
 
 def profile(calls: int) -> None:
@@ -195,18 +291,14 @@ def profile(calls: int) -> None:
     signer = Signer()
     settings = CdsSettings(public_url="http://testserver", issuers=({"iss": ISSUER, "jwks": signer.jwks},))
     app = create_app(settings)
-    patient_id, prefetch = typical_prefetch()
-    context = {"userId": "Practitioner/1", "patientId": patient_id}
-    body = json.dumps(
-        {"hook": "patient-view", "hookInstance": str(uuid.uuid4()), "context": context, "prefetch": prefetch}
-    )
+    body = EXAMPLE.read_bytes()
     aud = settings.service_url(SERVICE)
     tokens = [signer.token(aud) for _ in range(calls + 20)]
 
     async def send(batch: list[str]) -> float:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            start = time.perf_counter()
+            start = time.process_time()
             for token in batch:
                 response = await client.post(
                     f"/cds-services/{SERVICE}",
@@ -214,78 +306,45 @@ def profile(calls: int) -> None:
                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
                 )
                 assert response.status_code == 200, response.text
-            return (time.perf_counter() - start) / len(batch)
+            return (time.process_time() - start) / len(batch)
 
     asyncio.run(send(tokens[:20]))
     profiler = cProfile.Profile()
     profiler.enable()
     per_call = asyncio.run(send(tokens[20:]))
     profiler.disable()
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
-    print(f"{per_call * 1000:.2f} ms per call under the profiler (including the in-process httpx client)")
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+    print(f"{per_call * 1000:.2f} ms CPU per call under the profiler (including the in-process httpx client)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--requests", type=int, default=4000)
-    parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--config", choices=("inprocess", "workers2", "both"), default="both")
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of each measured run (default 20)")
+    parser.add_argument("--redis", help="a Redis URL for the workers2 configuration (default: start redis-server)")
+    parser.add_argument("--database", help="a SQLAlchemy URL for feedback and the audit log (default: SQLite file)")
     parser.add_argument("--profile", type=int, metavar="CALLS", help="profile the request path in-process instead")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     if args.profile:
         profile(args.profile)
         return
-    signer = Signer()
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    aud = f"{base}/cds-services/{SERVICE}"
-    patient_id, prefetch = typical_prefetch()
-    context = {"userId": "Practitioner/1", "patientId": patient_id}
-    total = args.warmup + args.requests
-    bodies = [
-        json.dumps(
-            {"hook": "patient-view", "hookInstance": str(uuid.uuid4()), "context": context, "prefetch": prefetch}
-        ).encode()
-        for _ in range(total)
-    ]
-    tokens = [signer.token(aud) for _ in range(total)]
-    print(f"prefetch: {sum(len(v.get('entry', [1])) for v in prefetch.values())} resources, {len(bodies[0])} bytes")
-    print(
-        f"machine: {os.cpu_count()} CPUs; server: 1 uvicorn process; client: 1 asyncio process, {args.clients} clients"
-    )
-    with tempfile.TemporaryDirectory() as tmp:
-        process = start_server(port, signer, Path(tmp))
-        try:
-            asyncio.run(
-                run_load(
-                    aud, method="POST", bodies=bodies[: args.warmup], tokens=tokens[: args.warmup], clients=args.clients
-                )
-            )
-            start = time.perf_counter()
-            latencies, errors = asyncio.run(
-                run_load(
-                    aud, method="POST", bodies=bodies[args.warmup :], tokens=tokens[args.warmup :], clients=args.clients
-                )
-            )
-            hook = report("patient-view (JWT + cards)", latencies, errors, time.perf_counter() - start)
-            start = time.perf_counter()
-            base_lat, base_err = asyncio.run(
-                run_load(
-                    f"{base}/cds-services",
-                    method="GET",
-                    bodies=[b""] * args.requests,
-                    tokens=None,
-                    clients=args.clients,
-                )
-            )
-            floor = report("baseline GET /cds-services", base_lat, base_err, time.perf_counter() - start)
-        finally:
-            process.terminate()
-            process.wait(10)
-    print(
-        f"ratio p99 hook / baseline: {hook['p99'] / floor['p99']:.2f}x; target p99 < 50 ms: "
-        f"{'met' if hook['p99'] < 50 and errors == 0 else 'NOT met'}"
-    )
+    load = os.getloadavg()
+    print(f"machine: {os.cpu_count()} CPUs, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} before the run")
+    print(f"request: {EXAMPLE.relative_to(ROOT)} ({EXAMPLE.stat().st_size} bytes), a fresh ES256 token per call")
+    results = []
+    if args.config in ("inprocess", "both"):
+        results.append(measure("inprocess", workers=1, seconds=args.seconds, redis_url=None, database=args.database))
+        report(results[-1])
+    if args.config in ("workers2", "both"):
+        results.append(
+            measure("workers2", workers=2, seconds=args.seconds, redis_url=args.redis, database=args.database)
+        )
+        report(results[-1])
+    load = os.getloadavg()
+    print(f"\nload average after the run: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    if args.json:
+        args.json.write_text(json.dumps({"load_after": load, "results": results}, indent=2))
 
 
 if __name__ == "__main__":

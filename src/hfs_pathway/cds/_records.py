@@ -125,7 +125,7 @@ def _engine(url: str) -> sa.Engine:
 class Records:
     """The service's database: feedback written as it comes, served cards written in batches."""
 
-    def __init__(self, url: str, *, batch_seconds: float = 0.5) -> None:
+    def __init__(self, url: str, *, batch_seconds: float = 0.2) -> None:
         self.engine = _engine(url)
         self.version = migrate(self.engine)
         self._pending: queue.SimpleQueue[list[dict[str, Any]] | None] = queue.SimpleQueue()
