@@ -596,6 +596,7 @@ def test_an_unexpected_failure_is_logged_and_answered_without_patient_data(
         )
     logged = caplog.text + capfd.readouterr().err  # uvicorn's own loggers write to stderr, not to caplog
     assert response.status_code == 500
+    assert response.headers["cache-control"] == "no-store"
     assert pid not in response.text
     assert "ValueError" in logged  # what failed, and where, is logged
     assert "_app.py" in logged

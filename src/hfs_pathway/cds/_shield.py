@@ -51,7 +51,12 @@ class ErrorShield:
                     {
                         "type": "http.response.start",
                         "status": 500,
-                        "headers": [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(_BODY))],
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"content-length", b"%d" % len(_BODY)),
+                            (b"cache-control", b"no-store"),
+                            (b"x-content-type-options", b"nosniff"),
+                        ],
                     }
                 )
                 await send({"type": "http.response.body", "body": _BODY})
