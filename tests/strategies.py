@@ -59,6 +59,7 @@ EVENT_TYPES = (
     "red_flag",
     "review_visit",
     "pathway_exit",
+    "recurrence",
 )
 SIDES = ("left", "right", "bilateral")
 ONSET_REGIONS = ("periocular", "lower_face", "other")
@@ -187,6 +188,7 @@ EXAMPLE_FIELDS: dict[str, dict[str, Any]] = {
     "red_flag": {"finding": "hearing_loss"},
     "review_visit": {"wants_treatment": False},
     "pathway_exit": {"reason": "transferred"},
+    "recurrence": {},
 }
 
 
@@ -229,7 +231,7 @@ class Context:
             last_date=events[-1].date if events else None,
             birth_date=pathway.patient.birth_date,
             last_injection=cycles[-1].injection_date if cycles else None,
-            awaiting_response=bool(cycles) and cycles[-1].response_index is None,
+            awaiting_response=bool(cycles) and (cycles[-1].response_index is None or cycles[-1].benefit_ongoing),
             medication_started=started,
             mvd_date=surgeries[-1] if surgeries else None,
             risk_date=None if risk is None else risk.date,
@@ -324,6 +326,7 @@ GAPS: dict[str, tuple[int, int]] = {
     "review_visit": (14, 200),
     "pathway_exit": (0, 365),
     "presentation": (0, 30),
+    "recurrence": (30, 2000),
 }
 """Plausible days between the previous event and this one, by event type."""
 
@@ -460,6 +463,8 @@ def response_fields(draw: st.DrawFn, ctx: Context, on: dt.date) -> dict[str, Any
         fields["adverse_effect_severity"] = draw(st.sampled_from(("mild", "significant")))
     elif draw(st.booleans()):
         fields["adverse_effect_severity"] = "none"
+    if draw(rarely_true(3)):
+        fields["benefit_ongoing"] = True  # recorded at the 28-day review, before the benefit wore off
     return fields
 
 
@@ -501,11 +506,20 @@ def risk_benefit_decision_fields(draw: st.DrawFn, ctx: Context, on: dt.date) -> 
 
 @st.composite
 def mvd_performed_fields(draw: st.DrawFn, ctx: Context, on: dt.date) -> dict[str, Any]:
-    return draw(
+    """After a referral or as an early redo, now and then marked outside_pathway; from any other stage the
+    operation was done elsewhere, so it is marked outside_pathway (R2.13-R2.15)."""
+    fields = draw(
         st.fixed_dictionaries(
             {}, optional={"lsr_resolved": st.booleans(), "offending_vessel": st.sampled_from(VESSELS)}
         )
     )
+    if ctx.stage not in (Stage.MVD_REFERRAL, Stage.POST_MVD) or draw(rarely_true(6)):
+        fields["outside_pathway"] = True
+    return fields
+
+
+def recurrence_fields(ctx: Context, on: dt.date) -> Strategy[dict[str, Any]]:
+    return st.fixed_dictionaries({}, optional={"note": notes()})
 
 
 def referral_closed_fields(ctx: Context, on: dt.date) -> Strategy[dict[str, Any]]:
@@ -550,6 +564,7 @@ FIELDS: dict[str, FieldStrategy] = {
     "red_flag": red_flag_fields,
     "review_visit": review_visit_fields,
     "pathway_exit": exit_fields,
+    "recurrence": recurrence_fields,
 }
 
 
@@ -633,6 +648,9 @@ def _towards(ctx: Context, target: Stage) -> tuple[str, Stage] | None:
     """The event type of the next move on the shortest way to ``target``, and the stage it should lead to."""
     if ctx.stage is target or ctx.stage in FINAL_STAGES:
         return None
+    if target is Stage.POST_MVD and ctx.stage is not Stage.MVD_REFERRAL:
+        # Surgery through the checkpoint, not by the shorter way of an operation done outside the pathway.
+        target = Stage.MVD_REFERRAL
     path = HFS_PATHWAY.shortest_path(ctx.stage, target)
     if not path:
         return None
@@ -750,6 +768,7 @@ OUT_OF_RANGE: dict[str, tuple[tuple[str, Any], ...]] = {
     "red_flag": (("finding", "headache"),),
     "review_visit": (("jrs_frequency", 5), ("hfs7", -1)),
     "pathway_exit": (("reason", "bored"),),
+    "recurrence": (("note", "x" * 4001),),
 }
 """A value outside the contract's range or vocabulary, for a field of each event type."""
 
@@ -771,6 +790,7 @@ WRONG_TYPES: dict[str, tuple[tuple[str, Any], ...]] = {
     "red_flag": (("finding", 4),),
     "review_visit": (("wants_treatment", "yes"), ("wants_treatment", "no"), ("wants_treatment", None)),
     "pathway_exit": (("reason", None),),
+    "recurrence": (("note", 12),),
 }
 """A value of the wrong JSON type (``"yes"`` for a yes/no answer, ``"20"`` for a number)."""
 
@@ -866,6 +886,7 @@ REQUIRED_FIELDS: dict[str, frozenset[str]] = {
     "red_flag": frozenset({"finding"}),
     "review_visit": frozenset({"wants_treatment"}),
     "pathway_exit": frozenset({"reason"}),
+    "recurrence": frozenset(),
 }
 """The fields of spec §2 without which an event is incomplete."""
 

@@ -26,17 +26,18 @@ def test_accepted_events_match_the_spec_table() -> None:
     assert accepted_in["treatment_decision"] == active
     assert accepted_in["medication_started"] == {"oral_medication"}
     assert accepted_in["medication_review"] == {"oral_medication"}
-    assert accepted_in["botox_injection"] == {"botulinum_toxin"}
-    assert accepted_in["botox_response"] == {"botulinum_toxin"}
+    assert accepted_in["botox_injection"] == {"botulinum_toxin", "post_mvd"}
+    assert accepted_in["botox_response"] == {"botulinum_toxin", "waning_response"}
     assert accepted_in["botox_plan_adjusted"] == {"waning_response", "botulinum_toxin"}
     assert accepted_in["surgical_risk_assessment"] == {"surgical_evaluation"}
     assert accepted_in["risk_benefit_decision"] == {"surgical_evaluation"}
-    assert accepted_in["mvd_performed"] == {"mvd_referral"}
+    assert accepted_in["mvd_performed"] == active | {"surgical_evaluation", "mvd_referral", "post_mvd"}
     assert accepted_in["referral_closed"] == {"mvd_referral"}
     assert accepted_in["post_mvd_review"] == {"post_mvd"}
     assert accepted_in["red_flag"] == active | {"surgical_evaluation", "mvd_referral"}
     assert accepted_in["review_visit"] == {"observation", "oral_medication", "botulinum_toxin", "post_mvd"}
     assert accepted_in["pathway_exit"] == {s.value for s in Stage} - {"discharged", "exited"}
+    assert accepted_in["recurrence"] == {"discharged"}
 
 
 def test_the_state_machine_is_built_once_without_auto_transitions_or_patients() -> None:

@@ -47,6 +47,9 @@ PATIENT = {"id": "explorer", "birth_date": "1960-05-01", "sex": "female"}
 
 DatedBy = Callable[[Pathway], dt.date]
 
+REOPENING = {Stage.EXITED: frozenset[str](), Stage.DISCHARGED: frozenset({"recurrence", "red_flag"})}
+"""§4.5, revision 2: the only events a final stage accepts."""
+
 
 # Dates from the story so far ---------------------------------------------------------------------------------------
 
@@ -76,14 +79,20 @@ def injection_after(days: int) -> DatedBy:
     return date
 
 
-def months_after_surgery(months: int) -> DatedBy:
-    """``months`` calendar months after the latest operation (or after the previous event)."""
+TWO_YEARS_DAYS = 731
+"""The representative 24-month review falls this many days after surgery: never before 24 calendar months."""
+
+
+def days_after_surgery(days: int) -> DatedBy:
+    """``days`` after the latest operation (or after the previous event). Days, not calendar months: two stories
+    whose operations fall in months of different lengths then stay alike, and memoisation can merge them; the
+    rules still compare the dates with calendar months."""
 
     def date(p: Pathway) -> dt.date:
         surgeries = [e.date for e in p.events if e.type == "mvd_performed"]
         if not surgeries:
             return _last(p) + dt.timedelta(days=30)
-        return max(_last(p), add_months(surgeries[-1], months))
+        return max(_last(p), surgeries[-1] + dt.timedelta(days=days))
 
     return date
 
@@ -194,12 +203,20 @@ REPRESENTATIVES: tuple[Representative, ...] = (
     ),
     R("MVD performed", "mvd_performed", {}, after(60)),
     R("referral closed", "referral_closed", {"reason": "patient_declined"}, after(30)),
-    R("resolved at 24 months", "post_mvd_review", {"spasm": "resolved"}, months_after_surgery(24)),
-    R("improved at 3 months", "post_mvd_review", {"spasm": "improved"}, months_after_surgery(3)),
-    R("recurred at 6 months", "post_mvd_review", {"spasm": "recurred"}, months_after_surgery(6)),
+    R("resolved at 24 months", "post_mvd_review", {"spasm": "resolved"}, days_after_surgery(TWO_YEARS_DAYS)),
+    R("improved at 3 months", "post_mvd_review", {"spasm": "improved"}, days_after_surgery(92)),
+    R("recurred at 6 months", "post_mvd_review", {"spasm": "recurred"}, days_after_surgery(183)),
+    R("MVD done outside the pathway", "mvd_performed", {"outside_pathway": True}, after(30)),
+    R(
+        "response ongoing at 28 days",
+        "botox_response",
+        {"peak_improvement_percent": 80, "benefit_duration_days": 28, "benefit_ongoing": True},
+        injection_after(28),
+    ),
     R("red flag: hearing loss", "red_flag", {"finding": "hearing_loss"}, after(10)),
     R("wants treatment at review", "review_visit", {"wants_treatment": True}, after(90)),
     R("leaves care", "pathway_exit", {"reason": "lost_to_follow_up"}, after(30)),
+    R("spasm returns after discharge", "recurrence", {}, after(400)),
 )
 
 
@@ -241,6 +258,7 @@ def relevant_state(p: Pathway) -> Hashable:
             c.response_class,
             c.benefit_duration_days,
             c.poorly_tolerated,
+            c.benefit_ongoing,
         )
         for c in p.botox_cycles
     )
@@ -255,8 +273,19 @@ def relevant_state(p: Pathway) -> Hashable:
         age(p.botox_cycles[-1].injection_date, 120) if p.botox_cycles else None,
         plan_start,
         any(e.type == "medication_started" for e in events[oral_start + 1 :]),
-        age(surgery, 800),
+        None if surgery is None else since_surgery(surgery, last),
         reviews[-1] if reviews else None,
+        p.history[-1].from_stage if p.stage is Stage.DISCHARGED else None,
+    )
+
+
+def since_surgery(surgery: dt.date, last: dt.date) -> tuple[int, bool, bool]:
+    """Days since surgery (capped past the last representative review), and whether 12 and 24 calendar months
+    have passed: the rules compare review dates with calendar months."""
+    return (
+        min((last - surgery).days, TWO_YEARS_DAYS + 1),
+        last >= add_months(surgery, 12),
+        last >= add_months(surgery, 24),
     )
 
 
@@ -330,8 +359,9 @@ def explore(depth: int, *, memoised: bool = True) -> Exploration:
             result.visited.add(table.stage)
             if table.final:
                 result.final_nodes += 1
-                # §4.5: a final stage accepts no event.
-                assert table.accepted_events() == () == HFS_PATHWAY.accepted_events(table.stage)
+                # §4.5 (revision 2): exited accepts no event, discharged only a recurrence or a red flag.
+                assert set(table.accepted_events()) <= REOPENING[table.stage]
+                assert table.accepted_events() == tuple(e.value for e in HFS_PATHWAY.accepted_events(table.stage))
             if level == depth and not table.final:
                 continue
             events_before, history_before = table.events, table.history
@@ -349,11 +379,12 @@ def explore(depth: int, *, memoised: bool = True) -> Exploration:
                 if error is not None:
                     result.refused += 1
                     assert error.event_index == len(table.events), where
-                    if table.final or rep.type not in accepted_types:
+                    if rep.type not in accepted_types or rep.type not in REOPENING.get(table.stage, {rep.type}):
                         assert isinstance(error, EventNotAllowed), f"{where}: {error!r}"
                     continue
                 assert entry is not None
-                assert not table.final, f"a final stage accepted an event: {where}"
+                if table.final:
+                    assert rep.type in REOPENING[table.stage], f"a final stage accepted {rep.type}: {where}"
                 assert mirror.stage is child.stage, where
                 assert mirror.alerts == child.alerts, where
                 result.accepted += 1
@@ -369,7 +400,7 @@ def explore(depth: int, *, memoised: bool = True) -> Exploration:
             # Trying events on copies never changes the story they were tried on.
             assert table.events is events_before, path
             assert table.history is history_before, path
-            if not table.final:
+            if table.stage is not Stage.EXITED and table.stage is not Stage.DISCHARGED:
                 # §4.7, concretely: from every non-final node a final stage is one event away.
                 assert "pathway_exit" in table.accepted_events(), path
         frontier = next_frontier
@@ -385,12 +416,12 @@ def exploration() -> Exploration:
 
 
 def test_every_sequence_of_representative_events_keeps_the_safety_invariants(exploration: Exploration) -> None:
-    """Exhaustive to depth 9 (memoised): 22,538 nodes, one per distinct story state, each tried with all 35
-    representative events on both engines (283,395 events tried per engine; the non-final nodes at depth 9 are
+    """Exhaustive to depth 9 (memoised): 50,737 nodes, one per distinct story state, each tried with all 38
+    representative events on both engines (696,122 events tried per engine; the non-final nodes at depth 9 are
     reached and checked but not expanded). At every node the engines agree, a referral passes only through the
     checkpoint (§4.1), no treatment stage comes before imaging (§4.2), a secondary cause always leads to
-    secondary_cause (§4.3), final stages refuse everything (§4.5), and a refusal is event_not_allowed whenever
-    the stage does not accept the event type."""
+    secondary_cause (§4.3), exited refuses everything and discharged all but a recurrence or a red flag (§4.5),
+    and a refusal is event_not_allowed whenever the stage does not accept the event type."""
     e = exploration
     print(
         f"\nexplored depth {e.depth}: {e.nodes} nodes ({e.final_nodes} final), {e.tried} events tried "
@@ -398,8 +429,8 @@ def test_every_sequence_of_representative_events_keeps_the_safety_invariants(exp
         f"{len(e.visited)} stages visited, {len(e.moves)} distinct moves"
     )
     assert e.depth == DEPTH
-    assert len(REPRESENTATIVES) == 35
-    assert e.nodes >= 20_000, "the exploration shrank: check the representative events"
+    assert len(REPRESENTATIVES) == 38
+    assert e.nodes >= 45_000, "the exploration shrank: check the representative events"
     assert e.final_nodes > 0
 
 
@@ -416,7 +447,12 @@ def test_definition_graph_reaches_every_stage_and_a_final_stage_from_each() -> N
     assert HFS_PATHWAY.final_stages == FINAL_STAGES
     for stage in stages:
         assert reachable_from({stage}, successors) & FINAL_STAGES, f"no way out of {stage}"
-        assert (HFS_PATHWAY.accepted_events(stage) == ()) == (stage in FINAL_STAGES), stage
+        accepted = {e.value for e in HFS_PATHWAY.accepted_events(stage)}
+        if stage in FINAL_STAGES:
+            assert accepted <= REOPENING[stage], stage
+        else:
+            assert "pathway_exit" in accepted, stage
+    assert not HFS_PATHWAY.accepted_events(Stage.EXITED)
 
 
 def test_exploration_reaches_every_stage_and_a_final_stage_from_each(exploration: Exploration) -> None:
@@ -448,7 +484,7 @@ def test_exploration_moves_only_along_the_definition_and_takes_all_its_moves(exp
 
 
 def test_memoisation_loses_nothing_against_exact_exploration(exploration: Exploration) -> None:
-    """Without memoisation, every sequence up to depth 6 (7,023 nodes) makes no move and reaches no state that
+    """Without memoisation, every sequence up to depth 6 (12,431 nodes) makes no move and reaches no state that
     the memoised exploration missed."""
     exact = explore(EXACT_DEPTH, memoised=False)
     print(f"\nexact exploration to depth {EXACT_DEPTH}: {exact.nodes} nodes, {exact.tried} events tried")

@@ -22,7 +22,7 @@ def test_defaults_are_the_spec_values() -> None:
     assert g.mri_due_days == 30
     assert g.imaging_overdue_days == 90
     assert g.response_review_days == 28
-    assert g.response_assessment_overdue_days == 112
+    assert g.response_assessment_overdue_days == 150
     assert g.medication_review_days == 56
     assert g.observation_review_months == 6
     assert g.post_mvd_review_months == (3, 6, 12, 24)

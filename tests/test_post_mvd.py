@@ -115,17 +115,40 @@ def test_persisting_spasm_from_12_months_means_mvd_failed(spasm: str, day: dt.da
     assert alerts(evaluation, "delayed_resolution_possible") == []
 
 
-@pytest.mark.parametrize("day", [MONTH_3, MONTH_24 + DAY], ids=["3_months", "after_24_months"])
-def test_recurrence_returns_to_treatment_selection(day: dt.date) -> None:
-    """Recurred at any review -> treatment_selection, recommending consider_redo_mvd."""
+@pytest.mark.parametrize("day", [MONTH_12, MONTH_24 + DAY], ids=["exactly_12_months", "after_24_months"])
+def test_recurrence_from_12_months_returns_to_treatment_selection(day: dt.date) -> None:
+    """Recurred at a review 12 months or more after surgery -> treatment_selection, recommending
+    consider_redo_mvd; no early_recurrence alert."""
     story = operated().on(MONTH_3 - DAY).post_mvd("resolved").on(day).post_mvd("recurred")
     evaluation = story.evaluate()
     assert evaluation.stage is Stage.TREATMENT_SELECTION
     assert "consider_redo_mvd" in rec_codes(evaluation)
+    assert alerts(evaluation, "early_recurrence") == []
+
+
+@pytest.mark.parametrize("day", [MONTH_3, MONTH_12 - DAY], ids=["3_months", "day_before_12_months"])
+def test_recurrence_in_the_first_year_is_not_yet_a_failure(day: dt.date) -> None:
+    """Recurred before 12 months stays in post_mvd with early_recurrence (warning): spasm may return after a
+    silent period and still resolve (R2.9)."""
+    story = operated().on(dt.date(2025, 9, 14)).post_mvd("resolved").on(day).post_mvd("recurred")
+    evaluation = story.evaluate()
+    assert evaluation.stage is Stage.POST_MVD
+    found = alerts(evaluation, "early_recurrence")
+    assert [(a.severity, a.event_index) for a in found] == [(Severity.WARNING, last_index(story))]
+    assert "consider_redo_mvd" not in rec_codes(evaluation)
+    assert "post_mvd_review" in rec_codes(evaluation)
+
+
+def test_an_early_recurrence_does_not_prevent_discharge() -> None:
+    """Recurred at 3 months, resolved again by 12 and 24 months -> discharged (R2.15)."""
+    story = operated().on(MONTH_3).post_mvd("recurred").on(MONTH_12).post_mvd("resolved")
+    story.on(MONTH_24).post_mvd("resolved")
+    assert story.pathway().stage is Stage.DISCHARGED
 
 
 def test_resolved_at_24_months_is_discharged() -> None:
-    """Resolved at the 24-month review -> discharged: final, no recommendations, no further event accepted."""
+    """Resolved at the 24-month review -> discharged: final, no recommendations; only a recurrence (or a red
+    flag) is accepted afterwards, and any other event is refused and changes nothing."""
     story = operated().on(MONTH_3).post_mvd("resolved").on(MONTH_12).post_mvd("resolved").on(MONTH_24)
     story.post_mvd("resolved")
     evaluation = story.evaluate()
@@ -134,7 +157,8 @@ def test_resolved_at_24_months_is_discharged() -> None:
     assert evaluation.recommendations == ()
     assert evaluation.history[-1].index == last_index(story)
     pathway = story.pathway()
-    assert pathway.accepted_events() == ()
+    assert "recurrence" in pathway.accepted_events()
+    assert set(pathway.accepted_events()) <= {"recurrence", "red_flag"}
     with pytest.raises(EventNotAllowed) as info:
         pathway.apply({"type": "post_mvd_review", "date": "2027-12-01", "spasm": "resolved", "complications": []})
     assert info.value.stage == "discharged"
@@ -219,18 +243,35 @@ FINAL: dict[Stage, Callable[[], CaseBuilder]] = {
 }
 
 
-@pytest.mark.parametrize("event", ["pathway_exit", "red_flag", "review_visit"])
-@pytest.mark.parametrize("stage", list(FINAL), ids=str)
-def test_final_stages_accept_no_event(stage: Stage, event: str) -> None:
-    """Nothing moves a patient out of discharged or exited: every event is refused."""
-    fields = {"pathway_exit": {"reason": "lost_to_follow_up"}, "red_flag": {"finding": "hearing_loss"}}
-    story = FINAL[stage]().after(10).event(event, **fields.get(event, {"wants_treatment": True}))
+REFUSED_IN_FINAL = {
+    Stage.EXITED: ["pathway_exit", "red_flag", "review_visit", "recurrence"],
+    Stage.DISCHARGED: ["pathway_exit", "review_visit", "post_mvd_review", "treatment_decision"],
+}
+"""Invariant 5 (revision 2): exited accepts no event; discharged accepts only recurrence and red_flag."""
+FIELDS = {
+    "pathway_exit": {"reason": "lost_to_follow_up"},
+    "red_flag": {"finding": "hearing_loss"},
+    "review_visit": {"wants_treatment": True},
+    "recurrence": {},
+    "post_mvd_review": {"spasm": "recurred", "complications": []},
+    "treatment_decision": {"option": "botulinum_toxin", "shared_decision": True},
+}
+
+
+@pytest.mark.parametrize(
+    ("stage", "event"), [(stage, event) for stage, events in REFUSED_IN_FINAL.items() for event in events]
+)
+def test_final_stages_refuse_every_other_event(stage: Stage, event: str) -> None:
+    """Nothing moves a patient out of exited; out of discharged only a recurrence or a red flag."""
+    story = FINAL[stage]().after(10).event(event, **FIELDS[event])
     with pytest.raises(EventNotAllowed) as info:
         story.pathway()
     assert info.value.code == "event_not_allowed"
     assert info.value.stage == stage.value
     assert info.value.event_index == last_index(story)
-    assert info.value.accepted == ()
+    assert set(info.value.accepted) <= {"recurrence", "red_flag"}
+    if stage is Stage.EXITED:
+        assert info.value.accepted == ()
 
 
 def test_a_patient_who_left_gets_no_reminders() -> None:

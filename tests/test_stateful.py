@@ -45,6 +45,9 @@ from tests.strategies import (
 
 Event = dict[str, Any]
 
+REOPENING = {Stage.EXITED: frozenset[str](), Stage.DISCHARGED: frozenset({"recurrence", "red_flag"})}
+"""§4.5, revision 2: the only events a final stage accepts."""
+
 EVALUATION_DELAY = dt.timedelta(days=45)
 """Evaluations are made this long after the last event, so time-based alerts and due dates are exercised."""
 
@@ -265,6 +268,16 @@ class PathwayMachine(RuleBasedStateMachine):
     def review(self, data: st.DataObject) -> None:
         self.draw_and_submit(data, "review_visit")
 
+    @accepts("recurrence")
+    @rule(data=st.data())
+    def spasm_returns_after_discharge(self, data: st.DataObject) -> None:
+        """Years after discharge the spasm returns: back to treatment selection, or to imaging when the
+        discharge followed the treatment of a secondary cause."""
+        result = self.draw_and_submit(data, "recurrence")
+        assert isinstance(result, HistoryEntry)
+        assert result.from_stage is Stage.DISCHARGED
+        assert result.to_stage in (Stage.TREATMENT_SELECTION, Stage.IMAGING)
+
     @accepts("pathway_exit")
     @rule(data=st.data(), chance=CHANCE)
     def leave(self, data: st.DataObject, chance: int) -> None:
@@ -346,16 +359,20 @@ class PathwayMachine(RuleBasedStateMachine):
 
     @invariant()
     def final_stages_accept_no_event(self) -> None:
-        """§4.5: once discharged or exited, every event, even a valid one, is refused (event_not_allowed) and
-        changes nothing."""
+        """§4.5 (revision 2): once exited, every event, even a valid one, is refused (event_not_allowed) and
+        changes nothing; once discharged, every event but a recurrence or a red flag is."""
         if self.pathway.stage not in FINAL_STAGES or self.final_checked_at == len(self.pathway.events):
-            return  # nothing can change a final pathway, so checking it once is enough
+            return  # nothing but a reopening event can change a final pathway, so checking it once is enough
         self.final_checked_at = len(self.pathway.events)
         assert self.pathway.final
         assert self.mirror.final
-        assert self.pathway.accepted_events() == () == HFS_PATHWAY.accepted_events(self.pathway.stage)
+        reopening = REOPENING[self.pathway.stage]
+        assert set(self.pathway.accepted_events()) <= reopening
+        assert self.pathway.accepted_events() == tuple(e.value for e in HFS_PATHWAY.accepted_events(self.pathway.stage))
         on = self.pathway.events[-1].date + dt.timedelta(days=30)
         for event_type in EVENT_TYPES:
+            if event_type in reopening:
+                continue
             result = self.submit(example_event(event_type, on))
             assert isinstance(result, EventNotAllowed), f"{event_type} accepted at {self.pathway.stage}"
 

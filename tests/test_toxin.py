@@ -9,6 +9,7 @@ import pytest
 
 from hfs_pathway import (
     EventNotAllowed,
+    Guideline,
     InvalidEvent,
     ResponseClass,
     Severity,
@@ -115,9 +116,10 @@ def test_no_dose_limit_for_rimabotulinumtoxin_b() -> None:
 
 
 def test_two_short_intervals_in_a_row_mean_waning() -> None:
-    """Injections asked for every 83 days twice running -> waning_response (shortening_intervals)."""
+    """Injections asked for every 83 days twice running -> waning_response (shortening_intervals only)."""
     story = CaseBuilder().to_toxin().inject().after(83).inject().after(83).inject()
     assert_waning(story, "shortening_intervals")
+    assert "shortening_benefit" not in alerts(story.evaluate(), "waning_response")[0].text
 
 
 def test_two_intervals_of_exactly_84_days_are_not_waning() -> None:
@@ -138,11 +140,13 @@ def _baseline(story: CaseBuilder, *benefits: int) -> CaseBuilder:
 
 
 def test_benefit_falling_30_percent_below_the_median_means_waning() -> None:
-    """Three cycles of 100 days, then two of 70 (30% below the median): waning after the second short one."""
+    """Three cycles of 100 days, then two of 70 (30% below the median, under 84 days): waning after the second
+    short one, named shortening_benefit (not shortening_intervals: the injections were 120 days apart)."""
     story = _baseline(CaseBuilder().to_toxin(), 100, 100, 100, 70)
     assert_still_on_toxin(story)
     story.inject().after(70).respond(benefit=70)
-    assert_waning(story, "shortening_intervals")
+    assert_waning(story, "shortening_benefit")
+    assert "shortening_intervals" not in alerts(story.evaluate(), "waning_response")[0].text
 
 
 def test_benefit_falling_less_than_30_percent_is_not_waning() -> None:
@@ -156,7 +160,7 @@ def test_shortened_benefit_needs_at_least_two_earlier_cycles() -> None:
     """One 100-day cycle is no baseline: two later 60-day cycles do not count as waning, but with two earlier
     100-day cycles they do."""
     assert_still_on_toxin(_baseline(CaseBuilder().to_toxin(), 100, 60, 60))
-    assert_waning(_baseline(CaseBuilder().to_toxin(), 100, 100, 60, 60), "shortening_intervals")
+    assert_waning(_baseline(CaseBuilder().to_toxin(), 100, 100, 60, 60), "shortening_benefit")
 
 
 def test_shortened_benefit_compares_with_the_three_most_recent_earlier_cycles() -> None:
@@ -165,7 +169,29 @@ def test_shortened_benefit_compares_with_the_three_most_recent_earlier_cycles() 
     story = _baseline(CaseBuilder().to_toxin(), 60, 60, 60, 100, 100, 100, 70)
     assert_still_on_toxin(story)
     story.inject().after(70).respond(benefit=70)
-    assert_waning(story, "shortening_intervals")
+    assert_waning(story, "shortening_benefit")
+
+
+@pytest.mark.parametrize(("benefit", "waning"), [(83, True), (84, False), (100, False)])
+def test_a_benefit_that_still_lasts_12_weeks_is_not_waning(benefit: int, waning: bool) -> None:
+    """After a median of 150 days, two cycles of 100 days are a 33% drop but still last 12 weeks: no waning
+    (R2.6). The floor is the minimum reinjection interval: 83 days is under it, 84 is not."""
+    story = _baseline(CaseBuilder().to_toxin(), 150, 150, 150, benefit, benefit)
+    if waning:
+        assert story.pathway().stage is Stage.WANING_RESPONSE
+        assert "shortening_benefit" in alerts(story.evaluate(), "waning_response")[0].text
+    else:
+        assert_still_on_toxin(story)
+
+
+def test_the_12_week_floor_of_shortening_benefit_is_the_minimum_interval_parameter() -> None:
+    """With min_reinjection_interval_days set to 70, two 80-day cycles after a median of 150 are not waning;
+    with the default 84 they are (R2.15: the floor is that parameter itself)."""
+    clinic = Guideline.from_mapping({"parameters": {"min_reinjection_interval_days": 70}})
+    shorter_floor = _baseline(CaseBuilder(guideline=clinic).to_toxin(), 150, 150, 150, 80, 80)
+    assert_still_on_toxin(shorter_floor)
+    default = _baseline(CaseBuilder().to_toxin(), 150, 150, 150, 80, 80)
+    assert default.pathway().stage is Stage.WANING_RESPONSE
 
 
 # Waning response: poor or absent response, tolerability ---------------------------------------------------
@@ -336,9 +362,10 @@ def test_next_injection_window_runs_from_the_latest_injection() -> None:
     assert rec(story.evaluate(), "next_injection_window").due == story.today + D(days=84)
 
 
-@pytest.mark.parametrize(("days", "overdue"), [(112, False), (113, True)])
-def test_response_assessment_overdue_after_112_days(days: int, overdue: bool) -> None:
-    """response_assessment_overdue fires more than 112 days after an injection without a response."""
+@pytest.mark.parametrize(("days", "overdue"), [(112, False), (150, False), (151, True)])
+def test_response_assessment_overdue_after_150_days(days: int, overdue: bool) -> None:
+    """response_assessment_overdue fires more than 150 days after an injection without a response, so a stable
+    patient on 4-monthly cycles (112 days) is not warned before the next injection (R2.5)."""
     story = CaseBuilder().to_toxin().inject()
     as_of = story.today + D(days=days)
     found = alerts(story.evaluate(as_of), "response_assessment_overdue")

@@ -90,7 +90,7 @@ def _after_mvd(b: CaseBuilder) -> CaseBuilder:
     ("label", "story"),
     [
         ("persists_at_12_months", lambda b: _after_mvd(b).after(400).post_mvd("unchanged")),
-        ("recurred", lambda b: _after_mvd(b).after(200).post_mvd("recurred")),
+        ("recurred", lambda b: _after_mvd(b).after(400).post_mvd("recurred")),
     ],
 )
 def test_redo_mvd_is_considered_after_mvd_failure_or_recurrence(

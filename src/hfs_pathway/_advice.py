@@ -15,8 +15,8 @@ from ._dates import add_months
 from ._guideline import Guideline
 from ._record import Record
 from ._results import Alert, Recommendation
-from ._toxin import WANING_TEXT
-from ._vocabulary import ClinicalImpression, Drug, ImagingFinding, Side, Stage
+from ._toxin import WANING_TEXT, earlier_adequate_cycles
+from ._vocabulary import ClinicalImpression, Drug, ImagingFinding, Side, SpasmOutcome, Stage, WaningReason
 
 _SPECIALTY = {
     ImagingFinding.TUMOUR: "neurosurgery (tumour)",
@@ -58,8 +58,21 @@ class Advice:
     def overdue(self, code: str, text: str) -> None:
         self.alerts.append(_time_alert(code, text, self.as_of))
 
-    def review_due(self, code: str, label: str, due: dt.date) -> None:
-        self.recommend(code, f"{label} due by {due.isoformat()}.", due)
+    def gap(self, stage_label: str, allowed_days: int) -> None:
+        """``follow_up_overdue`` when nothing has been recorded for longer than the stage allows (R2.10)."""
+        last = self.record.last_date
+        if last is None:
+            return
+        waited = (self.as_of - last).days
+        if waited > allowed_days:
+            self.overdue(
+                "follow_up_overdue",
+                f"Nothing recorded for {waited} days since {last.isoformat()} while in "
+                f"{stage_label.replace('_', ' ')} (follow-up is expected within {allowed_days} days).",
+            )
+
+    def review_due(self, code: str, label: str, due: dt.date, note: str = "") -> None:
+        self.recommend(code, f"{label} due by {due.isoformat()}.{note}", due)
         if self.as_of > due:
             self.overdue(
                 "review_overdue", f"{label} was due on {due.isoformat()} ({(self.as_of - due).days} days ago)."
@@ -100,15 +113,39 @@ def _secondary_cause(a: Advice) -> None:
     imaging = a.record.imaging
     specialty = _SPECIALTY.get(imaging.finding, "the relevant specialty") if imaging else "the relevant specialty"
     a.recommend("refer_secondary_cause", f"Refer to {specialty} to manage the cause of the spasm.")
+    a.gap("secondary_cause", a.guideline.follow_up_secondary_cause_days)
 
 
 def _treatment_selection(a: Advice) -> None:
-    a.recommend("offer_botulinum_toxin")
+    r = a.record
+    imaging = r.imaging
+    secondary = imaging is not None and imaging.finding.is_secondary_cause
+    if secondary and imaging is not None:
+        # Secondary hemifacial spasm is not primary: the options are symptomatic (R2.4).
+        cause = imaging.finding.value.replace("_", " ")
+        a.recommend(
+            "offer_botulinum_toxin",
+            f"The spasm persists after the secondary cause ({cause}) was managed: offer botulinum toxin injections.",
+        )
+    else:
+        a.recommend("offer_botulinum_toxin")
     a.recommend("offer_oral_medication")
     a.recommend("offer_observation")
-    a.recommend("discuss_mvd")
-    if a.record.mvd_unsuccessful:
+    if not secondary:
+        a.recommend("discuss_mvd")
+    recurred = r.recurrence_date
+    if recurred is not None and (imaging is None or imaging.date < recurred):
+        # Recurrence long after surgery: image again before a second operation is weighed [R124].
+        due = recurred + dt.timedelta(days=a.guideline.mri_due_days)
+        a.recommend(
+            "order_mri",
+            f"MRI of the brain with high-resolution T2 and angiography after the recurrence of "
+            f"{recurred.isoformat()}, before a second decompression is weighed, by {due.isoformat()}.",
+            due,
+        )
+    if r.mvd_unsuccessful:
         a.recommend("consider_redo_mvd")
+    a.gap("treatment_selection", a.guideline.follow_up_treatment_selection_days)
 
 
 def _observation(a: Advice) -> None:
@@ -121,6 +158,7 @@ def _observation(a: Advice) -> None:
 
 def _oral_medication(a: Advice) -> None:
     r = a.record
+    a.gap("oral_medication", a.guideline.follow_up_oral_medication_days)
     if r.medication is None:
         text = None
         if a.patient.asian_ancestry:
@@ -142,32 +180,66 @@ def _botulinum_toxin(a: Advice) -> None:
         a.recommend("first_botox_injection")
         return
     last = r.cycles[-1]
-    if last.response_index is None:
-        due = last.injection_date + dt.timedelta(days=g.response_review_days)
-        a.recommend(
-            "assess_botox_response",
-            f"Record the response to the injection of {last.injection_date.isoformat()} (review by {due.isoformat()}).",
-            due,
-        )
-        age = (a.as_of - last.injection_date).days
-        if age > g.response_assessment_overdue_days:
-            a.overdue(
-                "response_assessment_overdue",
-                f"No response recorded for the injection of {last.injection_date.isoformat()}, {age} days ago.",
-            )
+    _response_advice(a)
     opens = last.injection_date + dt.timedelta(days=g.min_reinjection_interval_days)
     a.recommend(
         "next_injection_window",
         f"The next injection can be given from {opens.isoformat()}, when the effect wears off.",
         opens,
     )
+    a.gap("botulinum_toxin", g.follow_up_botulinum_toxin_days)
+
+
+def _response_advice(a: Advice) -> None:
+    """Ask for the latest injection's response while none is recorded (R2.5: the peak, and whether the benefit
+    is still ongoing), or its duration once an ongoing benefit has worn off."""
+    r, g = a.record, a.guideline
+    last = r.cycles[-1]
+    injected = last.injection_date.isoformat()
+    if last.response_index is None:
+        due = last.injection_date + dt.timedelta(days=g.response_review_days)
+        a.recommend(
+            "assess_botox_response",
+            f"Record the response to the injection of {injected}: the peak improvement, side effects and whether "
+            f"the benefit is still ongoing (review by {due.isoformat()}).",
+            due,
+        )
+        age = (a.as_of - last.injection_date).days
+        if age > g.response_assessment_overdue_days:
+            a.overdue(
+                "response_assessment_overdue",
+                f"No response recorded for the injection of {injected}, {age} days ago.",
+            )
+    elif r.ongoing_response is not None:
+        a.recommend(
+            "assess_botox_response",
+            f"The benefit of the injection of {injected} was still ongoing on "
+            f"{r.ongoing_response.date.isoformat()}: record how long it lasted once it wears off.",
+        )
 
 
 def _waning(a: Advice) -> None:
-    reason = a.record.waning_reason
+    r, g = a.record, a.guideline
+    reason = r.waning_reason
     why = f" because {WANING_TEXT[reason]}" if reason is not None else ""
+    if reason is WaningReason.PRIMARY_NON_RESPONSE:
+        a.recommend(
+            "review_diagnosis_and_technique",
+            "No benefit from the first injections: re-examine the diagnosis (EMG if needed), the muscles, dose and "
+            "technique, and consider neutralising antibodies or another product, before surgery is weighed.",
+        )
+    adequate = earlier_adequate_cycles(r.responses, g)
+    if reason is WaningReason.INSUFFICIENT_RESPONSE and adequate >= g.toxin_resistance_prior_adequate_cycles:
+        a.recommend(
+            "review_toxin_resistance",
+            f"The response failed after {adequate} earlier adequate cycles: consider neutralising antibodies and "
+            "another product.",
+        )
     a.recommend("adjust_botox_plan", f"Adjust the toxin plan (dose, sites or product){why}.")
+    if r.cycles and (r.cycles[-1].response_index is None or r.ongoing_response is not None):
+        _response_advice(a)
     a.recommend("evaluate_for_mvd", f"Evaluate for microvascular decompression{why}.")
+    a.gap("waning_response", g.follow_up_waning_response_days)
 
 
 def _surgical_evaluation(a: Advice) -> None:
@@ -182,11 +254,29 @@ def _surgical_evaluation(a: Advice) -> None:
     if risk is None or not risk.audiometry_done:
         a.recommend("obtain_audiometry")
     a.recommend("shared_decision_discussion")
+    a.gap("surgical_evaluation", a.guideline.follow_up_surgical_evaluation_days)
 
 
 def _mvd_referral(a: Advice) -> None:
-    a.recommend("refer_for_mvd")
-    risk = a.record.risk
+    r = a.record
+    referred = r.referral_date
+    if referred is None:
+        a.recommend("refer_for_mvd")
+    else:
+        # The referral exists: what is left is to make sure it reached neurosurgery (R2.8).
+        a.recommend(
+            "refer_for_mvd",
+            f"Referred for microvascular decompression on {referred.isoformat()}: confirm the neurosurgical "
+            "appointment.",
+        )
+        waited = (a.as_of - referred).days
+        if waited > a.guideline.referral_overdue_days:
+            a.overdue(
+                "referral_overdue",
+                f"The referral of {referred.isoformat()} is {waited} days old with no operation and no closed "
+                "referral on record.",
+            )
+    risk = r.risk
     if risk is None or not risk.audiometry_done:
         a.recommend("obtain_audiometry")
 
@@ -213,9 +303,41 @@ def next_post_mvd_review(record: Record, guideline: Guideline) -> dt.date | None
 
 
 def _post_mvd(a: Advice) -> None:
-    due = next_post_mvd_review(a.record, a.guideline)
-    if due is not None:
-        a.review_due("post_mvd_review", "Review after surgery", due)
+    r, g = a.record, a.guideline
+    due = next_post_mvd_review(r, g)
+    if due is None:
+        return
+    note = ""
+    bridging = last_bridging_injection(r)
+    if bridging is not None:
+        clear = bridging + dt.timedelta(days=g.bridging_toxin_effect_days)
+        last = r.last_post_mvd_review
+        surgery = r.mvd_date
+        masked = (
+            last is not None
+            and surgery is not None
+            and last < clear
+            and r.last_post_mvd_outcome is SpasmOutcome.RESOLVED
+            and last >= add_months(surgery, g.post_mvd_discharge_months)
+        )
+        if masked:
+            # The discharge review was resolved under the toxin's effect: repeat it once the effect has gone.
+            due = clear
+        if due <= clear:
+            note = (
+                f" The bridging toxin injection of {bridging.isoformat()} can mask the spasm: only a review from "
+                f"{clear.isoformat()} on can show that it has resolved."
+            )
+    a.review_due("post_mvd_review", "Review after surgery", due, note)
+
+
+def last_bridging_injection(record: Record) -> dt.date | None:
+    """The latest toxin injection given after the latest operation (bridging while a delayed cure is awaited)."""
+    surgery = record.mvd_date
+    if surgery is None or not record.cycles:
+        return None
+    injected = record.cycles[-1].injection_date
+    return injected if injected >= surgery else None
 
 
 _BY_STAGE: dict[Stage, Callable[[Advice], None]] = {

@@ -131,6 +131,25 @@ ALERTS: dict[str, AlertKind] = {
             ("R45", "R72", "R104", "R50"),
         ),
         AlertKind(
+            "distant_spread_suspected",
+            _C,
+            "Possible spread of toxin effect beyond the injected muscles",
+            "Swallowing or breathing difficulty, a changed voice or generalised weakness after an injection can "
+            "come from spread of the toxin away from the injection site, which the boxed warning of every "
+            "botulinum toxin label describes as potentially life-threatening; assess the patient now and weigh "
+            "the dose and sites before any further injection.",
+            ("R157", "R45"),
+        ),
+        AlertKind(
+            "local_diffusion_suspected",
+            _W,
+            "Double vision after periocular injection",
+            "Diplopia after injections around the eye usually comes from toxin diffusing into the eye muscles "
+            "next to the injected orbicularis oculi (the label advises avoiding the medial lower lid to reduce "
+            "it); review the injection sites before the next session.",
+            ("R45",),
+        ),
+        AlertKind(
             "surgical_risk_unfavourable",
             _W,
             "Unfavourable surgical risk",
@@ -163,6 +182,39 @@ ALERTS: dict[str, AlertKind] = {
             ("R26", "R105", "R119"),
         ),
         AlertKind(
+            "early_recurrence",
+            _W,
+            "Spasm returned within the first year after surgery",
+            "Spasm can stop for days after decompression and then come back, and still resolve later; a "
+            "return within the first year is followed up before it is called a failure.",
+            ("R75", "R73", "R74"),
+        ),
+        AlertKind(
+            "mvd_outside_checkpoint",
+            _I,
+            "Operation on record without the pathway's checkpoint",
+            "The decompression was done outside this pathway, so its risk-benefit checkpoint was not recorded; "
+            "follow-up after surgery applies as usual. It is a warning when the imaging work-up was still "
+            "incomplete, since a secondary cause had not been excluded.",
+            ("R105", "R9"),
+        ),
+        AlertKind(
+            "referral_overdue",
+            _W,
+            "Referral for surgery without an outcome",
+            "A referral for microvascular decompression with neither an operation nor a closed referral after "
+            "six months may have been lost; surgery is best offered once toxin fails, not left waiting.",
+            ("R72", "R104"),
+        ),
+        AlertKind(
+            "follow_up_overdue",
+            _W,
+            "No contact for longer than the stage allows",
+            "Care that simply stops is easy to miss: toxin is repeated every 3 to 4 months, an oral drug's dose "
+            "should be reviewed at least every 3 months, and a chosen option or a waning response needs a plan.",
+            ("R103", "R24", "R104"),
+        ),
+        AlertKind(
             "imaging_overdue",
             _W,
             "Imaging is overdue",
@@ -173,8 +225,9 @@ ALERTS: dict[str, AlertKind] = {
             "response_assessment_overdue",
             _W,
             "The response to the last injection was never recorded",
-            "Benefit usually lasts about 12 weeks; without the response of each cycle, waning benefit cannot "
-            "be detected.",
+            "Benefit usually lasts about 12 weeks and injections are repeated every 3 to 4 months; an injection "
+            "five months old with no response on record means the cycle's effect is unknown, and waning benefit "
+            "cannot be detected without it.",
             ("R35", "R41", "R45"),
         ),
         AlertKind(
@@ -263,8 +316,9 @@ RECOMMENDATIONS: dict[str, RecommendationKind] = {
             "consider_redo_mvd",
             "Consider a second decompression",
             "Persistent or recurrent spasm after decompression is usually due to a missed compression, and a "
-            "second operation is effective.",
-            ("R124", "R118"),
+            "second operation is effective; it carries more complications than the first, and succeeds less "
+            "often unless done early.",
+            ("R124", "R118", "R105"),
         ),
         RecommendationKind(
             "start_oral_medication",
@@ -289,8 +343,8 @@ RECOMMENDATIONS: dict[str, RecommendationKind] = {
         RecommendationKind(
             "assess_botox_response",
             "Record the response to the last injection",
-            "The peak effect comes at 1 to 2 weeks; recording the peak improvement, side effects and how long "
-            "it lasted is what detects waning benefit.",
+            "The peak effect comes at 1 to 2 weeks; recording the peak improvement, side effects and whether "
+            "the benefit is still ongoing (and later how long it lasted) is what detects waning benefit.",
             ("R45", "R83"),
         ),
         RecommendationKind(
@@ -305,6 +359,22 @@ RECOMMENDATIONS: dict[str, RecommendationKind] = {
             "An insufficient effect can be met with a higher dose (up to double), other sites or another "
             "product; most non-responders without antibodies respond again after adjustment.",
             ("R45", "R50", "R22", "R47"),
+        ),
+        RecommendationKind(
+            "review_diagnosis_and_technique",
+            "Review the diagnosis and the injection technique",
+            "When the first injections bring no benefit at all, re-examine the diagnosis (with EMG if needed), the "
+            "muscles injected, the dose and the technique before calling toxin a failure; neutralising "
+            "antibodies are rare, and another product can be tried.",
+            ("R45", "R50", "R22"),
+        ),
+        RecommendationKind(
+            "review_toxin_resistance",
+            "Consider secondary non-response to toxin",
+            "Benefit that fails after earlier good cycles can mean neutralising antibodies, though most patients "
+            "who stop responding have none and respond again after a dose or site change; testing for antibodies "
+            "or changing to another product is the next step.",
+            ("R50", "R49", "R22"),
         ),
         RecommendationKind(
             "evaluate_for_mvd",
@@ -335,7 +405,8 @@ RECOMMENDATIONS: dict[str, RecommendationKind] = {
         RecommendationKind(
             "refer_for_mvd",
             "Refer to neurosurgery for microvascular decompression",
-            "Outcomes are best with an experienced surgeon at a specialist centre.",
+            "Outcomes are best with an experienced surgeon at a specialist centre; once the referral is made, "
+            "confirm that the neurosurgical appointment follows.",
             ("R58", "R152", "R105"),
         ),
         RecommendationKind(

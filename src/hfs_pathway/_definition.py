@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from ._catalog import ALERTS
 from ._errors import InvalidDefinition
 from ._results import Alert
-from ._vocabulary import EventType, Stage
+from ._vocabulary import EventType, Severity, Stage
 from ._words import with_article
 
 if TYPE_CHECKING:
@@ -46,11 +46,24 @@ class Change:
         self.alerts: list[Alert] = []
         self.route: Route | None = None
 
-    def alert(self, code: str, text: str, *, date: dt.date | None = None) -> None:
-        """Raise the catalogued alert ``code`` with a case-specific ``text``."""
+    def alert(self, code: str, text: str, *, date: dt.date | None = None, severity: Severity | None = None) -> None:
+        """Raise the catalogued alert ``code`` with a case-specific ``text``.
+
+        ``severity`` replaces the catalogued one for alerts whose urgency depends on the case (the catalogue
+        names the highest; e.g. an HLA-B*1502-positive result is critical with carbamazepine, a warning with
+        phenytoin).
+        """
         kind = ALERTS[code]
         self.alerts.append(
-            Alert(code, kind.severity, text, kind.rationale, kind.evidence, date or self.event.date, self.index)
+            Alert(
+                code,
+                severity or kind.severity,
+                text,
+                kind.rationale,
+                kind.evidence,
+                date or self.event.date,
+                self.index,
+            )
         )
 
 
@@ -129,6 +142,9 @@ class StageInfo(NamedTuple):
     final: bool = False
     on_enter: Callable[[Change], None] | None = None
     """Resets what belongs to a fresh episode of this stage."""
+    reopened_by: tuple[EventType, ...] = ()
+    """For a final stage: the only events that may still take the patient back into care (a recurrence after
+    discharge); every other event is refused there."""
 
 
 class Edge(NamedTuple):
@@ -334,7 +350,7 @@ def _validate(definition: PathwayDefinition) -> None:
         for stage in rule.accepted_in:
             if stage not in known:
                 problems.append(f"event {rule.event.value!r} is accepted in unknown stage {stage.value!r}")
-            elif stage in finals:
+            elif stage in finals and rule.event not in definition.stage_info(stage).reopened_by:
                 problems.append(f"final stage {stage.value!r} accepts event {rule.event.value!r}")
             applicable = [r for r in rule.routes if r.leaves(stage)]
             if not applicable or applicable[-1].when is not None:

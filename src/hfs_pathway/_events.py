@@ -325,6 +325,12 @@ class ReviewVisit(_Event):
     hfs7: Annotated[StrictCount, Field(ge=0, le=28)] | None = None
 
 
+class Recurrence(_Event):
+    """The spasm came back after the pathway was complete (R2.9): recorded from ``discharged``."""
+
+    type: Literal["recurrence"] = "recurrence"
+
+
 class PathwayExit(_Event):
     type: Literal["pathway_exit"] = "pathway_exit"
     reason: ExitReason
@@ -347,7 +353,8 @@ Event: TypeAlias = Annotated[
     | PostMvdReview
     | RedFlag
     | ReviewVisit
-    | PathwayExit,
+    | PathwayExit
+    | Recurrence,
     Field(discriminator="type"),
 ]
 """Any clinical event, told apart by its ``type``."""
@@ -374,6 +381,7 @@ EVENT_MODELS: dict[str, type[_Event]] = {
         RedFlag,
         ReviewVisit,
         PathwayExit,
+        Recurrence,
     )
 }
 """Event ``type`` string to its model."""

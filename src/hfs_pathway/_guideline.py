@@ -176,6 +176,15 @@ class Guideline(BaseModel):
         evidence=("R50", "R22"),
         description="Design: the first this-many cycles all without response is primary non-response.",
     )
+    toxin_resistance_prior_adequate_cycles: Annotated[int, Field(strict=True, ge=1, le=12)] = _param(
+        2,
+        unit="cycles",
+        evidence=("R50", "R49"),
+        description=(
+            "Design: an insufficient response after at least this many earlier adequate cycles suggests "
+            "secondary non-response (possibly antibodies) and recommends review_toxin_resistance."
+        ),
+    )
     response_review_days: Days = _param(
         28,
         unit="days",
@@ -183,10 +192,22 @@ class Guideline(BaseModel):
         description="Design: the response to an injection is reviewed this many days after it (peak effect).",
     )
     response_assessment_overdue_days: Days = _param(
-        112,
+        150,
         unit="days",
-        evidence=("R35", "R41"),
-        description="Design: response_assessment_overdue fires once an injection is this old with no response.",
+        evidence=("R35", "R41", "R103"),
+        description=(
+            "Design: response_assessment_overdue fires once an injection is this old with no response; longer "
+            "than the usual 3-4 month cycle, so a stable patient is not warned before the next injection."
+        ),
+    )
+    bridging_toxin_effect_days: Days = _param(
+        120,
+        unit="days",
+        evidence=("R35", "R41", "R36"),
+        description=(
+            "Design: a toxin injection after surgery can mask the spasm this long (benefit lasts about 12-15 "
+            "weeks), so a resolved review within it does not count towards discharge."
+        ),
     )
     usual_max_units: ToxinDoseLimits = Field(
         default_factory=ToxinDoseLimits,
@@ -204,6 +225,54 @@ class Guideline(BaseModel):
         evidence=("R58", "R24"),
         description="Design: an oral drug's effect is reviewed this many days after it is started.",
     )
+    follow_up_treatment_selection_days: Days = _param(
+        90,
+        unit="days",
+        evidence=("R58", "R104"),
+        description="Design: follow_up_overdue fires when nothing is recorded this long while an option is chosen.",
+    )
+    follow_up_waning_response_days: Days = _param(
+        90,
+        unit="days",
+        evidence=("R72", "R104"),
+        description="Design: follow_up_overdue fires when nothing is recorded this long after toxin benefit waned.",
+    )
+    follow_up_surgical_evaluation_days: Days = _param(
+        180,
+        unit="days",
+        evidence=("R105",),
+        description=(
+            "Design: follow_up_overdue fires when nothing is recorded this long at the risk-benefit checkpoint "
+            "(as long as a risk assessment stays valid)."
+        ),
+    )
+    follow_up_secondary_cause_days: Days = _param(
+        365,
+        unit="days",
+        evidence=("R159", "R135"),
+        description=(
+            "Design: follow_up_overdue fires when nothing is recorded this long while another specialty manages "
+            "a secondary cause."
+        ),
+    )
+    follow_up_botulinum_toxin_days: Days = _param(
+        270,
+        unit="days",
+        evidence=("R103", "R44"),
+        description=(
+            "Design: follow_up_overdue fires when nothing is recorded this long on toxin (two to three missed "
+            "3-4 monthly cycles)."
+        ),
+    )
+    follow_up_oral_medication_days: Days = _param(
+        180,
+        unit="days",
+        evidence=("R24",),
+        description=(
+            "Design: follow_up_overdue fires when nothing is recorded this long on an oral drug, whose dose should "
+            "be reviewed at least every 3 months."
+        ),
+    )
     observation_review_months: Annotated[int, Field(strict=True, ge=1, le=60)] = _param(
         6,
         unit="months",
@@ -217,6 +286,15 @@ class Guideline(BaseModel):
         unit="days",
         evidence=("R105",),
         description="Design: a surgical risk assessment supports a referral for this many days.",
+    )
+    referral_overdue_days: Days = _param(
+        180,
+        unit="days",
+        evidence=("R72", "R104"),
+        description=(
+            "Design: referral_overdue fires once a referral for MVD is this old with neither an operation nor a "
+            "closed referral on record."
+        ),
     )
     older_age_hearing_years: Annotated[int, Field(strict=True, ge=1, le=120)] = _param(
         60,
@@ -264,10 +342,10 @@ class Guideline(BaseModel):
         description="Permanent hearing loss on the operated side.",
     )
     risk_facial_palsy_permanent: PercentRange = _param(
-        _range(1, 1),
+        _range(0.9, 2),
         unit="percent",
-        evidence=("R26", "R105", "R119"),
-        description="Permanent facial palsy.",
+        evidence=("R26", "R105"),
+        description="Permanent facial palsy (0.9% in a systematic review; 1-2% in a review of over 10,000 patients).",
     )
     risk_facial_palsy_transient: PercentRange = _param(
         _range(6, 10),
@@ -288,10 +366,10 @@ class Guideline(BaseModel):
         description="Permanent lower cranial nerve deficit.",
     )
     risk_stroke: PercentRange = _param(
-        _range(0.1, 0.1),
+        _range(0.1, 0.3),
         unit="percent",
-        evidence=("R26", "R105", "R118"),
-        description="Stroke or brainstem ischaemia.",
+        evidence=("R105", "R118"),
+        description="Stroke or brainstem ischaemia (0.1% in a review; brainstem infarction in 0.3% of a large series).",
     )
     risk_death: PercentRange = _param(
         _range(0.1, 0.1),
@@ -325,7 +403,7 @@ class Guideline(BaseModel):
     post_mvd_discharge_months: Annotated[int, Field(strict=True, ge=1, le=120)] = _param(
         24,
         unit="months",
-        evidence=("R123", "R118"),
+        evidence=("R118", "R122"),
         description=(
             "Resolved spasm at a review this long after surgery completes the pathway (recurrence is rare after)."
         ),

@@ -31,6 +31,7 @@ HFS_PATHWAY = PathwayDefinition(
         surgery.MVD_PERFORMED,
         surgery.REFERRAL_CLOSED,
         surgery.POST_MVD_REVIEW,
+        surgery.RECURRENCE,
         workup.RED_FLAG,
         treatment.REVIEW_VISIT,
         stages.PATHWAY_EXIT,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ._events import ImagingResult, MedicationStarted, Presentation
+from ._events import BotoxResponse, ImagingResult, MedicationStarted, Presentation
 from ._results import BotoxCycle, RiskBenefitAssessment
 from ._vocabulary import SpasmOutcome, Stage, WaningReason
 
@@ -46,11 +46,19 @@ class Record:
         self.plan_start = 0
         """How many cycles came before the current toxin plan (cycle ``number > plan_start`` is in it)."""
         self.waning_reason: WaningReason | None = None
+        self.ongoing_response: BotoxResponse | None = None
+        """The latest injection's response while its benefit was still ongoing (a later response completes it)."""
         self.risk: RiskBenefitAssessment | None = None
         self.mvd_date: dt.date | None = None
         self.last_post_mvd_review: dt.date | None = None
         self.last_post_mvd_outcome: SpasmOutcome | None = None
         self.mvd_unsuccessful = False
+        self.referral_date: dt.date | None = None
+        """When the current referral for MVD was made (entering ``mvd_referral``)."""
+        self.discharged_from: Stage | None = None
+        """The stage the patient was discharged from (``secondary_cause`` or ``post_mvd``)."""
+        self.recurrence_date: dt.date | None = None
+        """When spasm was recorded as recurring after discharge (the ``recurrence`` event)."""
 
     def copy(self) -> Record:
         # A plain instance dictionary makes the copy one C-level dict copy; every field holds an

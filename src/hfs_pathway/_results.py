@@ -101,6 +101,8 @@ class BotoxCycle(NamedTuple):
     peak_improvement_percent: float | None = None
     benefit_duration_days: int | None = None
     poorly_tolerated: bool = False
+    benefit_ongoing: bool = False
+    """The benefit had not worn off when the response was recorded: the duration is a lower bound."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -113,6 +115,7 @@ class BotoxCycle(NamedTuple):
             "benefit_duration_days": self.benefit_duration_days,
             "peak_improvement_percent": self.peak_improvement_percent,
             "poorly_tolerated": self.poorly_tolerated,
+            "benefit_ongoing": self.benefit_ongoing,
             "injection_index": self.injection_index,
             "response_index": self.response_index,
         }

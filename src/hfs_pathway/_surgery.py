@@ -61,8 +61,13 @@ def assess_risk(
     any_mri: bool,
     birth_date: dt.date | None,
     guideline: Guideline,
+    prior_mvd: dt.date | None = None,
 ) -> RiskBenefitAssessment:
-    """Turn a surgical risk assessment into the checkpoint's verdict, modifiers and figures."""
+    """Turn a surgical risk assessment into the checkpoint's verdict, modifiers and figures.
+
+    ``prior_mvd`` is the date of an earlier decompression on record: the operation would be a redo, which is
+    posterior fossa surgery whatever the assessment says (R2.8).
+    """
     g = guideline
     modifiers: list[RiskModifier] = []
 
@@ -91,10 +96,18 @@ def assess_risk(
             "R69",
             "R70",
         )
-    if assessment.prior_posterior_fossa_surgery:
+    if assessment.prior_posterior_fossa_surgery or prior_mvd is not None:
         add(
             "prior_posterior_fossa_surgery",
             "Previous posterior fossa surgery: higher complication rates",
+            "R105",
+            "R118",
+        )
+    if prior_mvd is not None:
+        add(
+            "redo_mvd",
+            f"A second decompression (the first on {prior_mvd.isoformat()}): more complications than a first "
+            "operation, and less often successful unless done early",
             "R105",
             "R118",
         )

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from ._events import BotoxResponse
 from ._guideline import Guideline
 from ._results import BotoxCycle
-from ._vocabulary import ResponseClass, WaningReason
+from ._vocabulary import ResponseClass, ToxinAdverseEffect, WaningReason
 
 _POOR = (ResponseClass.INSUFFICIENT, ResponseClass.NO_RESPONSE)
 _NO_RESPONSE = ResponseClass.NO_RESPONSE
@@ -21,11 +21,14 @@ _NO_RESPONSE = ResponseClass.NO_RESPONSE
 
 def classify_response(response: BotoxResponse, guideline: Guideline) -> ResponseClass:
     """``no_response`` under the no-response peak; ``insufficient`` when benefit lasted the
-    insufficient-benefit days or fewer, or peaked under the insufficient peak; else ``adequate``."""
+    insufficient-benefit days or fewer, or peaked under the insufficient peak; else ``adequate``.
+
+    A benefit still ongoing when recorded (R2.5) has no final duration: the cycle is classed by its peak
+    alone, so a response recorded at the 28-day review never counts as short (R2.14)."""
     peak = response.peak_improvement_percent
     if peak < guideline.no_response_peak_percent:
         return ResponseClass.NO_RESPONSE
-    duration = response.benefit_duration_days
+    duration = None if response.benefit_ongoing else response.benefit_duration_days
     if peak < guideline.insufficient_peak_percent or (
         duration is not None and duration <= guideline.insufficient_benefit_days
     ):
@@ -36,9 +39,11 @@ def classify_response(response: BotoxResponse, guideline: Guideline) -> Response
 def benefit_has_shortened(durations: Sequence[tuple[int, int]], plan_start: int, guideline: Guideline) -> bool:
     """The last N cycles with a known duration (all in the current plan) each lasted the drop
     percentage or more below the median of up to M earlier cycles with a known duration (at least
-    the minimum number of earlier cycles is needed).
+    the minimum number of earlier cycles is needed), and each lasted under the minimum reinjection
+    interval: a benefit that still lasts 12 weeks is not waning (R2.6, R2.15).
 
-    ``durations`` are ``(cycle number, benefit days)`` of the cycles whose benefit duration is known.
+    ``durations`` are ``(cycle number, benefit days)`` of the cycles whose benefit duration is known
+    (a duration recorded while the benefit was still ongoing is a lower bound and is left out).
     """
     n = guideline.waning_consecutive_cycles
     if len(durations) < n + guideline.waning_baseline_min_cycles or durations[-n][0] <= plan_start:
@@ -48,8 +53,9 @@ def benefit_has_shortened(durations: Sequence[tuple[int, int]], plan_start: int,
     middle = len(earlier) // 2
     baseline = earlier[middle] if len(earlier) % 2 else (earlier[middle - 1] + earlier[middle]) / 2
     ceiling = baseline * (100 - guideline.waning_drop_percent) / 100
+    floor = guideline.min_reinjection_interval_days
     for _, days in durations[-n:]:
-        if days > ceiling:
+        if days > ceiling or days >= floor:
             return False
     return baseline > 0
 
@@ -78,7 +84,7 @@ def response_waning_reason(
     """
     g = guideline
     if benefit_has_shortened(durations, plan_start, g):
-        return WaningReason.SHORTENING_INTERVALS
+        return WaningReason.SHORTENING_BENEFIT
     count = len(responses)
     k = g.primary_non_response_cycles
     if plan_start == 0 and count == k and responses[-1].number == k:
@@ -118,12 +124,34 @@ def waning_reason(cycles: Sequence[BotoxCycle], plan_start: int, guideline: Guid
     if intervals_shortening(cycles, plan_start, guideline):
         return WaningReason.SHORTENING_INTERVALS
     responses = [c for c in cycles if c.response_class is not None]
-    durations = [(c.number, c.benefit_duration_days) for c in responses if c.benefit_duration_days is not None]
+    durations = [
+        (c.number, c.benefit_duration_days)
+        for c in responses
+        if c.benefit_duration_days is not None and not c.benefit_ongoing
+    ]
     return response_waning_reason(responses, durations, plan_start, guideline)
 
 
+def earlier_adequate_cycles(responses: Sequence[BotoxCycle], guideline: Guideline) -> int:
+    """How many cycles before the last N responded cycles were adequate (for toxin resistance, R2.15)."""
+    n = guideline.waning_consecutive_cycles
+    return sum(1 for c in responses[:-n] if c.response_class is ResponseClass.ADEQUATE)
+
+
+DISTANT_SPREAD_EFFECTS = frozenset(
+    {
+        ToxinAdverseEffect.DYSPHAGIA,
+        ToxinAdverseEffect.BREATHING_DIFFICULTY,
+        ToxinAdverseEffect.DYSPHONIA,
+        ToxinAdverseEffect.GENERALISED_WEAKNESS,
+    }
+)
+"""Effects away from the injected muscles that the toxin labels' boxed warning names as spread of toxin effect."""
+
+
 WANING_TEXT = {
-    WaningReason.SHORTENING_INTERVALS: "the benefit between injections is shortening",
+    WaningReason.SHORTENING_INTERVALS: "injections have been needed sooner than the minimum interval",
+    WaningReason.SHORTENING_BENEFIT: "the benefit of the recent cycles has shortened well below the earlier ones",
     WaningReason.INSUFFICIENT_RESPONSE: "the recent cycles each gave an insufficient response",
     WaningReason.PRIMARY_NON_RESPONSE: "the first cycles gave no response at all",
     WaningReason.POORLY_TOLERATED: "recent cycles had significant side effects",

@@ -47,6 +47,7 @@ class EventType(StrEnum):
     RED_FLAG = "red_flag"
     REVIEW_VISIT = "review_visit"
     PATHWAY_EXIT = "pathway_exit"
+    RECURRENCE = "recurrence"
 
 
 class Severity(StrEnum):
@@ -292,6 +293,9 @@ class WaningReason(StrEnum):
     """Why the toxin benefit is judged to be waning."""
 
     SHORTENING_INTERVALS = "shortening_intervals"
+    """The last intervals between injections each came under the minimum interval."""
+    SHORTENING_BENEFIT = "shortening_benefit"
+    """The last cycles' benefit each fell well below the patient's own earlier cycles and under 12 weeks (R2.6)."""
     INSUFFICIENT_RESPONSE = "insufficient_response"
     PRIMARY_NON_RESPONSE = "primary_non_response"
     POORLY_TOLERATED = "poorly_tolerated"

@@ -6,6 +6,7 @@ from hfs_pathway._definition import Change, EventRule, Route, StageInfo
 from hfs_pathway._vocabulary import ExitReason
 
 from .common import E, S
+from .surgery import enter_discharged, enter_referral
 from .toxin import enter_toxin
 from .treatment import enter_observation, enter_oral_medication
 from .workup import enter_imaging
@@ -32,9 +33,19 @@ STAGES = (
         "Toxin benefit is shortening, insufficient or poorly tolerated: adjust the plan or evaluate surgery.",
     ),
     StageInfo(S.SURGICAL_EVALUATION, "The risk-benefit checkpoint for microvascular decompression."),
-    StageInfo(S.MVD_REFERRAL, "Referred to neurosurgery for microvascular decompression, awaiting surgery."),
+    StageInfo(
+        S.MVD_REFERRAL,
+        "Referred to neurosurgery for microvascular decompression, awaiting surgery.",
+        on_enter=enter_referral,
+    ),
     StageInfo(S.POST_MVD, "Follow-up after microvascular decompression."),
-    StageInfo(S.DISCHARGED, "Spasm resolved; the pathway is complete.", final=True),
+    StageInfo(
+        S.DISCHARGED,
+        "Spasm resolved; the pathway is complete (a recurrence or a red flag reopens it).",
+        final=True,
+        on_enter=enter_discharged,
+        reopened_by=(E.RECURRENCE, E.RED_FLAG),
+    ),
     StageInfo(
         S.EXITED, "Left the pathway: another diagnosis, declined care, lost, transferred or deceased.", final=True
     ),

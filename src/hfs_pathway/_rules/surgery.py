@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from hfs_pathway._dates import add_months
 from hfs_pathway._definition import Change, Condition, EventRule, Requirement, Route
-from hfs_pathway._events import PostMvdReview, RiskBenefitDecision
+from hfs_pathway._events import MvdPerformed, PostMvdReview, RiskBenefitDecision
 from hfs_pathway._surgery import assess_risk, checkpoint_conditions, override_needed, refers
-from hfs_pathway._vocabulary import RiskBenefitChoice, SpasmOutcome, Verdict
+from hfs_pathway._vocabulary import RiskBenefitChoice, Severity, SpasmOutcome, Verdict
 
-from .common import E, S
+from .common import ACTIVE_STAGES, E, S
 
 # Risk-benefit checkpoint ----------------------------------------------------------------------------
 
@@ -22,6 +22,7 @@ def _risk_effect(c: Change) -> None:
         any_mri=a.any_mri,
         birth_date=c.patient.birth_date,
         guideline=c.guideline,
+        prior_mvd=a.mvd_date,
     )
     a.risk = risk
     if risk.verdict is Verdict.UNFAVOURABLE:
@@ -75,12 +76,33 @@ def _conservative(option: str) -> Condition:
 # After surgery ---------------------------------------------------------------------------------------
 
 
+def enter_referral(c: Change) -> None:
+    c.after.referral_date = c.event.date
+
+
+OUTSIDE_PATHWAY_STAGES = (*ACTIVE_STAGES, S.SURGICAL_EVALUATION)
+"""Stages from which an operation done outside the pathway's checkpoint is recorded (R2.14, R2.15)."""
+
+
+def _mvd_allowed(c: Change) -> bool:
+    m: MvdPerformed = c.event
+    return bool(c.before.stage in (S.MVD_REFERRAL, S.POST_MVD) or m.outside_pathway)
+
+
 def _mvd_effect(c: Change) -> None:
     a = c.after
     a.mvd_date = c.event.date
     a.last_post_mvd_review = None
     a.last_post_mvd_outcome = None
     a.mvd_unsuccessful = False
+    a.referral_date = None
+    if c.before.stage in OUTSIDE_PATHWAY_STAGES:
+        # Recorded from a stage without a passed checkpoint: it only gets here with outside_pathway.
+        workup_open = bool(getattr(c.before, "workup_open", False))
+        text = "The operation was done outside this pathway; its risk-benefit checkpoint is not on record."
+        if workup_open:
+            text += " The imaging work-up was still incomplete: a secondary cause had not been excluded."
+        c.alert("mvd_outside_checkpoint", text, severity=Severity.WARNING if workup_open else None)
 
 
 def _months_after_surgery_reached(c: Change, months: int) -> bool:
@@ -105,8 +127,24 @@ def _post_mvd_effect(c: Change) -> None:
             "delayed_resolution_possible",
             f"Spasm {r.spasm.value} before {g.post_mvd_failure_months} months after surgery; delayed cure is common.",
         )
-    if r.spasm is SpasmOutcome.RECURRED or (r.spasm is not SpasmOutcome.RESOLVED and not early):
+    if r.spasm is SpasmOutcome.RECURRED and early:
+        c.alert(
+            "early_recurrence",
+            f"Spasm returned before {g.post_mvd_failure_months} months after surgery; it may still resolve.",
+        )
+    if not early and r.spasm is not SpasmOutcome.RESOLVED:
         a.mvd_unsuccessful = True
+
+
+def _masked_by_bridging_toxin(c: Change) -> bool:
+    """A toxin injection given after surgery still acts on the review's date, so the review cannot show that
+    the spasm itself has resolved (R2.15)."""
+    surgery = c.before.mvd_date
+    cycles = c.before.cycles
+    if surgery is None or not cycles or cycles[-1].injection_date < surgery:
+        return False
+    review: PostMvdReview = c.event
+    return (review.date - cycles[-1].injection_date).days < c.guideline.bridging_toxin_effect_days
 
 
 def _cured(c: Change) -> bool:
@@ -114,12 +152,27 @@ def _cured(c: Change) -> bool:
     return (
         r.spasm is SpasmOutcome.RESOLVED
         and _months_after_surgery_reached(c, c.guideline.post_mvd_discharge_months)
-        and c.before.last_post_mvd_outcome is not SpasmOutcome.RECURRED
+        and not _masked_by_bridging_toxin(c)
     )
 
 
 def _mvd_unsuccessful(c: Change) -> bool:
     return c.after.mvd_unsuccessful
+
+
+def _recurrence_effect(c: Change) -> None:
+    a = c.after
+    a.recurrence_date = c.event.date
+    # Recurrence after a decompression on record makes a second one an option (R2.9).
+    a.mvd_unsuccessful = a.mvd_date is not None
+
+
+def enter_discharged(c: Change) -> None:
+    c.after.discharged_from = c.before.stage
+
+
+def _after_secondary_cause(c: Change) -> bool:
+    return c.before.discharged_from is S.SECONDARY_CAUSE
 
 
 SURGICAL_RISK_ASSESSMENT = EventRule(
@@ -175,10 +228,41 @@ RISK_BENEFIT_DECISION = EventRule(
 
 MVD_PERFORMED = EventRule(
     E.MVD_PERFORMED,
-    (S.MVD_REFERRAL,),
-    description="The operation took place.",
+    (S.MVD_REFERRAL, *OUTSIDE_PATHWAY_STAGES, S.POST_MVD),
+    description=(
+        "The operation took place: after a referral through the checkpoint, as an early second operation, or "
+        "(marked outside_pathway) done elsewhere without this pathway's checkpoint."
+    ),
+    requires=(
+        Requirement(
+            Condition(
+                "referred_or_outside_pathway",
+                "a referral through the checkpoint, or an operation marked outside_pathway",
+                _mvd_allowed,
+            ),
+        ),
+    ),
     effect=_mvd_effect,
-    routes=(Route(S.POST_MVD, "Follow-up after surgery begins.", evidence=("R73", "R123")),),
+    routes=(
+        Route(
+            S.POST_MVD,
+            "Follow-up after surgery begins.",
+            sources=(S.MVD_REFERRAL,),
+            evidence=("R73", "R118"),
+        ),
+        Route(
+            None,
+            "An early second operation: follow-up restarts from it.",
+            sources=(S.POST_MVD,),
+            evidence=("R77", "R118"),
+        ),
+        Route(
+            S.POST_MVD,
+            "An operation done outside the pathway is followed up like any other.",
+            sources=OUTSIDE_PATHWAY_STAGES,
+            evidence=("R73", "R105"),
+        ),
+    ),
 )
 
 REFERRAL_CLOSED = EventRule(
@@ -197,20 +281,56 @@ POST_MVD_REVIEW = EventRule(
         Route(
             S.DISCHARGED,
             "Resolved spasm two years after surgery rarely recurs.",
-            when=Condition("cured", "spasm resolved at a review 24 months or more after surgery", _cured),
-            evidence=("R123", "R118"),
+            when=Condition(
+                "cured",
+                "spasm resolved at a review 24 months or more after surgery, and no bridging toxin injection "
+                "still acts on it",
+                _cured,
+            ),
+            evidence=("R118", "R122"),
         ),
         Route(
             S.TREATMENT_SELECTION,
-            "Recurrence, or spasm that persists a year after surgery, needs a new plan; a second "
+            "Spasm that recurred, or persists, a year or more after surgery needs a new plan; a second "
             "decompression is one option.",
             when=Condition(
                 "mvd_unsuccessful",
-                "spasm recurred, or is only improved or unchanged 12 months or more after surgery",
+                "spasm recurred, or is only improved or unchanged, 12 months or more after surgery",
                 _mvd_unsuccessful,
             ),
             evidence=("R124", "R118", "R73"),
         ),
-        Route(None, "Follow-up continues; delayed cure is common in the first year.", evidence=("R73", "R74")),
+        Route(
+            None,
+            "Follow-up continues; delayed cure is common in the first year, and spasm that returns early may "
+            "still resolve.",
+            evidence=("R73", "R74", "R75"),
+        ),
+    ),
+)
+
+RECURRENCE = EventRule(
+    E.RECURRENCE,
+    (S.DISCHARGED,),
+    description="The spasm came back after the pathway was complete.",
+    effect=_recurrence_effect,
+    routes=(
+        Route(
+            S.IMAGING,
+            "The spasm had resolved with treatment of a secondary cause: the cause itself may have come back.",
+            when=Condition(
+                "discharged_after_secondary_cause",
+                "the discharge followed the treatment of a secondary cause",
+                _after_secondary_cause,
+            ),
+            evidence=("R159", "R135", "R9"),
+        ),
+        Route(
+            S.TREATMENT_SELECTION,
+            "Late recurrence after a successful decompression needs a new plan: imaging first, then the options, "
+            "a second decompression among them.",
+            evidence=("R122", "R124", "R118"),
+            otherwise="the discharge followed surgery",
+        ),
     ),
 )

@@ -5,8 +5,14 @@ from __future__ import annotations
 from hfs_pathway._definition import Change, Condition, EventRule, Requirement, Route
 from hfs_pathway._events import BotoxInjection, BotoxResponse
 from hfs_pathway._results import BotoxCycle
-from hfs_pathway._toxin import WANING_TEXT, classify_response, intervals_shortening, response_waning_reason
-from hfs_pathway._vocabulary import AdverseEffectSeverity, WaningReason
+from hfs_pathway._toxin import (
+    DISTANT_SPREAD_EFFECTS,
+    WANING_TEXT,
+    classify_response,
+    intervals_shortening,
+    response_waning_reason,
+)
+from hfs_pathway._vocabulary import AdverseEffectSeverity, ToxinAdverseEffect, WaningReason
 
 from .common import E, S
 
@@ -26,6 +32,7 @@ def _injection_effect(c: Change) -> None:
     previous = a.cycles[-1].injection_date if a.cycles else None
     interval = None if previous is None else (inj.date - previous).days
     a.cycles = (*a.cycles, BotoxCycle(len(a.cycles) + 1, c.index, inj.date, inj.product, inj.total_units, interval))
+    a.ongoing_response = None
     if interval is not None and interval < g.min_reinjection_interval_days:
         c.alert(
             "reinjection_interval_too_short",
@@ -38,14 +45,16 @@ def _injection_effect(c: Change) -> None:
             "dose_above_usual_range",
             f"{inj.total_units:g} units of {inj.product.value} is above the usual {limit:g} units per session.",
         )
+    # A bridging injection after surgery is not part of a toxin plan: waning is judged only on toxin.
     # Only the interval test can change with an injection; the response tests gave no reason before it.
-    if intervals_shortening(a.cycles, a.plan_start, g):
+    if c.before.stage is S.BOTULINUM_TOXIN and intervals_shortening(a.cycles, a.plan_start, g):
         a.waning_reason = WaningReason.SHORTENING_INTERVALS
 
 
 def _awaiting_response(c: Change) -> bool:
+    """The latest injection has no response yet, or only one recorded while its benefit was ongoing."""
     cycles = c.before.cycles
-    return bool(cycles) and cycles[-1].response_index is None
+    return bool(cycles) and (cycles[-1].response_index is None or c.before.ongoing_response is not None)
 
 
 def _benefit_within_elapsed(c: Change) -> bool:
@@ -67,9 +76,24 @@ def _benefit_message(c: Change) -> str:
     )
 
 
+_SEVERITY_RANK = {AdverseEffectSeverity.NONE: 0, AdverseEffectSeverity.MILD: 1, AdverseEffectSeverity.SIGNIFICANT: 2}
+
+
+def _completed(first: BotoxResponse | None, r: BotoxResponse) -> BotoxResponse:
+    """The response as it now stands: a completing response replaces the first's values, and the adverse
+    effects of both are kept, with the worse severity (R2.5, R2.15)."""
+    if first is None:
+        return r
+    effects = tuple(dict.fromkeys((*first.adverse_effects, *r.adverse_effects)))
+    severity = max(first.adverse_effect_severity, r.adverse_effect_severity, key=_SEVERITY_RANK.__getitem__)
+    return r.model_copy(update={"adverse_effects": effects, "adverse_effect_severity": severity})
+
+
 def _response_effect(c: Change) -> None:
     r: BotoxResponse = c.event
     a = c.after
+    first = c.before.ongoing_response
+    merged = _completed(first, r)
     last = a.cycles[-1]
     cycle = BotoxCycle(
         last.number,
@@ -79,17 +103,46 @@ def _response_effect(c: Change) -> None:
         last.total_units,
         last.interval_days,
         c.index,
-        classify_response(r, c.guideline),
-        r.peak_improvement_percent,
-        r.benefit_duration_days,
-        r.adverse_effect_severity is AdverseEffectSeverity.SIGNIFICANT,
+        classify_response(merged, c.guideline),
+        merged.peak_improvement_percent,
+        merged.benefit_duration_days,
+        merged.adverse_effect_severity is AdverseEffectSeverity.SIGNIFICANT,
+        merged.benefit_ongoing,
     )
     a.cycles = (*a.cycles[:-1], cycle)
-    a.responses = (*a.responses, cycle)
-    if r.benefit_duration_days is not None:
-        a.durations = (*a.durations, (cycle.number, r.benefit_duration_days))
+    if first is not None:
+        # A completing response replaces the cycle's earlier entry (always the last one).
+        a.responses = (*a.responses[:-1], cycle)
+        if a.durations and a.durations[-1][0] == cycle.number:
+            a.durations = a.durations[:-1]
+    else:
+        a.responses = (*a.responses, cycle)
+    if merged.benefit_duration_days is not None and not merged.benefit_ongoing:
+        a.durations = (*a.durations, (cycle.number, merged.benefit_duration_days))
+    a.ongoing_response = merged if merged.benefit_ongoing else None
+    _spread_alerts(c, first, r)
     # Only the response tests can change with a response; the interval test gave no reason before it.
-    a.waning_reason = response_waning_reason(a.responses, a.durations, a.plan_start, c.guideline)
+    # In waning_response a response completes the table without reopening the verdict already reached.
+    if c.before.stage is S.BOTULINUM_TOXIN:
+        a.waning_reason = response_waning_reason(a.responses, a.durations, a.plan_start, c.guideline)
+
+
+def _spread_alerts(c: Change, first: BotoxResponse | None, r: BotoxResponse) -> None:
+    """Effects away from the injected muscles suggest distant spread of the toxin; diplopia alone suggests
+    local diffusion to the eye muscles [R157][R45]. Only effects not already reported for the cycle count."""
+    new = [e for e in r.adverse_effects if first is None or e not in first.adverse_effects]
+    distant = [e for e in new if e in DISTANT_SPREAD_EFFECTS]
+    if distant:
+        listed = ", ".join(e.value.replace("_", " ") for e in distant)
+        c.alert("distant_spread_suspected", f"After the injection of {c.before.cycles[-1].injection_date}: {listed}.")
+        return
+    earlier = first.adverse_effects if first is not None else ()
+    if ToxinAdverseEffect.DIPLOPIA in new and not any(e in DISTANT_SPREAD_EFFECTS for e in earlier):
+        c.alert(
+            "local_diffusion_suspected",
+            f"Double vision after the injection of {c.before.cycles[-1].injection_date}: review the periocular "
+            "injection sites.",
+        )
 
 
 def _is_waning(c: Change) -> bool:
@@ -108,30 +161,44 @@ def _plan_adjusted_effect(c: Change) -> None:
 
 BOTOX_INJECTION = EventRule(
     E.BOTOX_INJECTION,
-    (S.BOTULINUM_TOXIN,),
-    description="One injection session; its interval and dose are checked, and waning is looked for.",
+    (S.BOTULINUM_TOXIN, S.POST_MVD),
+    description=(
+        "One injection session; its interval and dose are checked, and waning is looked for. After surgery it "
+        "bridges the wait for a delayed cure."
+    ),
     effect=_injection_effect,
     routes=(
         Route(
             S.WANING_RESPONSE,
             "Shortening, insufficient, absent or poorly tolerated benefit calls for a new plan.",
             when=Condition("waning", "the toxin benefit is waning", _is_waning),
+            sources=(S.BOTULINUM_TOXIN,),
             evidence=("R45", "R72", "R104"),
             alert=_waning_alert,
         ),
-        Route(None, "Toxin cycles continue."),
+        Route(
+            None,
+            "A bridging injection while a delayed cure after surgery is awaited; follow-up continues.",
+            sources=(S.POST_MVD,),
+            evidence=("R73", "R74", "R76"),
+        ),
+        Route(None, "Toxin cycles continue.", sources=(S.BOTULINUM_TOXIN,)),
     ),
 )
 
 BOTOX_RESPONSE = EventRule(
     E.BOTOX_RESPONSE,
-    (S.BOTULINUM_TOXIN,),
-    description="The response to the latest injection, recorded once it is known.",
+    (S.BOTULINUM_TOXIN, S.WANING_RESPONSE),
+    description=(
+        "The response to the latest injection, recorded once it is known; one recorded while the benefit was "
+        "still ongoing is completed by a later one."
+    ),
     requires=(
         Requirement(
             Condition(
                 "injection_awaiting_response",
-                "an injection whose response has not been recorded yet",
+                "an injection whose response has not been recorded yet, or was recorded while the benefit was "
+                "still ongoing",
                 _awaiting_response,
             ),
         ),
@@ -151,10 +218,16 @@ BOTOX_RESPONSE = EventRule(
             S.WANING_RESPONSE,
             "Insufficient, absent, shortening or poorly tolerated benefit calls for a new plan.",
             when=Condition("waning", "the toxin benefit is waning", _is_waning),
+            sources=(S.BOTULINUM_TOXIN,),
             evidence=("R45", "R72", "R104"),
             alert=_waning_alert,
         ),
-        Route(None, "Toxin cycles continue."),
+        Route(None, "Toxin cycles continue.", sources=(S.BOTULINUM_TOXIN,)),
+        Route(
+            None,
+            "The response completes the cycle table; the new plan is still to be chosen.",
+            sources=(S.WANING_RESPONSE,),
+        ),
     ),
 )
 

@@ -98,7 +98,7 @@ def _toxin_steady(s: Story) -> tuple[str, int]:
     s.cycles(rng.randint(0, 10), short_once=rng.random() < 0.05)
     if rng.random() < 0.5:
         s.inject()  # the last injection, awaiting its response
-        return "botulinum_toxin", 150
+        return "botulinum_toxin", 200
     if rng.random() < 0.3:
         s.wait(14, 42)
         s.add("review_visit", wants_treatment=False, jrs_severity=rng.randint(0, 2))
