@@ -44,8 +44,10 @@ S = Stage
 STAGE_PARAMETERS: dict[Stage, tuple[str, ...]] = {
     S.PRESENTATION: ("young_onset_age_years",),
     S.IMAGING: ("mri_due_days", "imaging_overdue_days"),
+    S.SECONDARY_CAUSE: ("follow_up_secondary_cause_days",),
+    S.TREATMENT_SELECTION: ("follow_up_treatment_selection_days",),
     S.OBSERVATION: ("observation_review_months",),
-    S.ORAL_MEDICATION: ("medication_review_days",),
+    S.ORAL_MEDICATION: ("medication_review_days", "follow_up_oral_medication_days"),
     S.BOTULINUM_TOXIN: (
         "min_reinjection_interval_days",
         "usual_max_units",
@@ -61,6 +63,7 @@ STAGE_PARAMETERS: dict[Stage, tuple[str, ...]] = {
         "poorly_tolerated_window_cycles",
         "poorly_tolerated_min_cycles",
         "primary_non_response_cycles",
+        "follow_up_botulinum_toxin_days",
     ),
     S.WANING_RESPONSE: (
         "insufficient_benefit_days",
@@ -70,9 +73,12 @@ STAGE_PARAMETERS: dict[Stage, tuple[str, ...]] = {
         "waning_consecutive_cycles",
         "poorly_tolerated_min_cycles",
         "primary_non_response_cycles",
+        "toxin_resistance_prior_adequate_cycles",
+        "follow_up_waning_response_days",
     ),
     S.SURGICAL_EVALUATION: (
         "risk_assessment_validity_days",
+        "follow_up_surgical_evaluation_days",
         "older_age_hearing_years",
         "asa_caution_class",
         "asa_unfavourable_class",
@@ -87,7 +93,7 @@ STAGE_PARAMETERS: dict[Stage, tuple[str, ...]] = {
         "risk_stroke",
         "risk_death",
     ),
-    S.MVD_REFERRAL: ("risk_assessment_validity_days",),
+    S.MVD_REFERRAL: ("risk_assessment_validity_days", "referral_overdue_days"),
     S.POST_MVD: (
         "post_mvd_review_months",
         "post_mvd_review_early_days",
@@ -95,6 +101,8 @@ STAGE_PARAMETERS: dict[Stage, tuple[str, ...]] = {
         "post_mvd_discharge_months",
         "mvd_delayed_relief",
         "mvd_recurrence_5_years",
+        "bridging_toxin_effect_days",
+        "min_reinjection_interval_days",
     ),
 }
 
