@@ -87,7 +87,16 @@ def load_case(source: str | bytes | Path | Mapping[str, Any], *, limits: CaseLim
         source = read_limited(source, limits.max_bytes, "case file")
     if isinstance(source, (str, bytes, bytearray)):
         check_size(source, limits.max_bytes, "the case")
-        import json  # only text needs the parser; mappings never load it
+        try:
+            # The fast path: pydantic-core parses and validates the text in one pass, without Python objects
+            # for the parsed JSON. Anything it refuses is parsed again below, to be worded as before.
+            case = _CASE_ADAPTER.validate_json(source)
+        except ValidationError:
+            pass
+        else:
+            check_event_count(len(case.events), limits.max_events)
+            return case
+        import json  # only text that failed needs the standard parser; mappings never load it
 
         try:
             data: Any = json.loads(source)

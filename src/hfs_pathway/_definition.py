@@ -185,7 +185,7 @@ class PathwayDefinition:
 
     # Reading the definition -------------------------------------------------------------------
 
-    @property
+    @cached_property
     def initial(self) -> Stage:
         return next(s.stage for s in self.stages if s.initial)
 

@@ -11,15 +11,17 @@ from typing import Annotated, Any, Literal, Self, TypeAlias
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
+    GetPydanticSchema,
     StrictBool,
     StrictFloat,
     StrictInt,
     TypeAdapter,
+    WithJsonSchema,
     model_validator,
 )
+from pydantic_core import core_schema
 
 from ._vocabulary import (
     AdverseEffectSeverity,
@@ -70,7 +72,26 @@ def _iso_date(value: Any) -> Any:
     raise ValueError("expected an ISO date written as YYYY-MM-DD")
 
 
-ClinicalDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+def _clinical_date_schema(source: Any, handler: Any) -> core_schema.CoreSchema:
+    # JSON text is checked inside pydantic-core (the pattern, then the calendar and the bounds), with no call
+    # into Python per date; a Python value (a parsed mapping, a ``date``) goes through ``_iso_date``. Both
+    # accept exactly the same dates. Errors are worded by the Python path: the case loader re-checks text that
+    # fails through it.
+    return core_schema.json_or_python_schema(
+        json_schema=core_schema.chain_schema(
+            [
+                core_schema.str_schema(strict=True, pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"),
+                core_schema.date_schema(ge=EARLIEST_DATE, le=LATEST_DATE),
+            ]
+        ),
+        python_schema=core_schema.no_info_before_validator_function(_iso_date, core_schema.date_schema()),
+        serialization=core_schema.to_string_ser_schema(when_used="json-unless-none"),
+    )
+
+
+ClinicalDate = Annotated[
+    dt.date, GetPydanticSchema(_clinical_date_schema), WithJsonSchema({"type": "string", "format": "date"})
+]
 """A calendar date written ``YYYY-MM-DD``; timestamps and free text are refused."""
 
 StrictCount = Annotated[int, Field(strict=True)]

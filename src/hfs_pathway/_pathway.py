@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal, NamedTuple, NoReturn
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NoReturn
 
 from pydantic import BaseModel
 
 from ._active import mark_active
-from ._advice import Advice
 from ._arguments import as_date
 from ._case import Case, Patient, event_to_dict, load_case, parse_event
 from ._definition import Change, EventRule, PathwayDefinition, Route, describe_refusal
@@ -28,12 +28,13 @@ from ._errors import (
     OutOfOrder,
 )
 from ._events import EVENT_MODELS, Event
-from ._guideline import Guideline, default_guideline
-from ._hfs import HFS_PATHWAY
 from ._record import Record
 from ._results import Alert, BotoxCycle, Evaluation, HistoryEntry, RiskBenefitAssessment
 from ._vocabulary import Stage
 from ._words import with_article
+
+if TYPE_CHECKING:
+    from ._guideline import Guideline
 
 Engine = Literal["table", "transitions"]
 _EVENT_CLASSES = frozenset(EVENT_MODELS.values())
@@ -43,6 +44,19 @@ SAVE_FORMAT_VERSION = 1
 
 _new_tuple = tuple.__new__
 """Builds a named tuple from a plain tuple of its fields in one C call (its constructor is a Python function)."""
+
+
+@cache
+def _defaults() -> tuple[PathwayDefinition, Guideline]:
+    """The shipped pathway definition and guideline, loaded on first use (they are not needed to import)."""
+    from ._guideline import default_guideline
+    from ._hfs import HFS_PATHWAY
+
+    return HFS_PATHWAY, default_guideline()
+
+
+_BLANK_RECORD = Record()
+"""A pathway starts from a copy of this record: one dictionary copy instead of setting every field."""
 
 
 class _Views(NamedTuple):
@@ -84,13 +98,17 @@ class Pathway:
         patient: Patient,
         *,
         guideline: Guideline | None = None,
-        definition: PathwayDefinition = HFS_PATHWAY,
+        definition: PathwayDefinition | None = None,
         engine: Engine = "table",
     ) -> None:
         if engine not in ("table", "transitions"):
             raise ValueError("engine must be 'table' or 'transitions'")
+        if guideline is None or definition is None:
+            default_definition, default_guideline = _defaults()
+            guideline = guideline or default_guideline
+            definition = definition or default_definition
         self._patient = patient
-        self._guideline = guideline or default_guideline()
+        self._guideline = guideline
         self._definition = definition
         self._engine: Engine = engine
         # What only grows is kept in append-only lists, owned by the pathway: accepting an event appends one
@@ -99,8 +117,9 @@ class Pathway:
         self._history: list[HistoryEntry] = []
         self._alerts: list[Alert] = []
         self._views: _Views | None = None
-        self._record = Record()
-        self._record.stage = definition.initial
+        record = _BLANK_RECORD.copy()
+        record.stage = definition.initial
+        self._record = record
 
     # Building ------------------------------------------------------------------------------------
 
@@ -349,6 +368,8 @@ class Pathway:
                 f"(event {len(self._history) - 1})"
             )
         views = self._read()
+        from ._advice import Advice  # loaded on the first evaluation, not at import
+
         advice = Advice(record, self._patient, self._guideline, as_of)
         final = record.stage in self._definition.final_stages
         return Evaluation(
@@ -403,8 +424,11 @@ class Pathway:
         if data.get("format_version") != SAVE_FORMAT_VERSION:
             raise InvalidCase(f"unsupported saved pathway version {data.get('format_version')!r}")
         definition = data.get("definition")
-        if not isinstance(definition, dict) or definition.get("name") != HFS_PATHWAY.name:
-            raise InvalidCase(f"the saved pathway does not use the {HFS_PATHWAY.name!r} pathway definition")
+        from ._guideline import Guideline
+
+        shipped = _defaults()[0]
+        if not isinstance(definition, dict) or definition.get("name") != shipped.name:
+            raise InvalidCase(f"the saved pathway does not use the {shipped.name!r} pathway definition")
         saved = data.get("guideline")
         if not isinstance(saved, dict):
             raise InvalidCase("the saved pathway has no guideline object")
@@ -439,9 +463,9 @@ class Pathway:
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled as patient, guideline and events, replayed on loading (the definition's rules are code, so a
         pathway pickles only on the shipped definition)."""
-        if self._definition is not HFS_PATHWAY:
+        if self._definition is not _defaults()[0]:
             raise TypeError("only a pathway on the shipped definition (HFS_PATHWAY) can be pickled")
-        return (_unpickle, (self._patient, self._guideline, self._events, self._engine))
+        return (_unpickle, (self._patient, self._guideline, tuple(self._events), self._engine))
 
     def __repr__(self) -> str:
         return f"Pathway(patient={self._patient.id!r}, stage={self.stage.value!r}, events={len(self._events)})"

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from hfs_pathway._case import DEFAULT_LIMITS, Case, case_from_data, check_size, load_case
+from hfs_pathway._case import DEFAULT_LIMITS, Case, load_case
 from hfs_pathway._errors import PathwayError
 from hfs_pathway._guideline import Guideline, default_guideline
 from hfs_pathway._pathway import Pathway
@@ -155,15 +155,9 @@ def _patient_id(data: Any) -> str | None:
     return None
 
 
-def _parse(line: bytes) -> tuple[Case, Any]:
-    """The case on one line, or raise the library's error. Returns the raw data too (for the patient id)."""
-    check_size(line, DEFAULT_LIMITS.max_bytes, "the case on this line")
-    try:
-        data = _json.loads(line)
-    except ValueError:
-        # The fast parser refused it: let the standard loader word the error exactly as `evaluate` would.
-        return load_case(line), None
-    return case_from_data(data), data
+def _parse(line: bytes) -> Case:
+    """The case on one line, or raise the library's error (worded exactly as ``evaluate`` words it)."""
+    return load_case(line)  # size limits first, then one pass of pydantic-core over the bytes
 
 
 def _record(
@@ -242,23 +236,19 @@ def evaluate_items(number: int, items: Iterable[Item], *, count: int) -> ChunkRe
     errors: list[CaseError] = []
     base = number * CASE_NUMBER_STRIDE
     for line_number, item, source in items:
-        data: Any = None
         if isinstance(item, bytes) and not item.strip():
             continue
         counts.cases += 1
         try:
-            if isinstance(item, bytes):
-                case, data = _parse(item)
-            else:
-                case = item()
+            case = _parse(item) if isinstance(item, bytes) else item()
             evaluation = Pathway.replay(case, guideline=guideline).evaluate(as_of)
         except PathwayError as error:
-            pid = _patient_id(data) if data is not None else _patient_id_of(item)
+            pid = _patient_id_of(item)
             errors.append(CaseError(line_number, source, pid, error.code, error.message, error.event_index))
             counts.errors[error.code] += 1
             continue
         except Exception as error:  # a fault of the library, not of the case: reported, and the run goes on
-            pid = _patient_id(data) if data is not None else _patient_id_of(item)
+            pid = _patient_id_of(item)
             message = f"internal error while evaluating this case ({type(error).__name__}); please report it"
             errors.append(CaseError(line_number, source, pid, "internal_error", message, None))
             counts.errors["internal_error"] += 1
