@@ -47,7 +47,13 @@ STAGE_PARAMETERS: dict[Stage, tuple[str, ...]] = {
     S.SECONDARY_CAUSE: ("follow_up_secondary_cause_days",),
     S.TREATMENT_SELECTION: ("follow_up_treatment_selection_days",),
     S.OBSERVATION: ("observation_review_months",),
-    S.ORAL_MEDICATION: ("medication_review_days", "follow_up_oral_medication_days"),
+    S.ORAL_MEDICATION: (
+        "medication_review_days",
+        "follow_up_oral_medication_days",
+        "label_max_mg_per_day",
+        "contraception_age_min_years",
+        "contraception_age_max_years",
+    ),
     S.BOTULINUM_TOXIN: (
         "min_reinjection_interval_days",
         "usual_max_units",

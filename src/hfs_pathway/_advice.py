@@ -162,7 +162,10 @@ def _oral_medication(a: Advice) -> None:
     if r.medication is None:
         text = None
         if a.patient.asian_ancestry:
-            text = "Start the chosen oral drug; test HLA-B*1502 first if it is carbamazepine."
+            text = (
+                "Start the chosen oral drug; test HLA-B*1502 first if it is carbamazepine, and consider testing "
+                "if it is oxcarbazepine."
+            )
         a.recommend("start_oral_medication", text)
         return
     since = r.last_review or r.medication.date

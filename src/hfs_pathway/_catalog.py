@@ -107,6 +107,49 @@ ALERTS: dict[str, AlertKind] = {
             ("R98",),
         ),
         AlertKind(
+            "hla_b1502_screen_advised",
+            _W,
+            "Consider HLA-B*1502 testing before oxcarbazepine",
+            "Oxcarbazepine is chemically close to carbamazepine, and carriers of HLA-B*1502 may have a higher risk "
+            "of Stevens-Johnson syndrome and toxic epidermal necrolysis with it; its label says testing should be "
+            "considered before starting it in patients with ancestry in at-risk populations.",
+            ("R223", "R222"),
+        ),
+        AlertKind(
+            "hla_b1502_positive",
+            _C,
+            "HLA-B*1502 positive",
+            "Carriers of HLA-B*1502 have a much higher risk of Stevens-Johnson syndrome and toxic epidermal "
+            "necrolysis with carbamazepine, and likely with oxcarbazepine, whose labels say to avoid them unless "
+            "the benefit clearly outweighs the risk; phenytoin's label says to consider avoiding it as an "
+            "alternative to carbamazepine in carriers (a warning).",
+            ("R98", "R223", "R225"),
+        ),
+        AlertKind(
+            "dose_above_label_maximum",
+            _W,
+            "Daily dose above the label's adult maximum",
+            "The daily dose is above the maximum the drug's label gives for adults; check the dose and the reason "
+            "for exceeding it.",
+            ("R221", "R222", "R226", "R227", "R228", "R229"),
+        ),
+        AlertKind(
+            "pregnancy_drug_review",
+            _W,
+            "Treatment in pregnancy",
+            "A drug started, or toxin injected, during pregnancy needs its label's pregnancy statement weighed "
+            "against the benefit; hemifacial spasm is not dangerous, and treatment can often wait.",
+            ("R221", "R224", "R230"),
+        ),
+        AlertKind(
+            "enzyme_inducer_contraception",
+            _I,
+            "May make hormonal contraception fail",
+            "The drug induces the liver enzymes that break down hormonal contraceptives; its label advises "
+            "another, non-hormonal method for women who could become pregnant.",
+            ("R221", "R222"),
+        ),
+        AlertKind(
             "reinjection_interval_too_short",
             _W,
             "Injection sooner than the minimum interval",
@@ -324,8 +367,8 @@ RECOMMENDATIONS: dict[str, RecommendationKind] = {
             "start_oral_medication",
             "Start the chosen oral drug",
             "Start at a low dose and review the effect; carbamazepine needs HLA-B*1502 screening in patients of "
-            "Asian ancestry.",
-            ("R22", "R24", "R98"),
+            "Asian ancestry, and testing should be considered before oxcarbazepine.",
+            ("R22", "R24", "R98", "R223"),
         ),
         RecommendationKind(
             "review_medication",

@@ -46,12 +46,21 @@ class Change:
         self.alerts: list[Alert] = []
         self.route: Route | None = None
 
-    def alert(self, code: str, text: str, *, date: dt.date | None = None, severity: Severity | None = None) -> None:
+    def alert(
+        self,
+        code: str,
+        text: str,
+        *,
+        date: dt.date | None = None,
+        severity: Severity | None = None,
+        evidence: tuple[str, ...] = (),
+    ) -> None:
         """Raise the catalogued alert ``code`` with a case-specific ``text``.
 
         ``severity`` replaces the catalogued one for alerts whose urgency depends on the case (the catalogue
         names the highest; e.g. an HLA-B*1502-positive result is critical with carbamazepine, a warning with
-        phenytoin).
+        phenytoin). ``evidence`` adds the sources particular to the case (the label of the drug concerned) in
+        front of the catalogued ones.
         """
         kind = ALERTS[code]
         self.alerts.append(
@@ -60,7 +69,7 @@ class Change:
                 severity or kind.severity,
                 text,
                 kind.rationale,
-                kind.evidence,
+                (*evidence, *(e for e in kind.evidence if e not in evidence)) if evidence else kind.evidence,
                 date or self.event.date,
                 self.index,
             )

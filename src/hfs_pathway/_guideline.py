@@ -75,6 +75,29 @@ class ToxinDoseLimits(BaseModel):
         return value
 
 
+_MG = Annotated[StrictInt | StrictFloat, Field(gt=0, le=100000)] | None
+
+
+class OralDoseLimits(BaseModel):
+    """The labelled adult maximum daily dose of each oral drug, in mg per day, from its US label's adult
+    indication; ``None`` means the label sets no fixed maximum (phenytoin is dosed by its blood level) and no
+    dose alert is raised for that drug."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    carbamazepine: _MG = 1200
+    oxcarbazepine: _MG = 2400
+    clonazepam: _MG = 20
+    gabapentin: _MG = 3600
+    baclofen: _MG = 80
+    levetiracetam: _MG = 3000
+    phenytoin: _MG = None
+
+    def limit(self, drug: str) -> float | None:
+        value: float | None = self.__dict__.get(drug)
+        return value
+
+
 class Guideline(BaseModel):
     """A named, versioned set of every threshold and figure the pathway's rules use."""
 
@@ -273,6 +296,31 @@ class Guideline(BaseModel):
             "be reviewed at least every 3 months."
         ),
     )
+    label_max_mg_per_day: OralDoseLimits = Field(
+        default_factory=OralDoseLimits,
+        description=(
+            "The labelled adult maximum daily dose per oral drug (US labels, adult indication): carbamazepine "
+            "1,200 mg, oxcarbazepine 2,400 mg (monotherapy), clonazepam 20 mg (seizure disorders), gabapentin "
+            "3,600 mg (the highest adult dose its label reports), baclofen 80 mg, levetiracetam 3,000 mg; phenytoin "
+            "none (dosed by level). dose_above_label_maximum fires above it."
+        ),
+        json_schema_extra={"unit": "mg/day", "evidence": ["R221", "R222", "R226", "R227", "R228", "R229", "R224"]},
+    )
+    contraception_age_min_years: Annotated[int, Field(strict=True, ge=1, le=120)] = _param(
+        12,
+        unit="years",
+        evidence=("R221", "R222"),
+        description=(
+            "Design: from this age a woman starting an enzyme-inducing drug is reminded that it can make hormonal "
+            "contraception fail (enzyme_inducer_contraception)."
+        ),
+    )
+    contraception_age_max_years: Annotated[int, Field(strict=True, ge=1, le=120)] = _param(
+        55,
+        unit="years",
+        evidence=("R221", "R222"),
+        description="Design: up to this age (inclusive) enzyme_inducer_contraception is raised.",
+    )
     observation_review_months: Annotated[int, Field(strict=True, ge=1, le=60)] = _param(
         6,
         unit="months",
@@ -424,6 +472,8 @@ class Guideline(BaseModel):
             problems.append("poorly_tolerated_min_cycles must not exceed poorly_tolerated_window_cycles")
         if self.asa_caution_class > self.asa_unfavourable_class:
             problems.append("asa_caution_class must not exceed asa_unfavourable_class")
+        if self.contraception_age_min_years > self.contraception_age_max_years:
+            problems.append("contraception_age_min_years must not exceed contraception_age_max_years")
         if self.post_mvd_failure_months >= self.post_mvd_discharge_months:
             problems.append("post_mvd_failure_months must be less than post_mvd_discharge_months")
         months = self.post_mvd_review_months

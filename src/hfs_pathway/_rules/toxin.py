@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hfs_pathway._definition import Change, Condition, EventRule, Requirement, Route
+from hfs_pathway._drugs import TOXIN_LABELS
 from hfs_pathway._events import BotoxInjection, BotoxResponse
 from hfs_pathway._results import BotoxCycle
 from hfs_pathway._toxin import (
@@ -15,6 +16,7 @@ from hfs_pathway._toxin import (
 from hfs_pathway._vocabulary import AdverseEffectSeverity, ToxinAdverseEffect, WaningReason
 
 from .common import E, S
+from .drugs import pregnancy_review
 
 
 def enter_toxin(c: Change) -> None:
@@ -45,6 +47,8 @@ def _injection_effect(c: Change) -> None:
             "dose_above_usual_range",
             f"{inj.total_units:g} units of {inj.product.value} is above the usual {limit:g} units per session.",
         )
+    if inj.pregnant:
+        pregnancy_review(c, TOXIN_LABELS[inj.product], "Injected")
     # A bridging injection after surgery is not part of a toxin plan: waning is judged only on toxin.
     # Only the interval test can change with an injection; the response tests gave no reason before it.
     if c.before.stage is S.BOTULINUM_TOXIN and intervals_shortening(a.cycles, a.plan_start, g):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from hfs_pathway._definition import Change, Condition, EventRule, Requirement, Route
 from hfs_pathway._events import MedicationReview, MedicationStarted
-from hfs_pathway._vocabulary import Drug, MedicationAdverseEffects, MedicationResponse
+from hfs_pathway._vocabulary import MedicationAdverseEffects, MedicationResponse
 
 from .common import ACTIVE_STAGES, E, S
+from .drugs import medication_checks
 
 # Treatment choices ------------------------------------------------------------------------------
 
@@ -34,11 +35,7 @@ def enter_oral_medication(c: Change) -> None:
 def _medication_started_effect(c: Change) -> None:
     m: MedicationStarted = c.event
     c.after.medication = m
-    if m.drug is Drug.CARBAMAZEPINE and c.patient.asian_ancestry and not m.hla_b1502_tested:
-        c.alert(
-            "hla_b1502_screen_required",
-            "Carbamazepine in a patient of Asian ancestry without a recorded HLA-B*1502 test.",
-        )
+    medication_checks(c)
 
 
 def _medication_works(c: Change) -> bool:
