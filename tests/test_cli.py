@@ -35,6 +35,7 @@ def test_evaluate_json_prints_the_contract(capsys: pytest.CaptureFixture[str]) -
         "event": "presentation",
         "from_stage": "presentation",
         "to_stage": "imaging",
+        "source": None,
     }
 
 

@@ -55,6 +55,8 @@ def test_example_reaches_its_expected_outcome(name: str, engine: str) -> None:
         assert classes == expected["botox_response_classes"]
     verdict = evaluation.risk_benefit.verdict.value if evaluation.risk_benefit else None
     assert verdict == expected.get("risk_verdict")
+    reason = evaluation.exit_reason.value if evaluation.exit_reason else None
+    assert reason == expected.get("exit_reason")
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -72,7 +74,9 @@ def test_example_output_keeps_the_json_contract(name: str) -> None:
         "history",
         "botox_cycles",
         "risk_benefit",
+        "exit_reason",
     } <= set(data)
+    assert (data["exit_reason"] is None) is (data["stage"] != "exited")
     assert set(data["guideline"]) == {"name", "version"}
     for rec in data["recommendations"]:
         assert {"code", "text", "rationale", "evidence", "due"} <= set(rec)
@@ -83,7 +87,7 @@ def test_example_output_keeps_the_json_contract(name: str) -> None:
         assert isinstance(alert["active"], bool)
         assert alert["evidence"], alert["code"]
     for entry in data["history"]:
-        assert set(entry) == {"index", "date", "event", "from_stage", "to_stage"}
+        assert set(entry) == {"index", "date", "event", "from_stage", "to_stage", "source"}
     assert [h["index"] for h in data["history"]] == list(range(len(data["history"])))
     for cycle in data["botox_cycles"]:
         assert {

@@ -28,6 +28,7 @@ from ._errors import (
     OutOfOrder,
 )
 from ._events import EVENT_MODELS, Event
+from ._exit import exit_reason
 from ._record import Record
 from ._results import Alert, BotoxCycle, Evaluation, HistoryEntry, RiskBenefitAssessment
 from ._vocabulary import Stage
@@ -312,7 +313,7 @@ class Pathway:
         # Accepted: publish. Nothing below can fail, so a refusal above has changed nothing.
         self._record = after
         self._events.append(event)
-        self._history.append(_new_tuple(HistoryEntry, (index, date, event.type, stage, dest)))
+        self._history.append(_new_tuple(HistoryEntry, (index, date, event.type, stage, dest, event.source)))
         if change.alerts:
             self._alerts.extend(change.alerts)
         self._views = None
@@ -386,6 +387,7 @@ class Pathway:
             history=views.history,
             botox_cycles=record.cycles,
             risk_benefit=record.risk,
+            exit_reason=exit_reason(views.events[-1]) if record.stage is Stage.EXITED else None,
         )
 
     # Saving -----------------------------------------------------------------------------------------------

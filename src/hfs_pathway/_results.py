@@ -9,9 +9,12 @@ JSON form of spec §5.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ._vocabulary import ResponseClass, Severity, Stage, ToxinProduct, Verdict
+from ._vocabulary import ExitReason, ResponseClass, Severity, Stage, ToxinProduct, Verdict
+
+if TYPE_CHECKING:
+    from ._events import EventSource
 
 
 def _iso(value: dt.date | None) -> str | None:
@@ -19,21 +22,27 @@ def _iso(value: dt.date | None) -> str | None:
 
 
 class HistoryEntry(NamedTuple):
-    """One accepted event and the move it caused (``from_stage`` equals ``to_stage`` when it stayed)."""
+    """One accepted event and the move it caused (``from_stage`` equals ``to_stage`` when it stayed), with
+    where the event's fact came from when the event said so (R2.13)."""
 
     index: int  # type: ignore[assignment]  # the contract's name; it shadows tuple.index on purpose
     date: dt.date
     event: str
     from_stage: Stage
     to_stage: Stage
+    source: EventSource | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        source = self.source
         return {
             "index": self.index,
             "date": self.date.isoformat(),
             "event": self.event,
             "from_stage": self.from_stage.value,
             "to_stage": self.to_stage.value,
+            "source": None
+            if source is None
+            else {"system": source.system, "reference": source.reference, "inferred": source.inferred},
         }
 
 
@@ -195,15 +204,18 @@ class Evaluation(NamedTuple):
     history: tuple[HistoryEntry, ...]
     botox_cycles: tuple[BotoxCycle, ...]
     risk_benefit: RiskBenefitAssessment | None
+    exit_reason: ExitReason | None = None
+    """Why the patient left the pathway; ``None`` unless the stage is ``exited`` (R2.11)."""
 
     def to_dict(self) -> dict[str, Any]:
-        """The evaluation as the JSON object of the contract (spec §5)."""
+        """The evaluation as the JSON object of the contract (spec §5, revision 2)."""
         return {
             "patient_id": self.patient_id,
             "as_of": self.as_of.isoformat(),
             "guideline": {"name": self.guideline_name, "version": self.guideline_version},
             "stage": self.stage.value,
             "final": self.final,
+            "exit_reason": None if self.exit_reason is None else self.exit_reason.value,
             "recommendations": [r.to_dict() for r in self.recommendations],
             "alerts": [a.to_dict() for a in self.alerts],
             "history": [h.to_dict() for h in self.history],

@@ -1,0 +1,119 @@
+"""What the evaluation says beyond stage and advice (R2.11, R2.13): why a patient left, and where each event's fact
+came from, in the Python results, the JSON of spec §5 and saved pathways."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hfs_pathway import HFS_PATHWAY, Pathway, Stage
+from hfs_pathway._exit import EXIT_REASON_OF_EVENT
+
+from .builder import CaseBuilder
+from .strategies import EXIT_REASONS, plausible_cases
+
+# Exit reason -----------------------------------------------------------------------------------------------------
+
+
+def test_every_way_into_exited_has_an_exit_reason() -> None:
+    """A new route to exited without a reason fails here."""
+    into_exited = {edge.event.value for edge in HFS_PATHWAY.edges() if edge.dest is Stage.EXITED}
+    assert into_exited == set(EXIT_REASON_OF_EVENT)
+
+
+@pytest.mark.parametrize("reason", EXIT_REASONS)
+def test_pathway_exit_gives_its_reason(reason: str) -> None:
+    evaluation = CaseBuilder().to_toxin().after(30).leave(reason).evaluate()
+    assert evaluation.stage is Stage.EXITED
+    assert evaluation.exit_reason == reason
+    assert evaluation.to_dict()["exit_reason"] == reason
+
+
+def test_another_diagnosis_at_presentation_is_an_alternative_diagnosis_exit() -> None:
+    evaluation = CaseBuilder().presentation(clinical_impression="focal_seizure").evaluate()
+    assert evaluation.exit_reason == "alternative_diagnosis"
+
+
+def test_a_secondary_cause_managed_elsewhere_is_a_transfer() -> None:
+    story = CaseBuilder().presentation(facial_numbness=True).after(10).mri("tumour", contrast=True)
+    evaluation = story.after(90).event("secondary_cause_outcome", outcome="managed_elsewhere").evaluate()
+    assert evaluation.stage is Stage.EXITED
+    assert evaluation.exit_reason == "transferred"
+
+
+def test_exit_reason_is_null_unless_exited() -> None:
+    discharged = CaseBuilder().presentation(facial_numbness=True).after(10).mri("tumour", contrast=True)
+    discharged.after(90).event("secondary_cause_outcome", outcome="resolved")
+    evaluation = discharged.evaluate()
+    assert evaluation.stage is Stage.DISCHARGED
+    assert evaluation.exit_reason is None
+    assert evaluation.to_dict()["exit_reason"] is None
+    assert CaseBuilder().to_toxin().evaluate().to_dict()["exit_reason"] is None
+
+
+# Source ------------------------------------------------------------------------------------------------------------
+
+PROCEDURE = {"system": "https://ehr.example.org/fhir", "reference": "Procedure/123", "inferred": True}
+
+
+def _sourced() -> CaseBuilder:
+    story = CaseBuilder().presentation(source={"system": "questionnaire", "reference": "QuestionnaireResponse/7"})
+    return story.after(20).mri(source={"reference": "DiagnosticReport/9"}).after(14).decide("botulinum_toxin")
+
+
+def test_source_is_kept_in_the_history_and_its_json() -> None:
+    story = _sourced().after(7).inject(source=PROCEDURE)
+    evaluation = story.evaluate()
+    sources = [h.source for h in evaluation.history]
+    assert sources[0] is not None
+    assert sources[0].reference == "QuestionnaireResponse/7"
+    assert sources[2] is None
+    history = evaluation.to_dict()["history"]
+    assert history[3]["source"] == PROCEDURE
+    assert history[1]["source"] == {"system": None, "reference": "DiagnosticReport/9", "inferred": False}
+    assert history[2]["source"] is None
+
+
+def test_source_survives_saving_and_loading() -> None:
+    pathway = _sourced().after(7).inject(source=PROCEDURE).pathway()
+    saved = json.loads(pathway.to_json())
+    assert saved["events"][3]["source"] == PROCEDURE
+    assert "source" not in saved["events"][2]
+    loaded = Pathway.from_json(pathway.to_json())
+    assert loaded.history == pathway.history
+    assert loaded.history[3].source == pathway.history[3].source
+
+
+def test_an_applied_event_keeps_its_source() -> None:
+    pathway = _sourced().pathway()
+    entry = pathway.apply(
+        {
+            "type": "botox_injection",
+            "date": "2025-03-01",
+            "product": "onabotulinumtoxinA",
+            "total_units": 20,
+            "source": PROCEDURE,
+        }
+    )
+    assert entry.source is not None
+    assert entry.source.inferred is True
+
+
+@given(case=plausible_cases(), sourced=st.lists(st.booleans(), max_size=20))
+def test_the_json_round_trip_keeps_active_source_and_exit_reason(case: dict[str, Any], sourced: list[bool]) -> None:
+    events = [{**e, "source": PROCEDURE} if flag else e for e, flag in zip(case["events"], sourced, strict=False)]
+    case = {**case, "events": events + case["events"][len(events) :]}
+    pathway = Pathway.replay(case)
+    as_of = (pathway.events[-1].date if pathway.events else dt.date(2025, 1, 1)) + dt.timedelta(days=45)
+    evaluation = pathway.evaluate(as_of)
+    data = json.loads(json.dumps(evaluation.to_dict()))
+    assert data["exit_reason"] == (None if evaluation.exit_reason is None else evaluation.exit_reason.value)
+    assert [a["active"] for a in data["alerts"]] == [a.active for a in evaluation.alerts]
+    assert [h["source"] is None for h in data["history"]] == [e.source is None for e in pathway.events]
+    loaded = Pathway.from_json(pathway.to_json())
+    assert loaded.evaluate(as_of) == evaluation
