@@ -17,10 +17,14 @@ from typing import Annotated, Any, NamedTuple, Self
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError, model_validator
 
 from ._errors import InvalidGuideline, PathwayError
+from ._vocabulary import CONTRACT_REVISION
 from ._words import did_you_mean
 
 DEFAULT_NAME = "hfs-pathway reference guideline"
-DEFAULT_VERSION = "2026.11"
+DEFAULT_VERSION = "2026.11-r2"
+"""The reference guideline's version: ``2026.11`` was revision 1 of the contract; ``-r2`` marks revision 2."""
+_META = ("name", "version", "contract_revision")
+"""The keys of a guideline that are not parameters."""
 
 
 def _param(default: Any, *, unit: str, evidence: tuple[str, ...], description: str, **limits: Any) -> Any:
@@ -105,6 +109,9 @@ class Guideline(BaseModel):
 
     name: Annotated[str, Field(min_length=1, max_length=200)] = DEFAULT_NAME
     version: Annotated[str, Field(min_length=1, max_length=50)] = DEFAULT_VERSION
+    contract_revision: Annotated[int, Field(strict=True, ge=1, le=CONTRACT_REVISION)] = CONTRACT_REVISION
+    """The revision of the contract the guideline was written for. Under revision 1 a case may only say what
+    revision 1 could record: an event, field or value that revision 2 added is refused as ``invalid_case``."""
 
     # Presentation and imaging
     young_onset_age_years: Annotated[int, Field(strict=True, ge=1, le=120)] = _param(
@@ -522,13 +529,13 @@ class Guideline(BaseModel):
         """
         if not isinstance(data, dict):
             raise InvalidGuideline(f"{source}: expected a table with name, version and parameters")
-        fields = {k: v for k, v in cls.model_fields.items() if k not in ("name", "version")}
-        unknown = sorted(set(data) - {"name", "version", "parameters"} - set(fields))
+        fields = {k: v for k, v in cls.model_fields.items() if k not in _META}
+        unknown = sorted(set(data) - {*_META, "parameters"} - set(fields))
         if unknown:
             hint = did_you_mean(unknown[0], [*fields, "parameters"])
             raise InvalidGuideline(
-                f"{source}: unknown key {unknown[0]!r}{hint} (allowed: name, version, parameters and the "
-                "parameter names)"
+                f"{source}: unknown key {unknown[0]!r}{hint} (allowed: name, version, contract_revision, "
+                "parameters and the parameter names)"
             )
         params = _parameter_table(data.get("parameters", {}), source)
         for key in set(data) & set(fields):
@@ -549,7 +556,7 @@ class Guideline(BaseModel):
             elif isinstance(value, list):
                 value = tuple(value)
             merged[key] = value
-        for key in ("name", "version"):
+        for key in _META:
             if key in data:
                 merged[key] = data[key]
         try:
@@ -619,6 +626,7 @@ def guideline_toml(guideline: "Guideline") -> str:
         "",
         f"name = {_toml(guideline.name)}",
         f"version = {_toml(guideline.version)}",
+        f"contract_revision = {guideline.contract_revision}",
         "",
         "[parameters]",
     ]
@@ -684,7 +692,7 @@ def _describe(exc: ValidationError) -> str:
         if not loc:
             parts.append(message)
             continue
-        where = loc if loc in ("name", "version") else f"parameters.{loc}"
+        where = loc if loc in _META else f"parameters.{loc}"
         parts.append(f"{where}: {message}")
     return "; ".join(parts)
 

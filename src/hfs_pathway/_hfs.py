@@ -14,7 +14,7 @@ from ._rules import stages, surgery, toxin, treatment, workup
 
 HFS_PATHWAY = PathwayDefinition(
     name="hemifacial-spasm",
-    version="1.0",
+    version="2.0",  # revision 2 of the contract
     stages=stages.STAGES,
     rules=(
         workup.PRESENTATION,

@@ -31,7 +31,8 @@ from ._events import EVENT_MODELS, Event
 from ._exit import exit_reason
 from ._record import Record
 from ._results import Alert, BotoxCycle, Evaluation, HistoryEntry, RiskBenefitAssessment
-from ._vocabulary import Stage
+from ._revision import check_revision
+from ._vocabulary import CONTRACT_REVISION, Stage
 from ._words import with_article
 
 if TYPE_CHECKING:
@@ -89,6 +90,7 @@ class Pathway:
         "_events",
         "_guideline",
         "_history",
+        "_older_revision",
         "_patient",
         "_record",
         "_views",
@@ -110,6 +112,7 @@ class Pathway:
             definition = definition or default_definition
         self._patient = patient
         self._guideline = guideline
+        self._older_revision = guideline.contract_revision < CONTRACT_REVISION
         self._definition = definition
         self._engine: Engine = engine
         # What only grows is kept in append-only lists, owned by the pathway: accepting an event appends one
@@ -260,6 +263,8 @@ class Pathway:
         Everything that can fail runs on ``change.after``, a private copy of the record. Only the last lines,
         which cannot fail, publish the result.
         """
+        if self._older_revision:
+            check_revision(event, index, self._guideline)
         record = self._record
         date = event.date
         last = record.last_date
@@ -434,17 +439,19 @@ class Pathway:
         saved = data.get("guideline")
         if not isinstance(saved, dict):
             raise InvalidCase("the saved pathway has no guideline object")
-        parameters = {k: v for k, v in saved.items() if k not in ("name", "version")}
+        meta = ("name", "version", "contract_revision")
+        parameters = {k: v for k, v in saved.items() if k not in meta}
         try:
             guideline = Guideline.from_mapping(
-                {"name": saved.get("name"), "version": saved.get("version"), "parameters": parameters},
-                source="saved guideline",
+                {**{k: saved[k] for k in meta if k in saved}, "parameters": parameters}, source="saved guideline"
             )
         except InvalidGuideline as exc:
             raise InvalidCase(exc.message) from None
         case = load_case({"patient": data.get("patient"), "events": data.get("events", [])})
         pathway = cls.replay(case, guideline=guideline, engine=engine)
-        if pathway.stage.value != data.get("stage"):
+        # The saved stage is checked against the definition that saved it; under a later version of the
+        # definition (a revision of the contract) the stage is what the same events lead to now.
+        if pathway.stage.value != data.get("stage") and definition.get("version") == shipped.version:
             raise InvalidCase(
                 f"the saved pathway says stage {data.get('stage')!r}, but its events lead to {pathway.stage.value!r}"
             )

@@ -85,7 +85,7 @@ def _pct(low: float, high: float) -> str:
 
 def render_guideline(guideline: Guideline) -> str:
     """Every parameter with its value, unit, evidence and description."""
-    lines = [f"{guideline.name} (version {guideline.version})", _RULE]
+    lines = [f"{guideline.name} (version {guideline.version}, contract revision {guideline.contract_revision})", _RULE]
     for p in guideline.parameters():
         value = p.value
         if isinstance(value, dict) and {"low", "high"} <= set(value):

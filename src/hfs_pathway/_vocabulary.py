@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+CONTRACT_REVISION = 2
+"""The revision of the clinical contract this library implements (``pathway-spec.md``, "Revision 2")."""
+
 
 class Stage(StrEnum):
     """Where the patient is on the pathway."""

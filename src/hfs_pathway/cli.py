@@ -253,7 +253,12 @@ def _run(args: argparse.Namespace, fmt: str) -> int:
             }
             for p in guideline.parameters()
         ]
-        payload = {"name": guideline.name, "version": guideline.version, "parameters": rows}
+        payload = {
+            "name": guideline.name,
+            "version": guideline.version,
+            "contract_revision": guideline.contract_revision,
+            "parameters": rows,
+        }
         if fmt == "toml":
             sys.stdout.write(guideline.to_toml())
         else:
