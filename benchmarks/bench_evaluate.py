@@ -42,7 +42,7 @@ from typing import Any
 from _synthetic import DEFAULT_SEED, generate, machine_line, versions_line
 from pydantic import BaseModel, ConfigDict
 
-from hfs_pathway import Pathway, Patient, evaluate_case, load_case
+from hfs_pathway import Case, Pathway, Patient, evaluate_case, load_case
 from hfs_pathway._dates import add_months
 from hfs_pathway._events import EVENT_ADAPTER
 from hfs_pathway.cohort._synth import DEFAULT_AS_OF, synthetic_cases
@@ -360,6 +360,36 @@ def profile(items: Sequence[Item], top: int) -> None:
             )
 
 
+def long_cases(sizes: Sequence[int]) -> None:
+    """Replay time of one long case (a patient under observation with thousands of routine reviews) by length:
+    a linear replay costs the same per event at every length."""
+    opening = [
+        {
+            "type": "presentation",
+            "date": "2020-01-06",
+            "symptom_onset_date": "2019-01-01",
+            "side": "left",
+            "onset_region": "periocular",
+            "clinical_impression": "hemifacial_spasm",
+        },
+        {"type": "imaging_result", "date": "2020-02-03", "modality": "mri", "finding": "neurovascular_conflict"},
+        {"type": "treatment_decision", "date": "2020-02-10", "option": "observation", "shared_decision": True},
+    ]
+    review = {"type": "review_visit", "date": "2020-03-02", "wants_treatment": False}
+    print("\nlong cases: Pathway.replay of one case of N events (3 opening events, then routine reviews)")
+    print(f"    {'events':>8} {'replay s':>9} {'µs/event':>9}")
+    Pathway.replay(load_case({"patient": {"id": "warm-up"}, "events": [*opening, review]}))
+    for size in sizes:
+        case = Case(
+            patient=Patient(id="long"),
+            events=tuple(EVENT_ADAPTER.validate_python(e) for e in opening + [review] * (size - 3)),
+        )
+        started = time.perf_counter()
+        Pathway.replay(case)
+        elapsed = time.perf_counter() - started
+        print(f"    {size:8d} {elapsed:9.3f} {elapsed / size * 1e6:9.2f}")
+
+
 def cohort_items(n: int, seed: int) -> tuple[list[Item], Counter[str]]:
     items: list[Item] = []
     kinds: Counter[str] = Counter()
@@ -381,7 +411,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="timed passes per variant (default 5)")
     parser.add_argument("--seed", type=int, help=f"generator seed (default {COHORT_SEED} / {DEFAULT_SEED})")
     parser.add_argument("--profile", type=int, default=0, metavar="TOP", help="also profile (f), showing TOP functions")
+    parser.add_argument(
+        "--long", default="", metavar="N,N", help="only time the replay of one case of N events, each N"
+    )
     args = parser.parse_args()
+    if args.long:
+        print(machine_line())
+        print(versions_line())
+        print(f"load: {_load()}")
+        long_cases([int(n) for n in args.long.split(",")])
+        return
 
     if args.cases == "cohort":
         n, seed = args.n or 3000, COHORT_SEED if args.seed is None else args.seed

@@ -6,7 +6,6 @@ sentence around the value read as English ("an mvd_performed event", "did you me
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 # Initialisms at the start of a code, read letter by letter: "MVD" is "em-vee-dee", so "an mvd_performed".
@@ -25,5 +24,7 @@ def with_article(code: str) -> str:
 
 def did_you_mean(given: str, known: Iterable[str]) -> str:
     """``" (did you mean 'x'?)"`` for the closest known value to ``given``, or an empty string."""
+    import difflib  # only a refusal needs it: not loaded with the library
+
     close = difflib.get_close_matches(given.strip().lower(), list(known), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
