@@ -42,10 +42,19 @@ def test_evaluate_json_prints_the_contract(capsys: pytest.CaptureFixture[str]) -
 def test_evaluate_text_reads_at_a_glance(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = _run(capsys, "evaluate", WANING, "--as-of", "2023-10-17")
     assert status == 0
-    for heading in ("STAGE  mvd_referral", "NEXT STEPS", "ALERTS", "BOTULINUM TOXIN CYCLES", "RISK-BENEFIT"):
+    for heading in (
+        "STAGE  mvd_referral",
+        "NEXT STEPS",
+        "ACTIVE ALERTS",
+        "TIMELINE",
+        "BOTULINUM TOXIN CYCLES",
+        "RISK-BENEFIT",
+        "EARLIER ALERTS",
+    ):
         assert heading in out
     assert "[refer_for_mvd]" in out
-    assert "WARNING (1)" in out
+    assert "Age 48, male. Right-sided spasm" in out
+    assert "[waning_response; event 13]" in out.split("EARLIER ALERTS")[1], "the waning alert is history now"
 
 
 def _write(tmp_path: Path, payload: object) -> str:

@@ -393,6 +393,8 @@ class Pathway:
             botox_cycles=record.cycles,
             risk_benefit=record.risk,
             exit_reason=exit_reason(views.events[-1]) if record.stage is Stage.EXITED else None,
+            patient=self._patient,
+            events=views.events,
         )
 
     # Saving -----------------------------------------------------------------------------------------------

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from ._vocabulary import ExitReason, ResponseClass, Severity, Stage, ToxinProduct, Verdict
 
 if TYPE_CHECKING:
-    from ._events import EventSource
+    from ._case import Patient
+    from ._events import Event, EventSource
 
 
 def _iso(value: dt.date | None) -> str | None:
@@ -206,6 +207,11 @@ class Evaluation(NamedTuple):
     risk_benefit: RiskBenefitAssessment | None
     exit_reason: ExitReason | None = None
     """Why the patient left the pathway; ``None`` unless the stage is ``exited`` (R2.11)."""
+    patient: Patient | None = None
+    """The patient the evaluation is about (not in the JSON, which names only ``patient_id``)."""
+    events: tuple[Event, ...] = ()
+    """The accepted events it was made from, in order (not in the JSON, which gives ``history``): the text
+    report reads the patient's age, sex and side and the details of its timeline from them."""
 
     def to_dict(self) -> dict[str, Any]:
         """The evaluation as the JSON object of the contract (spec §5, revision 2)."""

@@ -150,9 +150,15 @@ DISTANT_SPREAD_EFFECTS = frozenset(
 
 
 WANING_TEXT = {
-    WaningReason.SHORTENING_INTERVALS: "injections have been needed sooner than the minimum interval",
-    WaningReason.SHORTENING_BENEFIT: "the benefit of the recent cycles has shortened well below the earlier ones",
-    WaningReason.INSUFFICIENT_RESPONSE: "the recent cycles each gave an insufficient response",
-    WaningReason.PRIMARY_NON_RESPONSE: "the first cycles gave no response at all",
+    WaningReason.SHORTENING_INTERVALS: (
+        "the intervals between injections have shortened: the recent injections each came sooner than the "
+        "minimum interval"
+    ),
+    WaningReason.SHORTENING_BENEFIT: (
+        "the duration of benefit has shortened: the recent cycles each lasted well below the patient's earlier "
+        "cycles and under 12 weeks"
+    ),
+    WaningReason.INSUFFICIENT_RESPONSE: "the recent cycles each gave too little or too short a benefit",
+    WaningReason.PRIMARY_NON_RESPONSE: "the first cycles each gave little or no benefit",
     WaningReason.POORLY_TOLERATED: "recent cycles had significant side effects",
 }
