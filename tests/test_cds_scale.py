@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -211,6 +212,18 @@ def test_a_bad_store_setting_is_named() -> None:
         CdsSettings.from_mapping({"allow_unauthenticated": True, "store": "memcached://x"})
 
 
+def _children(pid: int) -> list[int]:
+    """The live worker processes of ``hfs-pathway serve`` (multiprocessing's helper process left out)."""
+    found = []
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        for child in Path(f"/proc/{pid}/task/{tid}/children").read_text().split():
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
+            state = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            if b"resource_tracker" not in command and state != "Z":
+                found.append(int(child))
+    return found
+
+
 def test_serve_with_two_workers_on_redis_refuses_replays_and_serves_links_from_either(
     redis_url: str, postgres_url: str, record: tuple[str, dict[str, Any]], tmp_path: Path
 ) -> None:
@@ -254,6 +267,16 @@ def test_serve_with_two_workers_on_redis_refuses_replays_and_serves_links_from_e
             cards = _call(public, keys.token(aud), body).json()["cards"]
             links.append(next(k["url"] for c in cards for k in c.get("links", []) if "/diagrams/" in k["url"]))
         assert [httpx.get(link, timeout=20).status_code for link in links * 2] == [200] * 12
+        # A worker that dies is replaced, and the service keeps answering meanwhile.
+        workers = _children(process.pid)
+        assert len(workers) == 2, workers
+        os.kill(workers[0], signal.SIGKILL)
+        assert _call(public, keys.token(aud), body).status_code == 200
+        deadline = time.monotonic() + 30
+        while len(replaced := _children(process.pid)) != 2 or workers[0] in replaced:
+            assert time.monotonic() < deadline, "the dead worker was not replaced"
+            time.sleep(0.2)
+        assert [_call(public, keys.token(aud), body).status_code for _ in range(4)] == [200] * 4
     finally:
         process.terminate()
         out, _ = process.communicate(timeout=30)

@@ -81,11 +81,93 @@ def _serve(args: argparse.Namespace) -> int:
         _freeze()
         uvicorn.run(app, **options)
         return 0
-    # Each worker builds its own application from the same file (uvicorn starts them from an import string).
+    # Each worker builds its own application from the same file.
     os.environ[_CONFIG_VARIABLE] = str(Path(args.config).resolve())
     os.environ[_LOG_LEVEL_VARIABLE] = args.log_level
-    uvicorn.run("hfs_pathway._cli_serve:worker_app", factory=True, workers=args.workers, **options)
-    return 0
+    import socket
+
+    if not hasattr(socket, "SO_REUSEPORT"):  # pragma: no cover (not Linux or BSD)
+        uvicorn.run("hfs_pathway._cli_serve:worker_app", factory=True, workers=args.workers, **options)
+        return 0
+    return _supervise(args.workers, args.host, args.port, args.log_level)
+
+
+def _supervise(count: int, host: str, port: int, log_level: str) -> int:
+    """Run ``count`` worker processes, each listening on its own socket of one SO_REUSEPORT group, so that the
+    kernel spreads new connections over them (with one shared socket, one busy worker tends to accept them all),
+    and restart a worker that dies. Stops them all on SIGTERM or SIGINT."""
+    import multiprocessing
+    import signal
+    import time
+
+    context = multiprocessing.get_context("spawn")
+    stopping = False
+
+    def stop(_signum: int, _frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+
+    def start(index: int) -> Any:
+        process = context.Process(
+            target=_worker_main, args=(host, port, log_level), name=f"hfs-pathway-cds-worker-{index}", daemon=False
+        )
+        process.start()
+        return process
+
+    workers = [start(i) for i in range(count)]
+    status = 0
+    try:
+        while not stopping:
+            time.sleep(0.2)
+            for i, worker in enumerate(workers):
+                if worker.is_alive() or stopping:
+                    continue
+                if worker.exitcode == _STARTUP_FAILURE:
+                    print(f"hfs-pathway serve: worker {i} could not start; stopping", file=sys.stderr)
+                    status = 1
+                    stopping = True
+                    break
+                print(f"hfs-pathway serve: worker {i} exited ({worker.exitcode}); starting another", file=sys.stderr)
+                workers[i] = start(i)
+    finally:
+        for worker in workers:
+            if worker.is_alive():
+                worker.terminate()  # SIGTERM: uvicorn finishes the calls in flight and writes pending records
+        for worker in workers:
+            worker.join(30)
+            if worker.is_alive():
+                worker.kill()
+    return status
+
+
+_STARTUP_FAILURE = 3
+
+
+def _worker_main(host: str, port: int, log_level: str) -> None:
+    """One worker of ``serve --workers N``: its own listening socket on the shared port, its own application."""
+    import socket
+
+    import uvicorn
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        print(f"hfs-pathway serve: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        sys.exit(_STARTUP_FAILURE)
+    try:
+        app = worker_app()
+    except Exception as exc:  # a setting that broke since the parent checked it: say what, not the traceback
+        print(f"hfs-pathway serve: the worker could not start: {exc}", file=sys.stderr)
+        sys.exit(_STARTUP_FAILURE)
+    config = uvicorn.Config(app, log_level=log_level, access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 def worker_app() -> Any:
