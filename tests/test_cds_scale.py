@@ -29,7 +29,7 @@ import httpx
 import sqlalchemy as sa
 
 from hfs_pathway.cds import CdsSettings, InvalidCdsConfig, create_app
-from hfs_pathway.cds._records import MIGRATIONS, Records, metadata, migrate
+from hfs_pathway.cds._records import AUDIT_BATCH_SECONDS, MIGRATIONS, Records, metadata, migrate
 from tests.builder import CaseBuilder
 from tests.test_cds_harness import ISSUER, Keys, fhir_resources, free_port, hook_call, prefetch_for, serve
 
@@ -267,7 +267,9 @@ def test_serve_with_two_workers_on_redis_refuses_replays_and_serves_links_from_e
             cards = _call(public, keys.token(aud), body).json()["cards"]
             links.append(next(k["url"] for c in cards for k in c.get("links", []) if "/diagrams/" in k["url"]))
         assert [httpx.get(link, timeout=20).status_code for link in links * 2] == [200] * 12
-        # A worker that dies is replaced, and the service keeps answering meanwhile.
+        # A worker that dies is replaced, and the service keeps answering meanwhile. (Killed outright, a worker
+        # loses the audit rows of at most its last batch: wait for it to be written first.)
+        time.sleep(AUDIT_BATCH_SECONDS * 3)
         workers = _children(process.pid)
         assert len(workers) == 2, workers
         os.kill(workers[0], signal.SIGKILL)

@@ -7,7 +7,10 @@ numbered :data:`MIGRATIONS` when the service starts (the version is kept in ``hf
 Nothing of the patient is recorded: a feedback row holds the card's kind (topic), the outcome, the override
 reason's coding, whether a comment was given (never the comment) and the timestamps; an audit row holds the
 service, the card's uuid, kind and indicator, and when it was served. Audit rows are written in batches by
-a background thread (the call does not wait for the disk) and flushed when the service stops.
+a background thread within :data:`AUDIT_BATCH_SECONDS` (the call does not wait for the disk), and the pending
+ones when the service stops (SIGTERM, or the end of ``serve``). A worker killed outright (SIGKILL, a crash) loses
+the rows of at most its last batch: committing each call's rows before answering measured about 0.5 ms more
+server CPU per call (a thread hand-off and a commit per call), a third of the whole call.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ log = logging.getLogger("hfs_pathway.cds")
 
 FIELD_LIMITS = {"service": 64, "card": 36, "topic": 64, "system": 512, "code": 128, "indicator": 16, "outcome": 16}
 """The longest value kept in each recorded text field (feedback longer than these is refused, not cut)."""
+
+AUDIT_BATCH_SECONDS = 0.2
+"""How long the audit writer gathers served cards into one insert."""
 
 metadata = sa.MetaData()
 
@@ -117,6 +123,8 @@ def _engine(url: str) -> sa.Engine:
             def _wal(dbapi_connection: Any, _record: Any) -> None:
                 # Several workers write the same file: WAL lets readers and one writer work at once.
                 dbapi_connection.execute("PRAGMA journal_mode=WAL")
+                # In WAL mode NORMAL never corrupts the file; a power cut may lose the last commits.
+                dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
         return engine
     return sa.create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=2)
@@ -125,7 +133,7 @@ def _engine(url: str) -> sa.Engine:
 class Records:
     """The service's database: feedback written as it comes, served cards written in batches."""
 
-    def __init__(self, url: str, *, batch_seconds: float = 0.2) -> None:
+    def __init__(self, url: str, *, batch_seconds: float = AUDIT_BATCH_SECONDS) -> None:
         self.engine = _engine(url)
         self.version = migrate(self.engine)
         self._pending: queue.SimpleQueue[list[dict[str, Any]] | None] = queue.SimpleQueue()
