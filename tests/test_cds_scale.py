@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -56,17 +57,31 @@ def redis_url() -> str:
     return REDIS
 
 
-@pytest.fixture
-def postgres_url() -> str:
-    engine = sa.create_engine(POSTGRES.replace("postgresql://", "postgresql+psycopg://"))
+@pytest.fixture(scope="module")
+def postgres_database() -> Iterator[str]:
+    """A database of this test run's own on the PostgreSQL server (runs on one machine do not share tables)."""
+    admin = sa.create_engine(POSTGRES.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    name = f"hfs_pathway_test_{uuid.uuid4().hex[:12]}"
     try:
-        with engine.begin() as connection:
-            metadata.drop_all(connection)  # each test starts from an empty database
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     except sa.exc.OperationalError as exc:
-        engine.dispose()
+        admin.dispose()
         _unavailable(f"no PostgreSQL server at {POSTGRES} ({type(exc).__name__}); .ci/services.sh starts one")
+    url = POSTGRES.rsplit("/", 1)[0] + f"/{name}"
+    yield url
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def postgres_url(postgres_database: str) -> str:
+    engine = sa.create_engine(postgres_database.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.begin() as connection:
+        metadata.drop_all(connection)  # each test starts from an empty database
     engine.dispose()
-    return POSTGRES
+    return postgres_database
 
 
 @pytest.fixture(scope="module")
