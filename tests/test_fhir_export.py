@@ -16,6 +16,7 @@ from fhir.resources.R4B.bundle import Bundle
 from hypothesis import assume, given, settings
 
 from hfs_pathway import Case, Pathway, load_case
+from hfs_pathway._events import EventSource
 from hfs_pathway.fhir import export_evaluation, import_bundle, plan_definition, proposed_orders
 from hfs_pathway.fhir._codes import VALUE_SETS
 from hfs_pathway.fhir._models import validate_resource
@@ -32,6 +33,21 @@ NS = "https://hfs-pathway.github.io/hfs-pathway/fhir/"
 
 def resources(bundle: dict[str, Any], kind: str) -> list[dict[str, Any]]:
     return [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == kind]
+
+
+def sourced(case: Case, bundle: dict[str, Any]) -> list[Any]:
+    """The case's events as an import of ``bundle`` gives them back: an event without a source gains the resource
+    it was read from (``Type/id``); a source already recorded is kept."""
+    ids = [f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in bundle["entry"]]
+    facts = [r for r in ids if r.rsplit("/", 1)[1].startswith("event-")]
+    out = []
+    for index, event in enumerate(case.events):
+        if event.source is not None:
+            out.append(event)
+            continue
+        reference = next(r for r in facts if r.rsplit("/", 1)[1].startswith(f"event-{index}-"))
+        out.append(event.model_copy(update={"source": EventSource(system="fhir", reference=reference)}))
+    return out
 
 
 def exported(case: Case, as_of: dt.date | None = None) -> tuple[Any, dict[str, Any]]:
@@ -62,7 +78,9 @@ def test_each_example_bundle_goes_to_case_evaluation_and_a_bundle_that_validates
 def test_every_case_example_survives_export_then_import(path: Path) -> None:
     case = load_case(path)
     _, bundle = exported(case)
-    assert import_bundle(bundle).case == case
+    back = import_bundle(bundle).case
+    assert back.patient == case.patient
+    assert list(back.events) == sourced(case, bundle)
 
 
 @settings(max_examples=40)
@@ -77,7 +95,7 @@ def test_every_mapped_fact_survives_export_then_import(data: dict[str, Any]) -> 
     _, bundle = exported(case)
     back = import_bundle(json.loads(json.dumps(bundle)))
     # FHIR has no empty string, so an empty note (which says nothing) has no FHIR form.
-    expected = [e.model_copy(update={"note": None}) if e.note == "" else e for e in case.events]
+    expected = [e.model_copy(update={"note": None}) if e.note == "" else e for e in sourced(case, bundle)]
     assert back.case.patient == case.patient
     assert list(back.case.events) == expected
     assert all(s.resource_type not in ("Patient", "Condition", "MedicationAdministration") for s in back.skipped)
@@ -97,7 +115,7 @@ def test_two_equal_events_of_one_day_stay_two_events() -> None:
     story.after(30).event("review_visit", wants_treatment=False).event("review_visit", wants_treatment=False)
     case = load_case({"patient": story.patient, "events": story.events})
     _, bundle = exported(case)
-    assert import_bundle(bundle).case == case
+    assert list(import_bundle(bundle).case.events) == sourced(case, bundle)
 
 
 def test_alerts_become_detected_issues_with_their_severity_mapped() -> None:
@@ -140,10 +158,17 @@ def test_the_checkpoint_gives_a_risk_assessment_with_the_guideline_s_figures_and
     (risk,) = resources(bundle, "RiskAssessment")
     assert evaluation.risk_benefit is not None
     figures = {f.code: f for f in (*evaluation.risk_benefit.benefits, *evaluation.risk_benefit.risks)}
-    predictions = {p["outcome"]["coding"][0]["code"]: p["probabilityRange"] for p in risk["prediction"]}
+    predictions = {p["outcome"]["coding"][0]["code"]: p for p in risk["prediction"]}
     assert predictions.keys() == figures.keys()
-    for code, band in predictions.items():
-        assert (band["low"]["value"], band["high"]["value"]) == (figures[code].percent_low, figures[code].percent_high)
+    for code, prediction in predictions.items():
+        figure = figures[code]
+        if figure.percent_low == figure.percent_high:  # one figure: a probability, not a range of one point
+            assert "probabilityRange" not in prediction
+            assert prediction["probabilityDecimal"] == pytest.approx(figure.percent_low / 100)
+        else:
+            band = prediction["probabilityRange"]
+            assert (band["low"]["value"], band["high"]["value"]) == (figure.percent_low, figure.percent_high)
+    assert any("probabilityDecimal" in p for p in predictions.values())
     assert evaluation.risk_benefit.verdict.value in risk["mitigation"]
     (referral,) = resources(bundle, "ServiceRequest")
     assert (referral["intent"], referral["code"]["coding"][0]["code"]) == ("proposal", "61458")
@@ -161,6 +186,12 @@ def test_provenance_names_the_library_and_the_guideline() -> None:
     assert evaluation.guideline_version in source
     (guidance,) = resources(bundle, "GuidanceResponse")
     assert guidance["status"] == "success"
+    # The conclusions derive from the facts, and the derivation names no resource the Provenance is about.
+    targets = {t["reference"] for t in provenance["target"]}
+    derived = {e["what"]["reference"] for e in provenance["entity"] if e["role"] == "derivation"}
+    facts = {e["fullUrl"] for e in bundle["entry"] if e["resource"]["id"].startswith("event-")}
+    assert derived == facts
+    assert not targets & derived
 
 
 def test_every_bound_code_the_export_writes_is_in_its_value_set() -> None:
@@ -194,13 +225,17 @@ def test_the_plan_definition_has_an_action_per_stage_with_conditions_related_act
     imaging = next(a for a in plan["action"] if a["id"] == "imaging")
     assert {r["actionId"] for r in imaging["relatedAction"]} == {"secondary-cause", "treatment-selection", "exited"}
     moves = imaging["action"]
-    assert all(m["condition"] for m in moves if _target(m) != "exited")
+    assert all("Taken when:" in m["description"] for m in moves if _target(m) != "exited")
+    # Only what FHIRPath can state is an expression; everything else is plain description text.
+    languages = {c["expression"]["language"] for a in plan["action"] for c in a.get("condition", [])}
+    assert languages == {"text/fhirpath"}
+    assert imaging["condition"][0]["expression"]["expression"] == "%stage = 'imaging'"
     assert any(
         d["type"] == "citation" and d["label"].startswith("R") for m in moves for d in m.get("documentation", [])
     )
     checkpoint = next(a for a in plan["action"] if a["id"] == "surgical-evaluation")
     referral = next(m for m in checkpoint["action"] if _target(m) == "mvd-referral")
-    assert any("consent" in c["expression"]["description"] for c in referral["condition"])
+    assert "consent" in referral["description"]
     cited = {d["label"] for a in plan["action"] for m in a.get("action", []) for d in m.get("documentation", [])}
     assert cited
     assert {c["label"] for c in plan["relatedArtifact"]} == cited

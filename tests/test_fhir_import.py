@@ -160,9 +160,8 @@ def test_proposed_orders_give_an_mri_proposal_at_the_imaging_stage() -> None:
     assert [o["resourceType"] for o in orders] == ["ServiceRequest"]
     order = orders[0]
     assert (order["intent"], order["status"], order["priority"]) == ("proposal", "draft", "routine")
-    assert {"system": "http://snomed.info/sct", "code": "816077007", "display": "MRI of brain"} in order["code"][
-        "coding"
-    ]
+    codes = {(c["system"], c["code"]): c["display"] for c in order["code"]["coding"]}
+    assert codes[("http://snomed.info/sct", "816077007")] == "Magnetic resonance imaging of brain"
     assert order["subject"] == {"reference": "Patient/p1"}
     assert order["occurrenceDateTime"] == "2025-02-05"
 

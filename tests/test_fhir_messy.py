@@ -88,7 +88,6 @@ def test_a_date_without_a_day_is_not_stretched_to_one() -> None:
         ({"status": "entered-in-error"}, "entered in error"),
         ({"status": "preliminary"}, "not a fact that happened"),
         ({"code": {"coding": [{"system": "http://loinc.org", "code": "24558-9"}]}}, "not brain MRI or head CT"),
-        ({"conclusionCode": []}, "no coded finding"),
     ],
 )
 def test_what_is_not_a_final_coded_result_is_skipped_with_its_reason(change: dict[str, Any], expected: str) -> None:
@@ -103,10 +102,19 @@ def test_a_diagnosis_entered_in_error_is_no_diagnosis() -> None:
         import_resources([PATIENT_RESOURCE, hfs_condition(verification="entered-in-error"), mri_report("2025-01-20")])
 
 
+def test_a_report_whose_finding_is_free_text_only_is_a_study_on_record_with_its_finding_not_coded() -> None:
+    report = {**mri_report("2025-01-20"), "conclusionCode": [], "conclusion": "Small lesion at the left CPA."}
+    imported = import_resources([PATIENT_RESOURCE, hfs_condition(), report])
+    (study,) = [e for e in imported.case.events if e.type == "imaging_result"]
+    assert (study.finding, study.note) == ("not_coded", "Small lesion at the left CPA.")
+    assert study.source is not None
+    assert study.source.reference == "DiagnosticReport/mri-2025-01-20"
+
+
 def test_a_toxin_injection_before_the_mri_is_left_out_with_a_finding_and_the_patient_waits_for_imaging() -> None:
     imported = import_resources([PATIENT_RESOURCE, hfs_condition(), toxin("2025-01-10")])
     assert Pathway.replay(imported.case).stage == "imaging"
-    (finding,) = imported.findings
+    (finding,) = [f for f in imported.findings if f.code != "presentation_not_documented"]
     assert (finding.code, finding.severity, finding.resource_id) == (
         "treatment_before_imaging",
         "warning",
@@ -129,22 +137,32 @@ def test_after_the_mri_the_record_continues_normally_past_an_early_injection() -
     )
     assert [e.type for e in imported.case.events][-1] == "botox_injection"
     assert Pathway.replay(imported.case).stage == "botulinum_toxin"
-    assert [f.code for f in imported.findings] == ["treatment_before_imaging"]
+    assert [f.code for f in imported.findings if f.code != "presentation_not_documented"] == [
+        "treatment_before_imaging"
+    ]
 
 
-def test_an_injection_with_no_treatment_decision_is_a_record_out_of_pathway() -> None:
+def test_an_injection_with_no_recorded_decision_implies_the_decision_marked_inferred_on_its_day() -> None:
     imported = import_resources([PATIENT_RESOURCE, hfs_condition(), mri_report("2025-01-20"), toxin("2025-02-01")])
-    assert Pathway.replay(imported.case).stage == "treatment_selection"
-    assert [f.code for f in imported.findings] == ["record_out_of_pathway"]
+    assert Pathway.replay(imported.case).stage == "botulinum_toxin"
+    decision, injection = imported.case.events[-2:]
+    assert (decision.type, decision.date, decision.option) == ("treatment_decision", injection.date, "botulinum_toxin")
+    assert decision.source is not None
+    assert decision.source.inferred
+    assert decision.source.reference == "MedicationAdministration/btx-2025-02-01"
+    assert injection.source is not None
+    assert not injection.source.inferred
+    assert "decision_inferred" in [f.code for f in imported.findings]
 
 
 def test_the_messy_example_lands_on_the_toxin_stage_with_its_findings_and_every_resource_accounted_for() -> None:
     imported = import_bundle(MESSY)
     resources = entries(MESSY)
     patients = sum(r["resourceType"] == "Patient" for r in resources)
-    assert len(imported.case.events) + len(imported.skipped) == len(resources) - patients
+    recorded = [e for e in imported.case.events if not (e.source and e.source.inferred)]
+    assert len(recorded) + len(imported.skipped) == len(resources) - patients
     assert Pathway.replay(imported.case).stage == "botulinum_toxin"
-    assert {f.code for f in imported.findings} == {"presentation_incomplete", "treatment_before_imaging"}
+    assert {"presentation_not_documented", "treatment_before_imaging"} <= {f.code for f in imported.findings}
     why = reasons(imported)
     assert why["rf-typo"] == "entered in error"
     assert "not-done" in why["btx-cancelled"]
@@ -188,7 +206,8 @@ def test_any_order_and_any_duplicates_of_valid_resources_import_without_failing_
     path, shuffled, repeats = drawn
     chosen = shuffled + [shuffled[i % len(shuffled)] for i in repeats]
     imported = import_bundle(rebundle(path, chosen))
-    assert len(imported.case.events) + len(imported.skipped) == counted(chosen)
+    recorded = [e for e in imported.case.events if not (e.source and e.source.inferred)]
+    assert len(recorded) + len(imported.skipped) == counted(chosen)
     assert imported.case == import_bundle(path).case
     Pathway.replay(imported.case).evaluate(imported.case.events[-1].date)
 
@@ -209,13 +228,36 @@ def test_dropping_resources_never_invents_a_fact(drawn: tuple[Path, Any]) -> Non
     except NoHfsDiagnosis:
         assert not any(e["resource"]["resourceType"] == "Condition" for e in subset)
         return
-    possible = {_key(e) for e in import_bundle(path).case.events} | {_key(e) for e in _all_mapped(path)}
+    possible = [*import_bundle(path).case.events, *_all_mapped(path)]
     for event in imported.case.events:
-        assert _key(event) in possible
+        assert any(says_no_more(event, fact) for fact in possible), event
+        if event.source is not None and event.source.inferred:  # inferred from a treatment the record holds
+            started = {"botulinum_toxin": "botox_injection", "oral_medication": "medication_started"}[event.option]
+            assert any((e.type, e.date) == (started, event.date) for e in imported.case.events)
 
 
-def _key(event: Any) -> str:
-    return json.dumps(event.model_dump(mode="json"), sort_keys=True)
+_UNSAID = (None, "unknown", "not_coded", False)
+"""What a record that says less gives: a finding not documented, the onset region unknown, a study's finding not
+coded, no contrast said."""
+
+
+def says_no_more(event: Any, fact: Any) -> bool:
+    """Whether ``event`` says nothing ``fact`` (read from the full record) does not: the same kind of event on the
+    same day, each field equal or left unsaid; a toxin dose no more than the day's total; an inferred decision
+    that the full record holds a treatment for (on that day)."""
+    if event.source is not None and event.source.inferred:
+        return True  # checked by the caller: the treatment it was inferred from is on record
+    if (event.type, event.date) != (fact.type, fact.date):
+        return False
+    mine = event.model_dump(mode="json", exclude={"source", "note"})
+    theirs = fact.model_dump(mode="json", exclude={"source", "note"})
+    for name, value in mine.items():
+        if name == "total_units":
+            if value > theirs[name]:
+                return False
+        elif value != theirs[name] and value not in _UNSAID:
+            return False
+    return True
 
 
 def _all_mapped(path: Path) -> list[Any]:

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 from hfs_pathway._lazy import lazy_getattr
 
 from ._errors import InvalidFhir, NoHfsDiagnosis
-from ._import import FhirImport, ImportFinding, SkippedResource, import_bundle, import_resources
+from ._findings import ImportFinding, SkippedResource
+from ._import import FhirImport, import_bundle, import_resources
 
 if TYPE_CHECKING:
     from ._export import export_evaluation

@@ -11,30 +11,38 @@ from typing import Any
 
 from hfs_pathway._case import Case, Patient, event_to_dict
 from hfs_pathway._events import EVENT_MODELS, Event
+from hfs_pathway._vocabulary import Side
 
 from ._bindings import checked
+from ._clinical import NULLABLE_FINDINGS
 from ._codes import (
     ASIAN_ANCESTRY_EXTENSION,
     ATC,
     CONDITION_CLINICAL,
     CONDITION_VERIFICATION,
     CPT,
+    CPT_DISPLAY,
     DRUG_ATC,
     EVENT_TYPE_SYSTEM,
     HCPCS,
+    HFS_ICD10CM_DISPLAY,
     ICD10,
     ICD10CM,
+    LOINC,
     SEQUENCE_FIELD,
     SIDE_ICD10CM,
     SNOMED,
+    SNOMED_SIDE_DISPLAY,
     TOXIN_ATC,
     TOXIN_HCPCS,
+    TOXIN_HCPCS_DISPLAY,
+    TOXIN_UNIT_EXPORT,
     UCUM,
     value_system,
 )
+from ._context import OBSERVATION_VALUE, PATIENT_ID_SYSTEM
 from ._errors import InvalidFhir
 from ._extension import fact_extension
-from ._map import OBSERVATION_VALUE, PATIENT_ID_SYSTEM
 from ._read import fhir_string
 
 _VERIFICATION = {"hemifacial_spasm": "confirmed", "uncertain": "provisional"}
@@ -69,6 +77,8 @@ def event_resource(event: Event, index: int, subject: dict[str, Any]) -> dict[st
     note = facts.pop("note", None)
     defaults = EVENT_MODELS[kind].model_fields
     for name in list(facts):
+        if kind == "presentation" and name in NULLABLE_FINDINGS:
+            continue  # false is a finding (examined, absent); left out it would read as not documented (null)
         default = defaults[name].default
         if facts[name] == default or (isinstance(default, tuple) and facts[name] == list(default)):
             del facts[name]
@@ -97,11 +107,13 @@ def _condition(kind: str, date: str, facts: dict[str, Any], subject: dict[str, A
     verification = _VERIFICATION.get(str(impression), "refuted")
     if impression in _VERIFICATION:
         facts.pop("clinical_impression")
+    icd = SIDE_ICD10CM[Side(side)]
     codes = [
-        _coding(ICD10CM, SIDE_ICD10CM[side], f"Hemifacial spasm, {side}"),
+        _coding(ICD10CM, icd, HFS_ICD10CM_DISPLAY[icd]),
         _coding(ICD10, "G51.3", "Clonic hemifacial spasm"),
         _coding(SNOMED, "13753008", "Hemifacial spasm"),
     ]
+    laterality, laterality_display = SNOMED_SIDE_DISPLAY[Side(side)]
     data: dict[str, Any] = {
         "resourceType": "Condition",
         "verificationStatus": {
@@ -111,6 +123,7 @@ def _condition(kind: str, date: str, facts: dict[str, Any], subject: dict[str, A
             {"coding": [_coding("http://terminology.hl7.org/CodeSystem/condition-category", "encounter-diagnosis")]}
         ],
         "code": {"coding": codes, "text": "Hemifacial spasm"},
+        "bodySite": [{"coding": [_coding(SNOMED, laterality, laterality_display)], "text": laterality_display}],
         "subject": subject,
         "recordedDate": date,
     }
@@ -122,19 +135,22 @@ def _condition(kind: str, date: str, facts: dict[str, Any], subject: dict[str, A
     return data
 
 
-_MRI_CPT = {False: ("70551", "MRI brain without contrast"), True: ("70553", "MRI brain without and with contrast")}
-_CT_CPT = {False: ("70450", "CT head without contrast"), True: ("70460", "CT head with contrast")}
+_MRI_CODES = {
+    False: [(CPT, "70551", CPT_DISPLAY["70551"]), (LOINC, "24590-2", "MR Brain")],
+    True: [(CPT, "70553", CPT_DISPLAY["70553"]), (LOINC, "24587-8", "MR Brain WO and W contrast IV")],
+}
+_CT_CODES = {False: [(LOINC, "24725-4", "CT Head")], True: [(LOINC, "24727-0", "CT Head W contrast IV")]}
 
 
 def _diagnostic_report(kind: str, date: str, facts: dict[str, Any], subject: dict[str, Any]) -> dict[str, Any]:
     modality = facts.pop("modality")
     contrast = bool(facts.pop("contrast", False))
     if modality == "mri":
-        cpt, display = _MRI_CPT[contrast]
-        codes = [_coding(SNOMED, "816077007", "MRI of brain"), _coding(CPT, cpt, display)]
+        codes = [_coding(SNOMED, "816077007", "Magnetic resonance imaging of brain")]
+        codes += [_coding(*code) for code in _MRI_CODES[contrast]]
     else:
-        cpt, display = _CT_CPT[contrast]
-        codes = [_coding(CPT, cpt, display)]
+        codes = [_coding(SNOMED, "34227000", "Computed tomography of brain")]
+        codes += [_coding(*code) for code in _CT_CODES[contrast]]
     return {
         "resourceType": "DiagnosticReport",
         "status": checked("DiagnosticReport", "status", "final"),
@@ -168,7 +184,7 @@ def _medication_administration(kind: str, date: str, facts: dict[str, Any], subj
     product = facts.pop("product")
     units = facts.pop("total_units")
     codes = [
-        _coding(HCPCS, TOXIN_HCPCS[product]),
+        _coding(HCPCS, TOXIN_HCPCS[product], TOXIN_HCPCS_DISPLAY[TOXIN_HCPCS[product]]),
         _coding(ATC, TOXIN_ATC, "botulinum toxin"),
         _coding(value_system(kind, "product"), product),
     ]
@@ -178,7 +194,9 @@ def _medication_administration(kind: str, date: str, facts: dict[str, Any], subj
         "medicationCodeableConcept": {"coding": codes, "text": product},
         "subject": subject,
         "effectiveDateTime": date,
-        "dosage": {"dose": {"value": units, "unit": "U", "system": UCUM, "code": "[U]"}},
+        "dosage": {
+            "dose": {"value": units, "unit": TOXIN_UNIT_EXPORT[1], "system": UCUM, "code": TOXIN_UNIT_EXPORT[0]}
+        },
     }
 
 
@@ -186,7 +204,7 @@ def _procedure(kind: str, date: str, facts: dict[str, Any], subject: dict[str, A
     return {
         "resourceType": "Procedure",
         "status": checked("Procedure", "status", "completed"),
-        "code": {"coding": [_coding(CPT, "61458", "Microvascular decompression of cranial nerve")]},
+        "code": {"coding": [_coding(CPT, "61458", CPT_DISPLAY["61458"])], "text": "Microvascular decompression"},
         "subject": subject,
         "performedDateTime": date,
     }
@@ -200,8 +218,8 @@ def _observation(kind: str, date: str, facts: dict[str, Any], subject: dict[str,
         "subject": subject,
         "effectiveDateTime": date,
     }
-    name = OBSERVATION_VALUE[kind]
-    if name not in facts:
+    name = OBSERVATION_VALUE.get(kind)
+    if name is None or name not in facts:
         return data
     value = facts.pop(name)
     if name == "peak_improvement_percent":

@@ -27,6 +27,7 @@ from hfs_pathway._vocabulary import Severity, Stage
 
 from ._bindings import checked, fhir_id
 from ._codes import (
+    ALERT_ACTIVE_EXTENSION,
     ALERT_SYSTEM,
     FINDING_SYSTEM,
     NAMESPACE,
@@ -37,8 +38,10 @@ from ._codes import (
     UCUM,
 )
 from ._events_out import event_resources, patient_resource
-from ._import import FhirImport, ImportFinding
+from ._findings import ImportFinding
+from ._import import FhirImport
 from ._models import model_class
+from ._narrative import narrative
 from ._orders import ORDER_RECOMMENDATIONS, service_request
 
 SITE = "https://hfs-pathway.github.io/hfs-pathway/"
@@ -57,6 +60,7 @@ class _Builder:
 
     def add(self, data: dict[str, Any]) -> str:
         """Validate ``data`` with its fhir.resources model, add it, and return its fullUrl."""
+        data.setdefault("text", narrative(data))
         model = model_class(data["resourceType"])
         resource = model.model_validate(data).model_dump(mode="json", exclude_none=True)
         full_url = self.url(data["resourceType"], data["id"])
@@ -88,17 +92,24 @@ def export_evaluation(evaluation: Evaluation, case: Case, *, imported: FhirImpor
             data = service_request(recommendation, evaluation, case).model_dump(mode="json", exclude_none=True)
             data["subject"] = subject
             orders[recommendation.code] = out.add(data)
-    issues = [out.add(_detected_issue(alert, i, subject)) for i, alert in enumerate(evaluation.alerts)]
+    latest = facts[-1:]
+    issues = [
+        out.add(
+            _detected_issue(alert, i, subject, [facts[alert.event_index]] if alert.event_index is not None else latest)
+        )
+        for i, alert in enumerate(evaluation.alerts)
+    ]
     if imported is not None:
         issues += [out.add(_finding_issue(f, i, subject)) for i, f in enumerate(imported.findings)]
     risk = None
     if evaluation.risk_benefit is not None:
         risk = out.add(_risk_assessment(evaluation.risk_benefit, subject, facts))
     plan = out.add(_care_plan(evaluation, subject, orders, issues, risk))
-    guidance = out.add(_guidance_response(evaluation, subject, plan, facts))
+    out.add(_guidance_response(evaluation, subject, plan, facts))
     targets = [e["fullUrl"] for e in out.entries if e["resource"]["resourceType"] not in ("Patient",)]
     generated = [t for t in targets if t not in facts]
-    out.add(_provenance(evaluation, generated, guidance))
+    # The conclusions are derived from the facts; the derivation never names a resource the Provenance targets.
+    out.add(_provenance(evaluation, generated, facts))
     bundle = {
         "resourceType": "Bundle",
         "id": fhir_id(f"hfs-pathway-{evaluation.patient_id}-{evaluation.as_of.isoformat()}"),
@@ -117,7 +128,7 @@ def _concept(system: str, code: str, display: str | None = None) -> dict[str, An
     return {"coding": [coding]} | ({"text": display} if display else {})
 
 
-def _detected_issue(alert: Alert, index: int, subject: dict[str, Any]) -> dict[str, Any]:
+def _detected_issue(alert: Alert, index: int, subject: dict[str, Any], implicated: list[str]) -> dict[str, Any]:
     data: dict[str, Any] = {
         "resourceType": "DetectedIssue",
         "id": f"alert-{index}-{alert.code.replace('_', '-')}",
@@ -128,6 +139,11 @@ def _detected_issue(alert: Alert, index: int, subject: dict[str, Any]) -> dict[s
         "detail": f"{alert.text} {alert.rationale} Evidence: {', '.join(alert.evidence)}.",
         "reference": f"{SITE}reference/",
     }
+    if implicated:
+        data["implicated"] = [{"reference": url} for url in implicated]
+    active = getattr(alert, "active", None)  # revision 2: present or history
+    if isinstance(active, bool):
+        data["extension"] = [{"url": ALERT_ACTIVE_EXTENSION, "valueBoolean": active}]
     if alert.date is not None:
         data["identifiedDateTime"] = alert.date.isoformat()
     return data
@@ -144,6 +160,9 @@ def _finding_issue(finding: ImportFinding, index: int, subject: dict[str, Any]) 
         "detail": finding.text,
         "reference": f"{SITE}fhir/#import-findings",
     }
+    if finding.resource_id is not None:
+        record = f"{finding.resource_type}/{finding.resource_id}"
+        data["implicated"] = [{"reference": record, "display": f"{record} of the imported record"}]
     if finding.date is not None:
         data["identifiedDateTime"] = finding.date.isoformat()
     return data
@@ -156,9 +175,15 @@ def _percent(value: float) -> dict[str, Any]:
 def _risk_assessment(risk: RiskBenefitAssessment, subject: dict[str, Any], facts: list[str]) -> dict[str, Any]:
     predictions = []
     for figure in (*risk.benefits, *risk.risks):
-        prediction: dict[str, Any] = {
-            "outcome": _concept(OUTCOME_SYSTEM, figure.code, figure.text),
-            "probabilityRange": {"low": _percent(figure.percent_low), "high": _percent(figure.percent_high)},
+        prediction: dict[str, Any] = {"outcome": _concept(OUTCOME_SYSTEM, figure.code, figure.text)}
+        if figure.percent_low == figure.percent_high:
+            prediction["probabilityDecimal"] = round(figure.percent_low / 100, 6)
+        else:
+            prediction["probabilityRange"] = {
+                "low": _percent(figure.percent_low),
+                "high": _percent(figure.percent_high),
+            }
+        prediction |= {
             "rationale": f"Evidence: {', '.join(figure.evidence)}."
             + ("" if figure.permanent is None else (" Permanent." if figure.permanent else " Transient.")),
         }
@@ -239,7 +264,7 @@ def _guidance_response(evaluation: Evaluation, subject: dict[str, Any], plan: st
     }
 
 
-def _provenance(evaluation: Evaluation, targets: list[str], guidance: str) -> dict[str, Any]:
+def _provenance(evaluation: Evaluation, targets: list[str], facts: list[str]) -> dict[str, Any]:
     from hfs_pathway import __version__
 
     return {
@@ -268,6 +293,6 @@ def _provenance(evaluation: Evaluation, targets: list[str], guidance: str) -> di
                     "display": f"Guideline {evaluation.guideline_name}, version {evaluation.guideline_version}",
                 },
             },
-            {"role": checked("Provenance.entity", "role", "derivation"), "what": {"reference": guidance}},
+            *({"role": checked("Provenance.entity", "role", "derivation"), "what": {"reference": f}} for f in facts),
         ],
     }

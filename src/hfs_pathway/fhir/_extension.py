@@ -19,7 +19,7 @@ from ._read import Where, fhir_string, is_object, seq
 LIST_FIELDS = frozenset({("botox_response", "adverse_effects"), ("post_mvd_review", "complications")})
 """(event type, field) of the fields that hold a list."""
 _VALUE_KEYS = ("valueBoolean", "valueInteger", "valueDecimal", "valueCode", "valueDate", "valueString", "valueMarkdown")
-_FREE_TEXT = frozenset({"note", "override_reason"})
+_FREE_TEXT = frozenset({"note", "override_reason", "system", "reference"})
 _RESERVED = frozenset({"type", "date"})
 """An event's type and date come from the resource's code and date elements, never from the extension."""
 

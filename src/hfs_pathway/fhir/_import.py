@@ -19,47 +19,14 @@ from typing import Any
 from hfs_pathway._case import DEFAULT_LIMITS, Case, Patient, check_size
 from hfs_pathway._errors import InvalidCase, PathwayError
 from hfs_pathway._pathway import Pathway
-from hfs_pathway._vocabulary import EventType, Severity, Stage
+from hfs_pathway._vocabulary import EventType, Stage
 
+from ._assemble import assemble
+from ._context import Candidate, Context, read_patient, unversioned
 from ._errors import InvalidFhir, NoHfsDiagnosis
-from ._map import Candidate, Context, map_resource, read_patient, unversioned
-from ._read import Where, is_object
-
-
-@dataclass(frozen=True)
-class SkippedResource:
-    """A resource that did not become an event, and why."""
-
-    resource_type: str
-    id: str | None
-    reason: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"resource_type": self.resource_type, "id": self.id, "reason": self.reason}
-
-
-@dataclass(frozen=True)
-class ImportFinding:
-    """Something about the record a clinician should check: a record out of the pathway's order, an incomplete
-    diagnosis. Codes: ``treatment_before_imaging`` (warning), ``record_out_of_pathway`` (warning),
-    ``presentation_incomplete`` (warning)."""
-
-    code: str
-    severity: Severity
-    text: str
-    resource_type: str
-    resource_id: str | None
-    date: dt.date | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "severity": self.severity.value,
-            "text": self.text,
-            "resource_type": self.resource_type,
-            "resource_id": self.resource_id,
-            "date": None if self.date is None else self.date.isoformat(),
-        }
+from ._findings import ImportFinding, SkippedResource, finding
+from ._map import map_resource
+from ._read import Where, is_object, obj, seq, string
 
 
 @dataclass(frozen=True)
@@ -167,7 +134,7 @@ def _import(resources: list[Any], container: str, strict: bool, urls: list[str |
         if url is not None:
             full_urls.setdefault(url, position)
     context = Context(container, full_urls)
-    patients: list[tuple[Patient, Where]] = []
+    patients: list[tuple[Mapping[str, Any], Where]] = []
     typed: list[tuple[Mapping[str, Any], Where]] = []
     for position, resource in enumerate(resources):
         if not is_object(resource):
@@ -179,17 +146,16 @@ def _import(resources: list[Any], container: str, strict: bool, urls: list[str |
         if strict:
             _validate_fully(resource, where)
         if kind == "Patient":
-            patients.append((read_patient(resource, where, _url_id(urls[position])), where))
+            patients.append((resource, where))
         elif kind == "Medication":
             context.add_medication(resource, where)
         typed.append((resource, where))
-    ids = sorted({p.id for p, _ in patients})
-    if len(ids) > 1:
-        raise InvalidFhir(f"the resources belong to more than one patient (Patient/{', Patient/'.join(ids)})")
-    context.set_patient(patients[0][0].id if patients else None, patients[0][1] if patients else None)
-
     skipped: list[SkippedResource] = []
     findings: list[ImportFinding] = []
+    patient, merged = _the_patient(patients, urls, context)
+    for where in merged:
+        skipped.append(_skip(where, f"the same patient as Patient/{context.patient_id} (merged record, Patient.link)"))
+
     candidates: list[Candidate] = []
     seen: set[tuple[str, str]] = set()
     for resource, where in typed:
@@ -208,38 +174,149 @@ def _import(resources: list[Any], container: str, strict: bool, urls: list[str |
             skipped.append(_skip(where, outcome))
         elif outcome is not None:
             candidates.append(outcome)
+        for code, text in where.notes:
+            context.findings.append(finding(code, text, where, None))
     if not context.has_hfs_diagnosis:
         raise NoHfsDiagnosis(
             "no Condition records hemifacial spasm (ICD-10-CM G51.3x, ICD-10 G51.3, SNOMED CT 13753008) "
             "that is not refuted or entered in error"
         )
-    findings.extend(context.findings)
-    patient = patients[0][0] if patients else context.patient_from_references()
+    if patient is None:
+        patient = context.patient_from_references()
     if patient is None:
         raise InvalidFhir("no Patient resource and no reference to a patient: whose record is this?")
-    candidates = context.resolve_injections(candidates, skipped)
+    candidates = assemble(candidates, context, skipped)
+    findings.extend(context.findings)
 
-    candidates.sort(key=lambda c: (c.event["date"], c.sequence, c.rank, c.position))
+    candidates.sort(key=lambda c: (c.event["date"], c.sequence, c.rank, c.where.reference, c.position))
     pathway = Pathway(patient)
     kept: dict[str, Candidate] = {}
     for candidate in candidates:
         # Equal facts are one fact recorded twice, unless their sequence says they are two events of one day.
-        signature = repr((candidate.sequence, sorted((k, v) for k, v in candidate.event.items() if k != "note")))
+        facts = sorted((k, v) for k, v in candidate.event.items() if k not in ("note", "source"))
+        signature = repr((candidate.sequence, facts))
         twin = kept.get(signature)
         if twin is not None:
             skipped.append(_skip(candidate.where, f"the same {candidate.event['type']} as {twin.where.label}"))
             continue
         stage = pathway.stage
+        for inferred in _implied(candidate, pathway, kept.values()):
+            try:
+                pathway.apply(inferred.event)
+            except PathwayError:
+                continue
+            findings.append(_inference_finding(inferred))
+        stage = pathway.stage
         try:
             pathway.apply(candidate.event)
         except PathwayError as error:
             skipped.append(_skip(candidate.where, _refusal(candidate, stage, error)))
-            finding = _finding(candidate, stage, error)
-            if finding is not None:
-                findings.append(finding)
+            refusal = _finding(candidate, stage, error)
+            if refusal is not None:
+                findings.append(refusal)
             continue
         kept[signature] = candidate
     return FhirImport(pathway.to_case(), tuple(skipped), tuple(findings))
+
+
+_STARTED_BY = {
+    EventType.BOTOX_INJECTION: ("botulinum_toxin", Stage.BOTULINUM_TOXIN),
+    EventType.MEDICATION_STARTED: ("oral_medication", Stage.ORAL_MEDICATION),
+}
+_DECIDED_IN = frozenset(
+    {Stage.TREATMENT_SELECTION, Stage.OBSERVATION, Stage.ORAL_MEDICATION, Stage.BOTULINUM_TOXIN, Stage.WANING_RESPONSE}
+)
+_MVD_BY_REFERRAL = frozenset({Stage.MVD_REFERRAL, Stage.POST_MVD})
+
+
+def _implied(candidate: Candidate, pathway: Pathway, kept: Any) -> list[Candidate]:
+    """What the record implies before ``candidate``: a course of toxin or a drug on record with no decision that
+    started it implies the decision, on the day of the first injection or the start (marked inferred). An MVD on
+    record outside the referral stage is an operation outside the pathway's checkpoint (R2.13)."""
+    event = candidate.event
+    kind = event["type"]
+    if kind == EventType.MVD_PERFORMED and pathway.stage not in _MVD_BY_REFERRAL:
+        event.setdefault("outside_pathway", True)
+        return []
+    started = _STARTED_BY.get(kind)
+    if started is None or pathway.stage not in _DECIDED_IN or pathway.stage is started[1]:
+        return []
+    decision = {
+        "type": "treatment_decision",
+        "date": event["date"],
+        "option": started[0],
+        "shared_decision": False,
+        "note": f"Inferred: {candidate.where.reference} records this treatment; no decision is on record.",
+        "source": {"system": "fhir", "reference": candidate.where.reference, "inferred": True},
+    }
+    return [candidate._replace(event=decision)]
+
+
+def _inference_finding(inferred: Candidate) -> ImportFinding:
+    event = inferred.event
+    return finding(
+        "decision_inferred",
+        f"No treatment decision is on record before {inferred.where.reference} ({event['date']}); a decision for "
+        f"{event['option'].replace('_', ' ')} is inferred on that day (source marked inferred). Record the decision "
+        "and whether it was shared with the patient.",
+        inferred.where,
+        dt.date.fromisoformat(event["date"]),
+    )
+
+
+def _the_patient(
+    patients: list[tuple[Mapping[str, Any], Where]], urls: list[str | None], context: Context
+) -> tuple[Patient | None, list[Where]]:
+    """The patient of the record, and the Patient resources merged into it. Several Patient resources are one person
+    only when ``Patient.link`` says so (``replaces`` / ``replaced-by``, as a ``$everything`` of a merged record
+    returns them); the survivor is the one no other replaced."""
+    if not patients:
+        context.set_patient(None, None)
+        return None, []
+    ids = {where.resource_id for _, where in patients}
+    replaced: set[str] = set()
+    linked: dict[str, set[str]] = {pid: set() for pid in ids if pid is not None}
+    for resource, where in patients:
+        for i, link in enumerate(seq(resource, "link", where)):
+            if not is_object(link):
+                raise where.error(f"link[{i}]", "must be an object")
+            other = obj(link, "other", where, f"link[{i}].")
+            reference = string(other, "reference", where, f"link[{i}].other.") if other is not None else None
+            kind = string(link, "type", where, f"link[{i}].")
+            if reference is None or kind not in ("replaces", "replaced-by"):
+                continue
+            target = unversioned(reference).rsplit("/", 1)[-1]
+            if where.resource_id is None or target not in linked:
+                continue
+            linked[where.resource_id].add(target)
+            linked[target].add(where.resource_id)
+            replaced.add(target if kind == "replaces" else where.resource_id)
+    survivors = [(r, w) for r, w in patients if w.resource_id not in replaced]
+    people = {w.resource_id for _, w in survivors}
+    if len(people) != 1 or any(pid is not None and not _connected(pid, linked) for pid in ids):
+        names = sorted(str(pid) for pid in ids)
+        raise InvalidFhir(f"the resources belong to more than one patient (Patient/{', Patient/'.join(names)})")
+    survivor, at = survivors[0]
+    patient = read_patient(survivor, at, _url_id(urls[at.position]))
+    context.set_patient(patient.id, at)
+    merged = [w for _, w in patients if w.resource_id != at.resource_id]
+    for twin in merged:  # their resources belong to the patient too
+        if twin.resource_id is not None:
+            context.patient_keys.add(f"Patient/{twin.resource_id}")
+        context.patient_keys.update(url for url, p in context.full_urls.items() if p == twin.position)
+    context.birth_date = patient.birth_date
+    return patient, merged
+
+
+def _connected(pid: str, linked: dict[str, set[str]]) -> bool:
+    """Whether ``pid`` is linked to every other patient id (directly or through others)."""
+    seen, todo = {pid}, [pid]
+    while todo:
+        for other in linked[todo.pop()]:
+            if other not in seen:
+                seen.add(other)
+                todo.append(other)
+    return seen == set(linked)
 
 
 def _url_id(url: str | None) -> str | None:
@@ -280,22 +357,18 @@ def _finding(candidate: Candidate, stage: Stage, error: PathwayError) -> ImportF
     if kind == "presentation":
         return None
     if kind in _TREATMENTS and stage in _BEFORE_IMAGING:
-        return ImportFinding(
+        return finding(
             "treatment_before_imaging",
-            Severity.WARNING,
             f"A {kind} dated {date.isoformat()} comes before any brain imaging result on record; the pathway "
             "waits for imaging and left it out. Check whether imaging was done elsewhere, and record its result.",
-            where.resource_type,
-            where.resource_id,
+            where,
             date,
         )
-    return ImportFinding(
+    return finding(
         "record_out_of_pathway",
-        Severity.WARNING,
         f"A {kind} dated {date.isoformat()} does not fit the pathway at stage {stage.value} ({error.code}); "
         "it was left out. Check the record.",
-        where.resource_type,
-        where.resource_id,
+        where,
         date,
     )
 

@@ -9,21 +9,19 @@ from hfs_pathway._case import Case
 from hfs_pathway._results import Evaluation, Recommendation
 
 from ._bindings import checked, fhir_id, patient_reference
-from ._codes import CPT, ICD10CM, RECOMMENDATION_SYSTEM, SIDE_ICD10CM, SNOMED
+from ._codes import CPT, CPT_DISPLAY, HFS_ICD10CM_DISPLAY, ICD10CM, LOINC, RECOMMENDATION_SYSTEM, SIDE_ICD10CM, SNOMED
+from ._narrative import narrative
 
-ORDER_RECOMMENDATIONS = ("order_mri", "urgent_contrast_mri", "refer_for_mvd")
+ORDER_RECOMMENDATIONS = ("order_mri", "order_contrast_mri", "urgent_contrast_mri", "refer_for_mvd")
 """The recommendations that become a proposed ServiceRequest."""
 
+_MRI = (SNOMED, "816077007", "Magnetic resonance imaging of brain")
+_CONTRAST_MRI = [_MRI, (CPT, "70553", CPT_DISPLAY["70553"]), (LOINC, "24587-8", "MR Brain WO and W contrast IV")]
 _ORDER_CODES: dict[str, list[tuple[str, str, str]]] = {
-    "order_mri": [
-        (SNOMED, "816077007", "MRI of brain"),
-        (CPT, "70551", "MRI brain without contrast"),
-    ],
-    "urgent_contrast_mri": [
-        (SNOMED, "816077007", "MRI of brain"),
-        (CPT, "70553", "MRI brain without contrast, followed by contrast"),
-    ],
-    "refer_for_mvd": [(CPT, "61458", "Microvascular decompression of cranial nerve (posterior fossa)")],
+    "order_mri": [_MRI, (CPT, "70551", CPT_DISPLAY["70551"]), (LOINC, "24590-2", "MR Brain")],
+    "order_contrast_mri": _CONTRAST_MRI,
+    "urgent_contrast_mri": _CONTRAST_MRI,
+    "refer_for_mvd": [(CPT, "61458", CPT_DISPLAY["61458"])],
 }
 
 
@@ -64,6 +62,7 @@ def service_request(recommendation: Recommendation, evaluation: Evaluation, case
         data["occurrenceDateTime"] = recommendation.due.isoformat()
     if code == "refer_for_mvd":
         data["category"] = [{"coding": [{"system": SNOMED, "code": "3457005", "display": "Patient referral"}]}]
+    data["text"] = narrative(data)
     return ServiceRequest.model_validate(data)
 
 
@@ -72,5 +71,6 @@ def _diagnosis(case: Case) -> dict[str, Any]:
     presentation = next((e for e in case.events if e.type == "presentation"), None)
     side = getattr(presentation, "side", None)
     if side is not None and side in SIDE_ICD10CM:
-        codings.insert(0, {"system": ICD10CM, "code": SIDE_ICD10CM[side]})
+        code = SIDE_ICD10CM[side]
+        codings.insert(0, {"system": ICD10CM, "code": code, "display": HFS_ICD10CM_DISPLAY[code]})
     return {"coding": codings, "text": "Hemifacial spasm"}

@@ -18,6 +18,7 @@ from hfs_pathway._hfs import HFS_PATHWAY
 from ._bindings import checked
 from ._codes import EVENT_TYPE_SYSTEM, STAGE_SYSTEM
 from ._export import PLAN_DEFINITION_URL, SITE
+from ._narrative import narrative
 
 
 def plan_definition(definition: PathwayDefinition = HFS_PATHWAY) -> dict[str, Any]:
@@ -54,6 +55,7 @@ def plan_definition(definition: PathwayDefinition = HFS_PATHWAY) -> dict[str, An
         "relatedArtifact": [_citation_artifact(c) for c in cited],
         "action": actions,
     }
+    data["text"] = narrative(data)
     validated: dict[str, Any] = PlanDefinition.model_validate(data).model_dump(mode="json", exclude_none=True)
     return validated
 
@@ -68,7 +70,7 @@ def _stage_action(definition: PathwayDefinition, stage: Any, cited: list[str]) -
         "description": info.meaning,
         "code": [{"coding": [{"system": STAGE_SYSTEM, "code": stage.value}]}],
         "documentation": [{"type": "documentation", "url": f"{SITE}stages/{stage.value}/"}],
-        "condition": [_condition(f"the patient is at stage {stage.value}", f"stage = '{stage.value}'")],
+        "condition": [_condition(f"the patient is at stage {stage.value}", f"%stage = '{stage.value}'")],
     }
     if info.final:
         action["textEquivalent"] = "Final stage: the pathway accepts no further event."
@@ -91,14 +93,14 @@ def _move_action(definition: PathwayDefinition, edge: Edge, index: int, cited: l
     for ref in evidence:
         if ref not in cited:
             cited.append(ref)
+    when = " Taken when: " + "; ".join(conditions) + "." if conditions else ""
     action: dict[str, Any] = {
         "id": _action_id(f"{edge.source.value}-{index}-{edge.event.value}"),
         "title": f"{edge.event.value} -> {edge.dest.value}",
-        "description": route.rationale,
+        "description": (route.rationale + when).strip(),
         "code": [{"coding": [{"system": EVENT_TYPE_SYSTEM, "code": edge.event.value.replace("_", "-")}]}],
         "textEquivalent": rule.description or None,
         "documentation": [_citation_artifact(ref) for ref in evidence] or None,
-        "condition": [_condition(text, None) for text in conditions] or None,
     }
     if not edge.stays:
         action["relatedAction"] = [{"actionId": _action_id(edge.dest.value), "relationship": "before-start"}]
@@ -110,9 +112,10 @@ def _action_id(text: str) -> str:
     return text.replace("_", "-")
 
 
-def _condition(description: str, expression: str | None) -> dict[str, Any]:
-    body: dict[str, Any] = {"language": "text/plain", "description": description}
-    body["expression"] = expression if expression is not None else description
+def _condition(description: str, expression: str) -> dict[str, Any]:
+    """An applicability condition written in FHIRPath over the ``%stage`` input (the patient's current stage).
+    Conditions FHIRPath cannot state over the record are written in the action's description instead."""
+    body = {"language": "text/fhirpath", "description": description, "expression": expression}
     return {"kind": "applicability", "expression": body}
 
 

@@ -21,7 +21,7 @@ from ._errors import InvalidFhir
 
 _DATE = re.compile(
     r"(?P<y>[0-9]{4})(-(?P<m>[0-9]{2})(-(?P<d>[0-9]{2})"
-    r"(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?)?)?"
+    r"(?P<time>T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(?P<zone>Z|[+-][0-9]{2}:[0-9]{2})?)?)?)?"
 )
 
 
@@ -41,13 +41,19 @@ def is_object(value: Any) -> bool:
 class Where:
     """Where a resource came from, for messages: ``entry 3 (Observation/abc)``."""
 
-    __slots__ = ("label", "position", "resource_id", "resource_type")
+    __slots__ = ("label", "notes", "position", "resource_id", "resource_type")
 
     def __init__(self, position: int, resource_type: str, resource_id: str | None, container: str) -> None:
         self.position = position
         self.resource_type = resource_type
         self.resource_id = resource_id
         self.label = f"{container} {position} ({resource_type}/{resource_id or '?'})"
+        self.notes: list[tuple[str, str]] = []
+        """(code, text) of what was read with a caveat, for the import's findings."""
+
+    @property
+    def reference(self) -> str:
+        return f"{self.resource_type}/{self.resource_id or '?'}"
 
     def error(self, path: str, problem: str) -> InvalidFhir:
         return InvalidFhir(f"{self.label} {path}: {problem}")
@@ -110,6 +116,14 @@ def date_of(value: Any, where: Where, path: str) -> dt.date | str:
         raise where.error(path, f"{value!r} is not a FHIR date or dateTime")
     if match.group("d") is None:
         return f"{path} {value!r} gives no day"
+    if match.group("time") is not None and match.group("zone") is None:
+        # FHIR requires a zone with a time; without one the day as written is kept, and the reader is told.
+        where.notes.append(
+            (
+                "datetime_without_zone",
+                f"{path} {value!r} has a time but no time zone (FHIR requires one); its day was read as written.",
+            )
+        )
     try:
         return dt.date(int(match.group("y")), int(match.group("m")), int(match.group("d")))
     except ValueError:
