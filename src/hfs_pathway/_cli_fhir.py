@@ -10,7 +10,7 @@ from typing import Any
 
 
 def register(commands: Any) -> None:
-    """Add the ``fhir`` command (``import``, ``export``, ``plandefinition``) to the CLI's subcommands."""
+    """Add the ``fhir`` command (``import``, ``export``, ``plandefinition``, ``questionnaires``) to the CLI."""
     from .cli import _date
 
     parser: argparse.ArgumentParser = commands.add_parser(
@@ -42,6 +42,15 @@ def register(commands: Any) -> None:
 
     plan = actions.add_parser("plandefinition", help="print the pathway as a FHIR PlanDefinition")
     plan.set_defaults(handler=_plan)
+
+    forms = actions.add_parser(
+        "questionnaires",
+        help="write the pathway's SDC Questionnaires (one JSON file per form) into a folder",
+        description="Write one FHIR R4 Questionnaire per form (presentation, toxin response, decisions, post-MVD "
+        "review) into DIR as <form>.json; their QuestionnaireResponses import with 'fhir import'.",
+    )
+    forms.add_argument("-o", "--output", type=Path, required=True, metavar="DIR", help="folder to write (created)")
+    forms.set_defaults(handler=_questionnaires)
 
 
 def _print(payload: Any) -> None:
@@ -98,6 +107,21 @@ def _parse_json(text: bytes) -> Any:
         return json.loads(text)
     except (ValueError, RecursionError):
         return None
+
+
+def _questionnaires(args: argparse.Namespace) -> int:
+    from .fhir import questionnaires
+
+    try:
+        args.output.mkdir(parents=True, exist_ok=True)
+        for form in questionnaires():
+            path = args.output / f"{form['id']}.json"
+            path.write_text(json.dumps(form, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            print(path)
+    except OSError as exc:
+        print(f"error: cannot write the questionnaires to {str(args.output)!r}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def _plan(args: argparse.Namespace) -> int:

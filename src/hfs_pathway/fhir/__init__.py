@@ -11,6 +11,8 @@ Read a patient's FHIR record as a case, and write an evaluation back as FHIR res
 
 Import works on the parsed JSON and checks each element it reads, so it stays fast; export, orders and
 the PlanDefinition are built and validated with the ``fhir.resources`` R4B models, loaded on first use.
+Facts EHRs rarely code (the examination, toxin peak and duration, decisions with consent, the post-MVD review) are
+captured with the pathway's SDC Questionnaires (``questionnaires()``); their QuestionnaireResponses import as events.
 The mapping, the codes and the project's own code systems are documented on the FHIR page of the docs.
 """
 
@@ -28,14 +30,23 @@ if TYPE_CHECKING:
     from ._export import export_evaluation
     from ._orders import proposed_orders
     from ._plan import plan_definition
+    from ._questionnaire import FORMS, questionnaire, questionnaires
 
-_LAZY = {"export_evaluation": "._export", "proposed_orders": "._orders", "plan_definition": "._plan"}
+_LAZY = {
+    "export_evaluation": "._export",
+    "proposed_orders": "._orders",
+    "plan_definition": "._plan",
+    "FORMS": "._questionnaire",
+    "questionnaire": "._questionnaire",
+    "questionnaires": "._questionnaire",
+}
 
 
 __getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 __all__ = [
+    "FORMS",
     "FhirImport",
     "ImportFinding",
     "InvalidFhir",
@@ -46,4 +57,6 @@ __all__ = [
     "import_resources",
     "plan_definition",
     "proposed_orders",
+    "questionnaire",
+    "questionnaires",
 ]

@@ -37,8 +37,14 @@ def _presentation(candidates: list[Candidate], context: Context, skipped: list[S
         (c for c in candidates if c.event["type"] == "presentation"),
         key=lambda c: (c.event["date"], "side" not in c.event, c.where.reference, c.position),
     )
-    first = presentations[0] if presentations else None
     out = list(candidates)
+    forms = [c for c in presentations if c.where.resource_type == "QuestionnaireResponse"]
+    if forms:  # the presentation form says what the diagnosis codes do not: it records the presentation
+        for coded in [c for c in presentations if c.where.resource_type != "QuestionnaireResponse"]:
+            out.remove(coded)
+            skipped.append(_skip(coded, f"the presentation is recorded by the form {forms[0].where.reference}"))
+        presentations = forms
+    first = presentations[0] if presentations else None
     if first is not None:
         event = first.event
         if "side" not in event:

@@ -18,6 +18,7 @@ from ._extension import as_lists, read_facts
 from ._findings import finding
 from ._medication import medication
 from ._read import Where, annotation_text, concept, first_date, is_object, seq, string
+from ._responses import questionnaire_response
 
 
 def map_resource(resource: Mapping[str, Any], where: Where, context: Context) -> Candidate | str | None:
@@ -93,4 +94,5 @@ _READERS = {
     "MedicationStatement": medication,
     "MedicationRequest": medication,
     "Observation": observation,
+    "QuestionnaireResponse": questionnaire_response,
 }
