@@ -343,6 +343,8 @@ def _refusal(candidate: Candidate, stage: Stage, error: PathwayError) -> str:
     kind = candidate.event["type"]
     if kind == "presentation" and stage is not Stage.PRESENTATION:
         return "a further record of the diagnosis; the presentation was already read from an earlier one"
+    if stage is Stage.PRESENTATION and kind in _TREATMENTS:
+        return "dated before the hemifacial spasm presentation: a treatment for another reason, not this pathway's"
     # The core numbers events by their place in the case; here that number means nothing to the reader.
     message = error.message
     if message.startswith("event "):
@@ -354,8 +356,8 @@ def _finding(candidate: Candidate, stage: Stage, error: PathwayError) -> ImportF
     kind = candidate.event["type"]
     where = candidate.where
     date = dt.date.fromisoformat(candidate.event["date"])
-    if kind == "presentation":
-        return None
+    if kind == "presentation" or (stage is Stage.PRESENTATION and kind in _TREATMENTS):
+        return None  # before the diagnosis: another indication, nothing to check for this pathway
     if kind in _TREATMENTS and stage in _BEFORE_IMAGING:
         return finding(
             "treatment_before_imaging",

@@ -12,7 +12,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._clinical import condition, diagnostic_report, imaging_study, observation, procedure
-from ._codes import CPT, DONE_STATUS, HFS_CODES, MVD_CODES, SEQUENCE_FIELD
+from ._codes import (
+    CPT,
+    CT_CODES_ALL,
+    DONE_STATUS,
+    EVENT_TYPE_SYSTEM,
+    HFS_CODES,
+    MRI_CODES_ALL,
+    MVD_CODES,
+    RED_FLAG_SNOMED,
+    SEQUENCE_FIELD,
+    SNOMED,
+    TOXIN_PROCEDURE_CODES,
+)
 from ._context import MAX_NOTE, NO_SEQUENCE, RANK, Candidate, Context, concepts, text_of
 from ._extension import as_lists, read_facts
 from ._findings import finding
@@ -27,6 +39,9 @@ def map_resource(resource: Mapping[str, Any], where: Where, context: Context) ->
     reader = _READERS.get(kind)
     if reader is None:
         return f"{kind} is not a resource type the pathway reads"
+    known = _KNOWN_CODES.get(kind)
+    if known is not None and _surely_unread(resource, known[0]):
+        return known[1]
     status = string(resource, "status", where)
     if status == "entered-in-error":
         return "entered in error"
@@ -56,6 +71,43 @@ def map_resource(resource: Mapping[str, Any], where: Where, context: Context) ->
         context.toxin_procedures.append(candidate)
         return None
     return candidate
+
+
+_RED_FLAGS = frozenset((SNOMED, code) for code in RED_FLAG_SNOMED)
+_KNOWN_CODES: dict[str, tuple[frozenset[tuple[str, str]], str]] = {
+    "Condition": (
+        HFS_CODES | _RED_FLAGS,
+        "the Condition is not hemifacial spasm or a red-flag finding the pathway reads (by its code)",
+    ),
+    "Observation": (_RED_FLAGS, "the observation is not one the pathway reads (by its code)"),  # and event types
+    "DiagnosticReport": (MRI_CODES_ALL | CT_CODES_ALL, "the report is not brain MRI or head CT (by its code)"),
+    "Procedure": (
+        MVD_CODES | TOXIN_PROCEDURE_CODES | MRI_CODES_ALL | CT_CODES_ALL,
+        "the procedure is not one the pathway reads (by its code)",
+    ),
+}
+"""By resource type: the codes that make a resource worth reading. Most of a long record (vital signs, labs,
+encounters' procedures) carries none of them and is set aside at once, before its other elements are read."""
+
+
+def _surely_unread(resource: Mapping[str, Any], known: frozenset[tuple[str, str]]) -> bool:
+    """Whether the resource's ``code`` is well formed and names none of ``known`` (nor the event-type system); when
+    the element is malformed the full reader runs, so that the error is reported."""
+    concept = resource.get("code")
+    if type(concept) is not dict:
+        return False
+    codings = concept.get("coding")
+    if type(codings) is not list:
+        return False
+    for coding in codings:
+        if type(coding) is not dict:
+            return False
+        system, code = coding.get("system"), coding.get("code")
+        if type(system) is not str or type(code) is not str:
+            return False
+        if system == EVENT_TYPE_SYSTEM or (system, code.strip()) in known:
+            return False
+    return True
 
 
 def _order(resource: Mapping[str, Any], where: Where, context: Context, facts: dict[str, Any]) -> Any:
