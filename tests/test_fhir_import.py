@@ -219,3 +219,15 @@ def test_importing_hfs_pathway_does_not_load_fhir_resources() -> None:
     code = "import sys, hfs_pathway, hfs_pathway.fhir; print('fhir.resources' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False"]
+
+
+def test_the_docs_list_every_import_finding_with_its_severity() -> None:
+    from hfs_pathway.fhir._findings import FINDING_CODES
+
+    page = (Path(__file__).parent.parent / "docs" / "fhir.md").read_text(encoding="utf-8")
+    listed = {
+        line.split("|")[1].strip().strip("`"): line.split("|")[2].strip()
+        for line in page.split("### Import findings")[1].split("## Export")[0].splitlines()
+        if line.startswith("| `")
+    }
+    assert listed == {code: severity.value for code, (severity, _) in FINDING_CODES.items()}

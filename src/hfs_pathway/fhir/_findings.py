@@ -58,9 +58,7 @@ FINDING_CODES: dict[str, tuple[Severity, str]] = {
     ),
     "datetime_without_zone": (Severity.INFO, "a date and time without a time zone; the day was read as written"),
     "decision_inferred": (Severity.INFO, "a treatment is on record without the decision that started it"),
-    "mvd_outside_pathway": (Severity.INFO, "an operation is on record without this pathway's checkpoint"),
     "referral_on_record": (Severity.INFO, "a referral is on record; the pathway reads its outcome, not the order"),
-    "imaging_finding_not_coded": (Severity.WARNING, "an imaging report's finding is free text only"),
     "injection_without_product": (Severity.WARNING, "a toxin injection is on record without its product or dose"),
 }
 """Every finding code the importer reports, its severity and what it means (the docs table is built from it)."""
