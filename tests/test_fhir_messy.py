@@ -236,7 +236,7 @@ def test_dropping_resources_never_invents_a_fact(drawn: tuple[Path, Any]) -> Non
             assert any((e.type, e.date) == (started, event.date) for e in imported.case.events)
 
 
-_UNSAID = (None, "unknown", "not_coded", False)
+_UNSAID: tuple[Any, ...] = (None, "unknown", "not_coded", False, [])
 """What a record that says less gives: a finding not documented, the onset region unknown, a study's finding not
 coded, no contrast said."""
 

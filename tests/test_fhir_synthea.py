@@ -190,11 +190,6 @@ def test_a_referral_is_kept_as_context_and_an_operation_without_the_checkpoint_i
     assert "its result is" in operation[0].reason
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R2.13/R2.14 (engineer B's outside-pathway MVD rule): mvd_performed with outside_pathway is accepted in "
-    "botulinum_toxin and moves to post_mvd",
-)
 def test_an_operation_on_record_without_the_checkpoint_moves_to_post_mvd_as_outside_the_pathway() -> None:
     g = Graft("Alfreda_Wyman")
     tidy(g)

@@ -22,6 +22,7 @@ from ._codes import (
     CT_CODES_ALL,
     DICOM,
     DICOM_MODALITY,
+    EVENT_FIELD_SYSTEM,
     EVENT_TYPE_SYSTEM,
     HFS_CODES,
     HFS_ICD10CM_SIDE,
@@ -35,8 +36,8 @@ from ._codes import (
     TOXIN_PROCEDURE_CODES,
     value_system,
 )
-from ._context import OBSERVATION_VALUE, Context, RedFlagFact, concepts, dated
-from ._read import Where, codings, concept, first_date, is_object, obj, quantity, seq
+from ._context import OBSERVATION_VALUE, Context, RedFlagFact, concepts, dated, text_of
+from ._read import Where, codings, concept, date_of, first_date, is_object, obj, quantity, seq
 
 NULLABLE_FINDINGS = (
     "tonic_contraction",
@@ -166,12 +167,61 @@ def observation(resource: Mapping[str, Any], where: Where, context: Context, fac
     if kind not in EVENT_MODELS or kind in NOT_OBSERVATIONS:
         return f"{kinds[0]!r} is not an event the pathway records as an Observation"
     event: dict[str, Any] = {"type": kind, **facts}
+    for field, value in _components(resource, where, kind).items():
+        event.setdefault(field, value)  # the extension, when present, says the same or more
     name = OBSERVATION_VALUE.get(kind)
     if name is not None and name not in event:
         value = _observation_value(resource, where, kind, name)
         if value is not None:
             event[name] = value
     return dated(event, first_date(resource, ("effectiveDateTime", "effectivePeriod", "effectiveInstant"), where))
+
+
+def _components(resource: Mapping[str, Any], where: Where, kind: str) -> dict[str, Any]:
+    """The event's other fields from ``Observation.component`` coded in the event-field system (a repeated field is
+    a list); components of other systems are not read."""
+    found: dict[str, Any] = {}
+    for i, component in enumerate(seq(resource, "component", where)):
+        if not is_object(component):
+            raise where.error(f"component[{i}]", "must be an object")
+        names = [c for s, c in concept(component, "code", where) if s == EVENT_FIELD_SYSTEM]
+        if not names:
+            continue
+        name = names[0]
+        value = _component_value(component, where, f"component[{i}]", kind, name)
+        if value is None:
+            continue
+        if name in found:
+            held = found[name]
+            found[name] = [*held, value] if isinstance(held, list) else [held, value]
+        else:
+            found[name] = value
+    return found
+
+
+def _component_value(component: Mapping[str, Any], where: Where, path: str, kind: str, name: str) -> Any:
+    if "valueBoolean" in component:
+        if not isinstance(component["valueBoolean"], bool):
+            raise where.error(f"{path}.valueBoolean", "must be true or false")
+        return component["valueBoolean"]
+    if "valueInteger" in component:
+        value = component["valueInteger"]
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise where.error(f"{path}.valueInteger", "must be an integer")
+        return value
+    if "valueQuantity" in component:
+        amount = quantity(obj(component, "valueQuantity", where, f"{path}."), where, f"{path}.valueQuantity")
+        return None if amount is None else amount[0]
+    if "valueCodeableConcept" in component:
+        system = value_system(kind, name)
+        codes = [c for s, c in concept(component, "valueCodeableConcept", where) if s == system]
+        return codes[0] if codes else None
+    if "valueString" in component:
+        return text_of(component, "valueString", where)
+    if "valueDateTime" in component:
+        day = date_of(component["valueDateTime"], where, f"{path}.valueDateTime")
+        return day.isoformat() if isinstance(day, dt.date) else None
+    return None
 
 
 def _observation_value(resource: Mapping[str, Any], where: Where, kind: str, name: str) -> Any:

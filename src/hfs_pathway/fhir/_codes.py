@@ -17,6 +17,8 @@ ASIAN_ANCESTRY_EXTENSION: Final = NAMESPACE + "StructureDefinition/asian-ancestr
 ALERT_ACTIVE_EXTENSION: Final = NAMESPACE + "StructureDefinition/alert-active"
 """On a DetectedIssue: true when the alert belongs to the present, false when it is history (revision 2)."""
 EVENT_TYPE_SYSTEM: Final = NAMESPACE + "CodeSystem/event-type"
+EVENT_FIELD_SYSTEM: Final = NAMESPACE + "CodeSystem/event-field"
+"""Observation.component.code of an event's other fields: the field's name (``shared_decision``, ...)."""
 STAGE_SYSTEM: Final = NAMESPACE + "CodeSystem/stage"
 ALERT_SYSTEM: Final = NAMESPACE + "CodeSystem/alert"
 FINDING_SYSTEM: Final = NAMESPACE + "CodeSystem/import-finding"

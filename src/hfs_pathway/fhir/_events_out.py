@@ -23,6 +23,7 @@ from ._codes import (
     CPT,
     CPT_DISPLAY,
     DRUG_ATC,
+    EVENT_FIELD_SYSTEM,
     EVENT_TYPE_SYSTEM,
     HCPCS,
     HFS_ICD10CM_DISPLAY,
@@ -218,6 +219,9 @@ def _observation(kind: str, date: str, facts: dict[str, Any], subject: dict[str,
         "subject": subject,
         "effectiveDateTime": date,
     }
+    components = _components(kind, facts)
+    if components:
+        data["component"] = components
     name = OBSERVATION_VALUE.get(kind)
     if name is None or name not in facts:
         return data
@@ -231,6 +235,43 @@ def _observation(kind: str, date: str, facts: dict[str, Any], subject: dict[str,
     else:
         data["valueCodeableConcept"] = {"coding": [_coding(value_system(kind, name), value)]}
     return data
+
+
+_QUANTITY_UNITS = {"_days": ("d", "days"), "_percent": ("%", "%")}
+
+
+def _components(kind: str, facts: dict[str, Any]) -> list[dict[str, Any]]:
+    """The event's fields other than the main value as Observation components (standard elements, which survive a
+    system that drops unknown extensions); those a component cannot hold (a complication, text a FHIR string cannot
+    hold) stay in the extension."""
+    main = OBSERVATION_VALUE.get(kind)
+    out: list[dict[str, Any]] = []
+    for name in [n for n in facts if n not in (main, "source")]:
+        values = facts[name] if isinstance(facts[name], list) else [facts[name]]
+        written = [_component_value(kind, name, v) for v in values]
+        if any(w is None for w in written):
+            continue
+        code = {"coding": [_coding(EVENT_FIELD_SYSTEM, name)], "text": name.replace("_", " ")}
+        out.extend({"code": code, **w} for w in written if w is not None)
+        del facts[name]
+    return out
+
+
+def _component_value(kind: str, name: str, value: Any) -> dict[str, Any] | None:
+    if isinstance(value, bool):
+        return {"valueBoolean": value}
+    if isinstance(value, (int, float)):
+        unit = next((u for suffix, u in _QUANTITY_UNITS.items() if name.endswith(suffix)), None)
+        if unit is not None:
+            return {"valueQuantity": {"value": value, "unit": unit[1], "system": UCUM, "code": unit[0]}}
+        return {"valueInteger": value} if isinstance(value, int) else {"valueQuantity": {"value": value}}
+    if not isinstance(value, str):
+        return None
+    if name.endswith("_date") or name in ("booked_for",):
+        return {"valueDateTime": value}
+    if name in ("override_reason", "note"):
+        return {"valueString": value} if fhir_string(value) else None
+    return {"valueCodeableConcept": {"coding": [_coding(value_system(kind, name), value)]}}
 
 
 _WRITERS = {
