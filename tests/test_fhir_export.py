@@ -292,3 +292,18 @@ def test_with_every_extension_stripped_an_export_lands_on_the_same_stage_and_say
     assert len(imported.case.events) == len(case.events)
     for event, original in zip(imported.case.events, case.events, strict=True):
         assert says_no_more(event, original), (event, original)
+
+
+def test_each_detected_issue_implicates_the_fact_that_raised_it_and_says_whether_it_is_active() -> None:
+    case = load_case(ROOT / "examples" / "red_flag_during_toxin.json")
+    evaluation, bundle = exported(case, dt.date(2025, 6, 1))
+    urls = {e["resource"]["id"]: e["fullUrl"] for e in bundle["entry"]}
+    issues = resources(bundle, "DetectedIssue")
+    assert len(issues) == len(evaluation.alerts)
+    for alert, issue in zip(evaluation.alerts, issues, strict=True):
+        (flag,) = issue["extension"]
+        assert (flag["url"], flag["valueBoolean"]) == (NS + "StructureDefinition/alert-active", alert.active)
+        index = len(case.events) - 1 if alert.event_index is None else alert.event_index
+        raised_by = next(url for rid, url in urls.items() if rid.startswith(f"event-{index}-"))
+        assert issue["implicated"] == [{"reference": raised_by}]
+        assert issue["text"]["status"] == "generated"
