@@ -82,7 +82,10 @@ async function main() {
       const shown = await page.evaluate(() => [
         ...new Set([...document.querySelectorAll('lhc-item')].map((e) => e.id.replace(/^item-/, '').split('/')[0])),
       ]);
-      if (form.screenshot) await page.screenshot({ path: form.screenshot, fullPage: true });
+      if (form.screenshot) {
+        await new Promise((resolve) => setTimeout(resolve, 500)); // let the radio buttons' animation settle
+        await page.screenshot({ path: form.screenshot, fullPage: true });
+      }
       const response = await page.evaluate(() => LForms.Util.getFormFHIRData('QuestionnaireResponse', 'R4'));
       results[form.name] = { response, errors, shown };
       await page.close();

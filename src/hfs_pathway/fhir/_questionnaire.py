@@ -119,6 +119,8 @@ _PROPER = {
     "Hfs7": "HFS-7",
     "babinski": "Babinski",
     "Lsr ": "Lateral spread response ",
+    "Csf ": "CSF ",
+    "risk benefit": "risk-benefit",
 }
 
 
