@@ -220,7 +220,8 @@ def test_every_form_renders_in_lhc_forms_and_the_responses_it_produces_import_to
         assert result["errors"] == [], kind
         asked = [item["linkId"] for item in questionnaire(kind)["item"]]
         assert [name for name in result["shown"] if name in asked] == asked, kind  # every question, in order
-        assert result["response"]["questionnaire"] == f"{NS}Questionnaire/{kind.replace('_', '-')}|1.0"
+        version = HFS_PATHWAY.version
+        assert result["response"]["questionnaire"] == f"{NS}Questionnaire/{kind.replace('_', '-')}|{version}"
     responses = [{**result["response"], "id": f"lhc-{kind}"} for kind, result in results.items()]
     record = [
         PATIENT_RESOURCE,
