@@ -61,6 +61,7 @@ def test_the_rules_named_by_the_contract() -> None:
             "distant_spread_suspected",
             "local_diffusion_suspected",
         },
+        ActiveWhile.NEXT_REVIEW: {"delayed_resolution_possible", "early_recurrence"},
         ActiveWhile.CONDITION_HOLDS: {
             "imaging_overdue",
             "response_assessment_overdue",
@@ -244,13 +245,16 @@ def _expected_active(alert: Alert, pathway: Pathway) -> bool:
     raised_by = history[alert.event_index].event
     if rule is ActiveWhile.TOXIN_CYCLE or (rule is ActiveWhile.DRUG_COURSE and raised_by == "botox_injection"):
         return all(e.event != "botox_injection" for e in later)
+    in_stay = history[alert.event_index].to_stage is pathway.stage and all(e.from_stage is e.to_stage for e in later)
+    if rule is ActiveWhile.NEXT_REVIEW:
+        return in_stay and all(e.event != "post_mvd_review" for e in later)
     if rule is ActiveWhile.DRUG_COURSE:
         starts = [e.index for e in history[: alert.event_index + 1] if e.event == "medication_started"]
         if not starts or pathway.stage is not Stage.ORAL_MEDICATION:
             return False
         since = history[starts[-1] + 1 :]
         return all(e.event != "medication_started" and e.from_stage is e.to_stage for e in since)
-    return history[alert.event_index].to_stage is pathway.stage and all(e.from_stage is e.to_stage for e in later)
+    return in_stay
 
 
 @given(case=plausible_cases())
@@ -295,3 +299,13 @@ def test_cds_cards_show_active_alerts_only() -> None:
     cards = patient_view_cards(story.evaluate(), docs_url="https://example.org")
     topics = [c["source"]["topic"]["code"] for c in cards]
     assert topics == ["dose_above_usual_range", "botulinum_toxin"]
+
+
+def test_what_a_review_after_surgery_found_is_current_until_the_next_review() -> None:
+    story = CaseBuilder().to_surgical_evaluation().risk_assessment().after(1).refer().after(30).operate()
+    story.after(91).post_mvd("improved")
+    assert _only(story.evaluate(), "delayed_resolution_possible").active
+    story.after(92).post_mvd("resolved")
+    resolved = story.evaluate()
+    assert resolved.stage is Stage.POST_MVD
+    assert not _only(resolved, "delayed_resolution_possible").active

@@ -236,3 +236,10 @@ def _check(report: str, evaluation: Evaluation) -> None:
     rb = evaluation.risk_benefit
     if rb is not None:
         assert ("EXPIRED" in report) is (evaluation.as_of > rb.valid_until)
+
+
+def test_a_bridging_injection_after_surgery_is_on_the_timeline() -> None:
+    story = CaseBuilder().to_surgical_evaluation().risk_assessment().after(1).refer().after(30).operate()
+    story.after(60).inject()
+    timeline = _sections(_report(story))["TIMELINE"]
+    assert "Botulinum toxin injection: 20 units of onabotulinumtoxinA" in timeline

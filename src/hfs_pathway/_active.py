@@ -18,6 +18,12 @@ The rules, in the contract's words:
     ``oral_medication``. A drug alert raised by a ``botox_injection`` (pregnancy) follows the toxin-cycle rule.
 ``toxin_cycle``
     Toxin-cycle alerts: until the next injection.
+``next_review``
+    What one review after surgery found (``delayed_resolution_possible``, ``early_recurrence``): during the stay,
+    until the next ``post_mvd_review`` says how the spasm is now. This is the stay rule made narrower, as the
+    contract does for ``contact_neurosurgery`` ("until the next post_mvd_review"): a post-MVD stay lasts two years,
+    and "delayed cure is still possible" from the 3-month review is not current once a later review found the
+    spasm resolved.
 ``stage_stay``
     Every other alert: during the stay in the stage that raised it. An alert raised by the event that entered
     the current stage belongs to the current stay.
@@ -46,15 +52,18 @@ class ActiveWhile(StrEnum):
     """While the oral drug's course that raised it is current."""
     TOXIN_CYCLE = "toxin_cycle"
     """Until the next botulinum toxin injection."""
+    NEXT_REVIEW = "next_review"
+    """During the stay, until the next review after surgery."""
     STAGE_STAY = "stage_stay"
     """During the stay in the stage that raised it."""
 
 
-_T, _W, _D, _C, _S = (
+_T, _W, _D, _C, _R, _S = (
     ActiveWhile.CONDITION_HOLDS,
     ActiveWhile.WORKUP_OPEN,
     ActiveWhile.DRUG_COURSE,
     ActiveWhile.TOXIN_CYCLE,
+    ActiveWhile.NEXT_REVIEW,
     ActiveWhile.STAGE_STAY,
 )
 
@@ -96,8 +105,8 @@ ALERT_ACTIVE_WHILE: dict[str, ActiveWhile] = {
     "surgical_risk_unfavourable": _S,
     "checkpoint_override": _S,
     "mvd_outside_checkpoint": _S,
-    "delayed_resolution_possible": _S,
-    "early_recurrence": _S,
+    "delayed_resolution_possible": _R,
+    "early_recurrence": _R,
     "mvd_complication": _S,
     "referral_overdue": _T,
     # Gaps and scheduled reviews (R2.10)
@@ -117,7 +126,7 @@ def active_while(code: str) -> ActiveWhile:
 class _Clock:
     """What the rules need from the history, read in one backward pass."""
 
-    __slots__ = ("final", "history", "injection", "medication", "stage", "stay_start", "workup_open")
+    __slots__ = ("final", "history", "injection", "medication", "review", "stage", "stay_start", "workup_open")
 
     def __init__(self, history: Sequence[HistoryEntry], stage: Stage, workup_open: bool, final: bool) -> None:
         self.history = history
@@ -127,6 +136,7 @@ class _Clock:
         self.stay_start = 0
         self.injection = -1
         self.medication = -1
+        self.review = -1
         stay_found = False
         for entry in reversed(history):
             if not stay_found and entry.from_stage is not entry.to_stage:
@@ -136,7 +146,9 @@ class _Clock:
                 self.injection = entry.index
             if self.medication < 0 and entry.event == EventType.MEDICATION_STARTED:
                 self.medication = entry.index
-            if stay_found and self.injection >= 0 and self.medication >= 0:
+            if self.review < 0 and entry.event == EventType.POST_MVD_REVIEW:
+                self.review = entry.index
+            if stay_found and self.injection >= 0 and self.medication >= 0 and self.review >= 0:
                 break
 
     def is_active(self, alert: Alert) -> bool:
@@ -153,6 +165,8 @@ class _Clock:
             if index < len(history) and history[index].event == EventType.BOTOX_INJECTION:
                 return self._cycle_current(index)
             return self._course_current(index)
+        if rule is ActiveWhile.NEXT_REVIEW:
+            return index >= self.stay_start and self.review <= index
         return index >= self.stay_start
 
     def _cycle_current(self, index: int) -> bool:

@@ -79,7 +79,8 @@ KEY_EVENTS = frozenset(
     }
 )
 """Event types the timeline always shows; any other event is shown when it moved the patient to another stage
-(a response that started a waning phase, a review after which treatment was wanted, a bridging injection)."""
+(a response that started a waning phase, a review after which treatment was wanted), and an injection given outside
+the toxin stages (a bridging injection after surgery)."""
 
 
 def render_evaluation(evaluation: Evaluation) -> str:
@@ -221,7 +222,8 @@ def _timeline(e: Evaluation) -> list[str]:
         if isinstance(event, BotoxInjection):
             injected = event.date
         moved = entry.from_stage is not entry.to_stage
-        if entry.event not in KEY_EVENTS and not moved:
+        bridging = isinstance(event, BotoxInjection) and entry.from_stage not in _TOXIN_STAGES
+        if entry.event not in KEY_EVENTS and not moved and not bridging:
             continue
         text = _describe(event, entry, waning.get(entry.index))
         if isinstance(event, BotoxResponse) and injected is not None:
@@ -366,6 +368,11 @@ def _medication_review(m: MedicationReview) -> str:
 
 def _injection(i: BotoxInjection) -> str:
     return f"Botulinum toxin injection: {i.total_units:g} units of {i.product.value}"
+
+
+_TOXIN_STAGES = frozenset({Stage.BOTULINUM_TOXIN, Stage.WANING_RESPONSE})
+"""Stages where injections are the routine of care (the cycle table lists them); elsewhere one is a key event, such
+as a bridging injection after surgery."""
 
 
 def _response(r: BotoxResponse) -> str:
