@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hfs_pathway import HFS_PATHWAY, Pathway, Stage
+from hfs_pathway import HFS_PATHWAY, Pathway, Stage, requirements_for
 from hfs_pathway._exit import EXIT_REASON_OF_EVENT
 
 from .builder import CaseBuilder
@@ -117,3 +117,16 @@ def test_the_json_round_trip_keeps_active_source_and_exit_reason(case: dict[str,
     assert [h["source"] is None for h in data["history"]] == [e.source is None for e in pathway.events]
     loaded = Pathway.from_json(pathway.to_json())
     assert loaded.evaluate(as_of) == evaluation
+
+
+def test_an_explanation_says_where_the_fact_behind_it_came_from() -> None:
+    story = CaseBuilder().to_surgical_evaluation().risk_assessment().after(1)
+    story.refer(source={"system": "ehr", "reference": "ServiceRequest/55", "inferred": True})
+    needs = requirements_for(story.pathway(), "mvd_referral")
+    assert needs.already
+    assert needs.met[0].endswith("(inferred from ServiceRequest/55)")
+    plain = requirements_for(
+        CaseBuilder().to_surgical_evaluation().risk_assessment().after(1).refer().pathway(), "mvd_referral"
+    )
+    assert "inferred" not in plain.met[0]
+    assert "(" not in plain.met[0]

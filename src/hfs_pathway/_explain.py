@@ -89,7 +89,9 @@ def requirements_for(
         now = "is at" if stage is target else "was at"
         since = f" since {when.isoformat()}" if when and stage is target else f" on {when.isoformat()}" if when else ""
         said = _ALREADY.get(target, f"the patient {now} {target.value}")
-        return StageRequirements(target, stage, True, (), (), (f"{said}{since}",), already=True, reached_on=when)
+        source = arrived[-1].source_text if arrived else None
+        where = f" ({source})" if source else ""
+        return StageRequirements(target, stage, True, (), (), (f"{said}{since}{where}",), already=True, reached_on=when)
     path = pathway.definition.shortest_path(stage, target)
     if path is None:
         return StageRequirements(

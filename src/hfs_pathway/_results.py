@@ -33,6 +33,15 @@ class HistoryEntry(NamedTuple):
     to_stage: Stage
     source: EventSource | None = None
 
+    @property
+    def source_text(self) -> str | None:
+        """Where the event's fact came from, in words ("inferred from Procedure/123"), or ``None``."""
+        source = self.source
+        if source is None:
+            return None
+        where = source.reference or source.system or "another record"
+        return f"inferred from {where}" if source.inferred else f"from {where}"
+
     def to_dict(self) -> dict[str, Any]:
         source = self.source
         return {

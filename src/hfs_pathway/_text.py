@@ -18,7 +18,6 @@ from ._events import (
     BotoxPlanAdjusted,
     BotoxResponse,
     Event,
-    EventSource,
     ImagingResult,
     MedicationReview,
     MedicationStarted,
@@ -195,16 +194,11 @@ def _alert_line(a: Alert, e: Evaluation, *, with_severity: bool = False) -> str:
         origin = f"as of {e.as_of.isoformat()}"
     else:
         origin = f"event {a.event_index + 1}"
-        source = e.history[a.event_index].source if a.event_index < len(e.history) else None
+        source = e.history[a.event_index].source_text if a.event_index < len(e.history) else None
         if source is not None:
-            origin += f", {_source_text(source)}"
+            origin += f", {source}"
     severity = f"{a.severity.value:<8} " if with_severity else ""
     return f"  {when:<10}  {severity}{a.text}  [{a.code}; {origin}]"
-
-
-def _source_text(source: EventSource) -> str:
-    where = source.reference or source.system or "another record"
-    return f"inferred from {where}" if source.inferred else f"from {where}"
 
 
 # Timeline --------------------------------------------------------------------------------------------------------
@@ -230,8 +224,8 @@ def _timeline(e: Evaluation) -> list[str]:
             text = text.replace("Response to toxin:", f"Response to the injection of {injected.isoformat()}:", 1)
         if moved:
             text += f" -> {_plain(entry.to_stage.value)}"
-        if entry.source is not None:
-            text += f" ({_source_text(entry.source)})"
+        if entry.source_text is not None:
+            text += f" ({entry.source_text})"
         lines.append(f"  {entry.date.isoformat():<10}  {entry.index + 1:>3}. {text}")
     return lines
 
