@@ -61,6 +61,9 @@ DRUG_LABELS: dict[Drug, DrugLabel] = {
             "clefts, heart defects) and of the fetal hydantoin syndrome"
         ),
         hla_b1502="avoid_as_alternative",
+        # Phenytoin is an enzyme inducer too, but its label's statement on hormonal contraceptives was not read
+        # (only secondary interaction summaries were found): it stays out of enzyme_inducer_contraception until
+        # the label itself is checked.
     ),
     Drug.CLONAZEPAM: DrugLabel("clonazepam", ("R226",)),
     Drug.GABAPENTIN: DrugLabel("gabapentin", ("R227",)),
