@@ -20,18 +20,20 @@ CYCLE = st.tuples(
     st.sampled_from(["none", "mild", "significant"]),
     st.booleans(),  # is the response recorded?
     st.booleans(),  # adjust the plan after this cycle?
+    st.booleans(),  # first recorded at the 28-day review, benefit still ongoing, then completed?
 )
 
 
 @given(st.lists(CYCLE, min_size=1, max_size=9))
 def test_incremental_waning_matches_a_full_recomputation(
-    cycles: list[tuple[int, int, int | None, str, bool, bool]],
+    cycles: list[tuple[int, int, int | None, str, bool, bool, bool]],
 ) -> None:
-    """While on toxin, no waning reason is pending; on leaving, the reason is the full recomputation's."""
+    """While on toxin, no waning reason is pending; on leaving, the reason is the full recomputation's. Responses
+    recorded while the benefit is ongoing and completed later (R2.5) are checked the same way."""
     guideline = default_guideline()
     story = CaseBuilder().to_toxin()
     pathway = story.pathway()
-    for gap, peak, duration, severity, responded, adjust in cycles:
+    for gap, peak, duration, severity, responded, adjust, ongoing_first in cycles:
         if pathway.stage is Stage.WANING_RESPONSE:
             pathway.apply(
                 {"type": "botox_plan_adjusted", "date": story.today.isoformat(), "adjustment": "change_sites"}
@@ -46,8 +48,20 @@ def test_incremental_waning_matches_a_full_recomputation(
             }
         )
         _check(pathway, guideline)
+        recorded_ongoing = responded and ongoing_first and gap > 28 and pathway.stage is Stage.BOTULINUM_TOXIN
+        if recorded_ongoing:
+            pathway.apply(
+                {
+                    "type": "botox_response",
+                    "date": (injected + dt.timedelta(days=28)).isoformat(),
+                    "peak_improvement_percent": peak,
+                    "benefit_duration_days": 28,
+                    "benefit_ongoing": True,
+                }
+            )
+            _check(pathway, guideline)
         if responded and pathway.stage is Stage.BOTULINUM_TOXIN:
-            elapsed = min(gap, duration if duration is not None else gap)
+            elapsed = max(min(gap, duration if duration is not None else gap), 28 if recorded_ongoing else 0)
             response: dict[str, object] = {
                 "type": "botox_response",
                 "date": (injected + dt.timedelta(days=elapsed)).isoformat(),
