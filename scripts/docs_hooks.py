@@ -2,7 +2,9 @@
 
 - ``stages/<stage>.md``: one page per stage, with the events it accepts, their requirements and routes, how
   patients arrive, the guideline thresholds that apply there and the evidence behind all of it.
-- ``citations.md``: the citation registry.
+- ``events/<type>.md``, ``examples.md``, ``changelog.md`` and ``schema/case.schema.json``: the case format,
+  the example gallery and the changelog (``scripts/docs_pages.py``).
+- ``citations.md``: the citation registry (a link to a raw IP address or a known mirror fails the build).
 - ``cli.md``: the command line's own ``--help`` text for every command.
 - ``assets/pathway.svg`` and ``assets/example-path.svg``: Graphviz pictures (needs ``dot``).
 - ``js/mermaid.min.js``: the mermaid script, copied from ``node_modules`` (``npm ci``), so diagrams render
@@ -17,7 +19,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import importlib.util
+import json
 import os
 import re
 import sys
@@ -30,7 +34,19 @@ from urllib.parse import quote
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
-from hfs_pathway import HFS_PATHWAY, Citation, Pathway, Stage, citations, default_guideline, diagram, load_case
+from hfs_pathway import (
+    HFS_PATHWAY,
+    Citation,
+    Pathway,
+    Stage,
+    __version__,
+    case_schema,
+    citations,
+    default_guideline,
+    diagram,
+    load_case,
+)
+from hfs_pathway._events import EVENT_MODELS
 from hfs_pathway._graph import pathway_graph
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -167,7 +183,12 @@ def stage_page(stage: Stage) -> str:
         out += ["None: the pathway is complete for this patient.", ""]
     for event in accepted:
         rule = d.rule(event.value)
-        out += [f"### `{event.value}`", "", rule.description, ""]
+        out += [
+            f"### `{event.value}`",
+            "",
+            f"{rule.description} ([fields and example](../events/{event.value}.md))",
+            "",
+        ]
         if rule.requires:
             out += ["Refused unless:", ""]
             for req in rule.requires:
@@ -223,6 +244,7 @@ def stage_page(stage: Stage) -> str:
     return "\n".join(out) + "\n"
 
 
+@functools.cache
 def _load_script(name: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
     if spec is None or spec.loader is None:
@@ -347,7 +369,19 @@ def pathway_svg() -> str:
     return f'<div class="pathway-figure" markdown="0">\n{svg}\n</div>'
 
 
+def _generated_block(name: str) -> Callable[[], str]:
+    return lambda: str(getattr(_load_script("docs_pages"), name)())
+
+
+def _toml_block(text: str) -> str:
+    return f"```toml\n{text.rstrip()}\n```"
+
+
 BLOCKS: dict[str, Callable[[], str]] = {
+    "clinic-guideline": lambda: _toml_block((ROOT / "examples" / "clinic-guideline.toml").read_text(encoding="utf-8")),
+    "guideline-toml": lambda: _toml_block(default_guideline().to_toml()),
+    "case-fields": _generated_block("case_fields_block"),
+    "event-index": _generated_block("event_index_block"),
     "stage-table": stage_table,
     "pathway-svg": pathway_svg,
     "pathway-mermaid": mermaid_block("mermaid"),
@@ -360,22 +394,29 @@ MARKER = re.compile(r"<!-- generated: ([a-z-]+) -->")
 
 
 def on_config(config: Any) -> Any:
-    """Fill the nav's ``Stages: stages/`` entry with one page per stage, in pathway order."""
+    """Fill the nav's ``Stages: stages/`` and ``Events: events/`` entries with one page per stage (in pathway
+    order) and per event type, and put the version and the regulatory status in every page's footer."""
     stages = [{s.stage.value: f"stages/{s.stage.value}.md"} for s in HFS_PATHWAY.stages]
+    events = [{name: f"events/{name}.md"} for name in EVENT_MODELS]
 
-    def fill(items: Any) -> bool:
+    def fill(items: Any, folder: str, pages: list[dict[str, str]]) -> bool:
         for item in items if isinstance(items, list) else ():
             if isinstance(item, dict):
                 for key, value in item.items():
-                    if value == "stages/":
-                        item[key] = stages
+                    if value == folder:
+                        item[key] = pages
                         return True
-                    if fill(value):
+                    if fill(value, folder, pages):
                         return True
         return False
 
-    if not fill(config["nav"]):
-        raise PluginError("mkdocs.yml nav needs an entry 'Stages: stages/' for the generated stage pages")
+    for folder, pages in (("stages/", stages), ("events/", events)):
+        if not fill(config["nav"], folder, pages):
+            raise PluginError(f"mkdocs.yml nav needs an entry '...: {folder}' for the generated pages")
+    config["copyright"] = (
+        f"hfs-pathway {__version__} · {config.get('copyright') or ''} "
+        "Not a medical device and not clinically validated: see Regulatory status."
+    ).strip()
     return config
 
 
@@ -384,6 +425,12 @@ def on_files(files: Files, config: Any) -> Files:
     pages = {f"stages/{s.value}.md": stage_page(s) for s in Stage}
     pages["citations.md"] = citations_page()
     pages["cli.md"] = cli_page()
+    generated = _load_script("docs_pages")
+    pages.update({f"events/{name}.md": generated.event_page(name) for name in EVENT_MODELS})
+    pages["changelog.md"] = generated.changelog_page()
+    gallery, pictures = generated.gallery()
+    pages["examples.md"] = gallery
+    files.append(File.generated(config, "schema/case.schema.json", content=json.dumps(case_schema(), indent=2)))
     for uri, text in pages.items():
         files.append(File.generated(config, uri, content=text))
     if not MERMAID_JS.exists():
@@ -394,6 +441,8 @@ def on_files(files: Files, config: Any) -> Files:
         pathway = Pathway.replay(load_case(EXAMPLE_CASE))
         example = str(diagram("svg", pathway=pathway, as_of=EXAMPLE_AS_OF))
         files.append(File.generated(config, "assets/example-path.svg", content=example))
+        for stem, svg in pictures.items():
+            files.append(File.generated(config, f"assets/examples/{stem}.svg", content=svg))
     except Exception as exc:
         raise PluginError(f"the Graphviz pictures could not be drawn: {exc}") from exc
     return files
@@ -407,3 +456,16 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str
         return block()
 
     return MARKER.sub(replace, markdown)
+
+
+# Sphinx roles in docstrings (":meth:`apply`") arrive in the HTML as ":meth:<code>apply</code>": keep the code.
+ROLE = re.compile(r":(?:meth|class|func|attr|data|exc|mod|obj):<code>~?([^<]*)</code>")
+
+
+def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
+    def name(match: re.Match[str]) -> str:
+        text = match.group(1)
+        shown = text.rsplit(".", 1)[-1] if match.group(0).split("<code>", 1)[1].startswith("~") else text
+        return f"<code>{shown}</code>"
+
+    return ROLE.sub(name, html)

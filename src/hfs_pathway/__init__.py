@@ -69,6 +69,7 @@ if TYPE_CHECKING:
         RiskFigure,
         RiskModifier,
     )
+    from ._schema import case_schema
     from ._vocabulary import EventType, ResponseClass, Severity, Stage, Verdict, WaningReason
     from .diagrams import diagram
 
@@ -130,6 +131,7 @@ _LAZY: dict[str, str] = {
     "HFS_PATHWAY": "._hfs",
     "Pathway": "._pathway",
     "evaluate_case": "._pathway",
+    "case_schema": "._schema",
     "Alert": "._results",
     "BotoxCycle": "._results",
     "Evaluation": "._results",
@@ -214,6 +216,7 @@ __all__ = [
     "Verdict",
     "WaningReason",
     "__version__",
+    "case_schema",
     "check_event",
     "citation",
     "citations",

@@ -107,6 +107,13 @@ def _parser() -> argparse.ArgumentParser:
         help="toml: a guideline file that --guideline loads back (edit it to make a clinic's own)",
     )
 
+    commands.add_parser(
+        "schema",
+        help="print the JSON Schema of a case file (for editors and other languages)",
+        description="The JSON Schema (draft 2020-12) of a case file, generated from the event models: every "
+        "event type with its fields, types and allowed values. Save it and point an editor at it.",
+    )
+
     from importlib import import_module
     from importlib.util import find_spec
 
@@ -225,6 +232,11 @@ def _run(args: argparse.Namespace, fmt: str) -> int:
     if handler is not None:
         status: int = handler(args)
         return status
+    if args.command == "schema":
+        from ._schema import case_schema
+
+        _print(case_schema(), "json")
+        return 0
     guideline = Guideline.load(args.guideline) if args.guideline else default_guideline()
     if args.command == "evaluate":
         evaluation = Pathway.replay(load_input(args.case), guideline=guideline).evaluate(args.as_of)
