@@ -384,8 +384,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "event-index": _generated_block("event_index_block"),
     "stage-table": stage_table,
     "pathway-svg": pathway_svg,
-    "pathway-mermaid": mermaid_block("mermaid"),
-    "pathway-flowchart": mermaid_block("mermaid-flowchart"),
+    "pathway-flowchart": mermaid_block("mermaid"),
 }
 MARKER = re.compile(r"<!-- generated: ([a-z-]+) -->")
 

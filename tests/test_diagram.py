@@ -19,6 +19,8 @@ from hypothesis import given, settings
 
 import hfs_pathway
 from hfs_pathway import HFS_PATHWAY, OutOfOrder, Pathway, Stage, diagram, load_case
+from hfs_pathway._graph import most_important
+from hfs_pathway._words import title_of
 from hfs_pathway.cli import main
 from hfs_pathway.diagrams import DiagramError, pathway_graph, patient_path
 from tests.strategies import wandering_cases
@@ -84,24 +86,38 @@ def test_guards_are_named_and_the_last_route_of_several_is_else() -> None:
     assert mvd.guards == ()
 
 
-@pytest.mark.parametrize("fmt", ["mermaid", "mermaid-flowchart", "dot"])
-def test_every_text_format_names_every_stage_event_guard_and_checkpoint_requirement(fmt: str) -> None:
-    text = diagram(fmt)
+def words(text: str) -> str:
+    """A picture's text as a reader sees it: Mermaid writes ':' in labels as ' -', DOT wraps lines with \\n."""
+    return text.replace(" -", ":").replace("\\n", " ").replace("<br/>", " ")
+
+
+@pytest.mark.parametrize("fmt", ["mermaid", "mermaid-state", "dot"])
+def test_every_text_format_says_every_stage_event_condition_and_checkpoint_requirement_in_words(fmt: str) -> None:
+    text = words(diagram(fmt))
     assert isinstance(text, str)
     for stage in Stage:
-        assert stage.value in text
+        assert title_of(stage.value) in text
     for rule in HFS_PATHWAY.rules:
-        assert rule.event.value in text
+        assert title_of(rule.event.value) in text
         for route in rule.routes:
-            if route.when is not None:
-                assert route.when.name in text
+            moves = route.dest is not None and any(route.leaves(s) and s != route.dest for s in rule.accepted_in)
+            if route.condition_text is not None and moves:
+                assert route.condition_text.split(",")[0] in text, route.condition_text
         for requirement in rule.requires:
             if requirement.error == "checkpoint_not_satisfied":
-                assert requirement.condition.name in text
+                assert requirement.condition.description.split(",")[0] in text
+    assert "[else]" not in text
+    assert "else]" not in text
+
+
+def test_mermaid_is_a_flowchart_by_default_and_the_state_diagram_is_on_request() -> None:
+    assert "flowchart TB" in diagram("mermaid").splitlines()
+    assert diagram("mermaid") == diagram("mermaid-flowchart")
+    assert "stateDiagram-v2" in diagram("mermaid-state").splitlines()
 
 
 def test_the_state_diagram_marks_the_start_and_both_final_stages() -> None:
-    text = diagram("mermaid")
+    text = diagram("mermaid-state")
     assert text.splitlines()[3] == "stateDiagram-v2"
     assert f"[*] --> {HFS_PATHWAY.initial.value}" in text
     for stage in HFS_PATHWAY.final_stages:
@@ -127,7 +143,7 @@ def test_the_path_numbers_every_change_of_stage_in_order_and_marks_the_current_s
     evaluation = pathway.evaluate(as_of)
     if evaluation.recommendations:
         assert path.next_step is not None
-        assert path.next_step.startswith(evaluation.recommendations[0].text)
+        assert path.next_step.startswith(most_important(evaluation.recommendations, as_of).text)
 
 
 def test_a_stage_entered_twice_shows_both_episodes() -> None:
@@ -140,15 +156,15 @@ def test_a_stage_entered_twice_shows_both_episodes() -> None:
     assert "since" in visit.describe()
 
 
-@pytest.mark.parametrize("fmt", ["mermaid", "mermaid-flowchart", "dot"])
-def test_every_step_is_written_with_its_number_date_and_event(fmt: str) -> None:
+@pytest.mark.parametrize("fmt", ["mermaid", "mermaid-state", "dot"])
+def test_every_step_is_written_with_its_number_and_date(fmt: str) -> None:
     pathway, as_of = example_pathway(ROOT / "examples" / "waning_to_mvd_referral.json")
     text = diagram(fmt, pathway=pathway, as_of=as_of)
     path = patient_path(pathway, as_of)
     for step in path.steps:
         assert step.date.isoformat() in text
-        assert f"{step.number}. {step.date.isoformat()} {step.event}" in text or (
-            f">{step.number}</FONT></B>  {step.date.isoformat()}  {step.event}" in text
+        assert f"{step.number}. {step.date.isoformat()} {title_of(step.event)}" in text or (
+            f"<B>{step.number}</B>  {step.date.isoformat()}" in text
         )
     assert "current stage" in text
     assert "as of 2023-10-17" in text
@@ -166,14 +182,16 @@ def test_any_recorded_history_draws_as_moves_along_edges_of_the_graph(case: dict
     assert [s.number for s in path.steps] == list(range(1, len(path.steps) + 1))
     assert [s.date for s in path.steps] == sorted(s.date for s in path.steps)
     text = diagram("mermaid-flowchart", pathway=pathway)
-    assert all(f"{s.number}. {s.date.isoformat()} {s.event}" in text for s in path.steps)
+    assert all(f"{s.number}. {s.date.isoformat()} {title_of(s.event)}" in text for s in path.steps)
 
 
 # Errors --------------------------------------------------------------------------------------------------
 
 
 def test_an_unknown_format_is_a_typed_error_naming_the_formats() -> None:
-    with pytest.raises(DiagramError, match=r"unknown diagram format 'gif'.*mermaid, mermaid-flowchart, dot, svg, png"):
+    with pytest.raises(
+        DiagramError, match=r"unknown diagram format 'gif'.*mermaid, mermaid-flowchart, mermaid-state, dot, svg, png"
+    ):
         diagram("gif")
 
 
@@ -220,7 +238,7 @@ def test_every_generated_dot_renders_with_graphviz_and_shows_every_stage(tmp_pat
         assert not done.stderr, f"{name}: Graphviz warned: {done.stderr.decode()}"
         labels = "\n".join(svg_texts(done.stdout))
         for stage in Stage:
-            assert stage.value in labels, f"{name}: no label {stage.value}"
+            assert title_of(stage.value) in labels, f"{name}: no label {title_of(stage.value)}"
 
 
 def test_svg_and_png_of_a_patient_path_through_the_api_and_the_command_line(tmp_path: Path) -> None:
@@ -231,7 +249,7 @@ def test_svg_and_png_of_a_patient_path_through_the_api_and_the_command_line(tmp_
     texts = " ".join(svg_texts(svg))
     assert "current stage on 2023-10-17" in texts
     assert "2023-10-10" in texts
-    assert "risk_benefit_decision" in texts
+    assert "Risk-benefit decision" in texts
     png = diagram("png", pathway=pathway, as_of=as_of)
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     out = tmp_path / "path.png"
@@ -262,3 +280,52 @@ def test_the_command_line_reports_a_bad_case_with_exit_status_2(
 def test_an_unwritable_output_is_a_typed_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["diagram", "-o", str(tmp_path / "missing" / "x.mmd")]) == 2
     assert "cannot write the diagram" in capsys.readouterr().err
+
+
+# Layout and notebooks ------------------------------------------------------------------------------------------
+
+
+def node_positions(dot_source: str) -> dict[str, tuple[float, float]]:
+    """Where Graphviz puts each node, relative to the start dot (the title's height does not count)."""
+    done = subprocess.run(
+        [require_program("dot"), "-Tplain"], input=dot_source.encode(), capture_output=True, check=True, timeout=60
+    )
+    nodes = {
+        parts[1]: (float(parts[2]), float(parts[3]))
+        for parts in (line.split() for line in done.stdout.decode().splitlines())
+        if parts[0] == "node"
+    }
+    x0, y0 = nodes["start"]
+    return {name: (round(x - x0, 2), round(y - y0, 2)) for name, (x, y) in nodes.items()}
+
+
+def test_every_stage_keeps_its_place_from_one_patients_picture_to_the_next() -> None:
+    reference = node_positions(diagram("dot"))
+    for case_file in EXAMPLES:
+        pathway, as_of = example_pathway(case_file)
+        assert node_positions(diagram("dot", pathway=pathway, as_of=as_of)) == reference, case_file.stem
+
+
+def test_next_shows_the_most_pressing_recommendation() -> None:
+    from hfs_pathway import Recommendation
+
+    day = dt.date(2024, 6, 1)
+    later = Recommendation("later", "Later.", "", (), dt.date(2024, 9, 1))
+    sooner = Recommendation("sooner", "Sooner.", "", (), dt.date(2024, 7, 1))
+    late = Recommendation("late", "Late.", "", (), dt.date(2024, 5, 1))
+    undated = Recommendation("undated", "Undated.", "", ())
+    assert most_important((undated, later, sooner), day) is sooner
+    assert most_important((undated, later, sooner, late), day) is late
+    assert most_important((undated, Recommendation("other", "Other.", "", ())), day) is undated
+
+
+def test_a_notebook_shows_each_diagram_as_a_picture() -> None:
+    mermaid = diagram("mermaid")
+    assert isinstance(mermaid, str)
+    assert mermaid._repr_markdown_() == f"```mermaid\n{mermaid}\n```"  # type: ignore[attr-defined]
+    if shutil.which("dot") is None and not os.environ.get("HFS_PATHWAY_DOT"):
+        return
+    svg = diagram("svg")
+    assert svg._repr_svg_().startswith("<?xml")  # type: ignore[attr-defined]
+    png = diagram("png")
+    assert png._repr_png_().startswith(b"\x89PNG")  # type: ignore[attr-defined]

@@ -13,19 +13,25 @@ from pathlib import Path
 
 import pytest
 
-from hfs_pathway import HFS_PATHWAY, Pathway, diagram, load_case
+from hfs_pathway import HFS_PATHWAY, Pathway, Stage, diagram, load_case
+from hfs_pathway._words import title_of
 from hfs_pathway.diagrams import pathway_graph, patient_path
 from tests.builder import CaseBuilder
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*.json") if p.name != "expected.json")
 EXPECTED = json.loads((ROOT / "examples" / "expected.json").read_text(encoding="utf-8"))
-TEXT_FORMATS = ("mermaid", "mermaid-flowchart", "dot")
-REQUIREMENTS = [
-    r.condition.name
-    for r in HFS_PATHWAY.rule("risk_benefit_decision").requires
-    if r.error == "checkpoint_not_satisfied"
+TEXT_FORMATS = ("mermaid", "mermaid-state", "dot")
+CHECKPOINT = [
+    r.condition for r in HFS_PATHWAY.rule("risk_benefit_decision").requires if r.error == "checkpoint_not_satisfied"
 ]
+REQUIREMENTS = [c.name for c in CHECKPOINT]
+SAID = {c.name: c.description for c in CHECKPOINT}
+
+
+def flat(text: str) -> str:
+    """A picture's text with its line wrapping undone (DOT breaks rows with <BR/> and indents them)."""
+    return " ".join(re.sub(r"<[^>]*>", " ", text).replace("&#39;", "'").split())
 
 
 def surgical_story(*, ct_only: bool = False) -> CaseBuilder:
@@ -41,12 +47,22 @@ def statuses(pathway: Pathway) -> list[dict[str, str]]:
 
 def test_the_whole_pathway_lists_the_checkpoint_requirements_without_claiming_any_is_met() -> None:
     for fmt in TEXT_FORMATS:
-        text = str(diagram(fmt))
+        text = flat(str(diagram(fmt)))
         assert "✓" not in text, fmt
         assert "✗" not in text, fmt
         for name in REQUIREMENTS:
-            assert f"• {name}" in text, f"{fmt}: {name}"
+            assert f"• {SAID[name]}" in text, f"{fmt}: {name}"
+            assert name not in text.replace(f"{name}_", ""), f"{fmt}: {name} written as a code"
         assert "all must hold" in text
+
+
+def test_the_checkpoint_stands_only_on_the_way_to_the_referral() -> None:
+    graph = pathway_graph(HFS_PATHWAY)
+    (checkpoint,) = [c for c in graph.choices if c.checkpoint]
+    through = {t.dest for t in graph.transitions if t.via == checkpoint.id}
+    assert through == {Stage.MVD_REFERRAL}
+    around = {t.dest for t in graph.transitions if t.event is checkpoint.event and t.via is None}
+    assert around == {Stage.OBSERVATION, Stage.ORAL_MEDICATION, Stage.BOTULINUM_TOXIN}
 
 
 def test_a_referral_after_mri_and_a_favourable_assessment_meets_three_requirements_and_needs_no_override() -> None:
@@ -60,11 +76,11 @@ def test_a_referral_after_mri_and_a_favourable_assessment_meets_three_requiremen
         }
     ]
     for fmt in TEXT_FORMATS:
-        text = str(diagram(fmt, pathway=pathway))
-        assert "✓ patient_consents" in text
-        assert "– override_reason (not needed)" in text
-        assert "✓ override_reason" not in text
-        assert "• patient_consents" not in text
+        text = flat(str(diagram(fmt, pathway=pathway)))
+        assert f"✓ {SAID['patient_consents']}" in text, fmt
+        assert f"– {SAID['override_reason']} (not needed)" in text.replace(" -", ","), fmt
+        assert "⚠" not in text.replace("⚠ overridden", ""), fmt
+        assert "Checkpoint passed at step 4, verdict favourable" in text, fmt
 
 
 def test_a_referral_after_ct_only_imaging_records_the_override_reason_as_met() -> None:
@@ -75,8 +91,15 @@ def test_a_referral_after_ct_only_imaging_records_the_override_reason_as_met() -
     # The same judgement the pathway itself made: it raised the override alert on that decision.
     assert [a.event_index for a in pathway.alerts if a.code == "checkpoint_override"] == [decision.index]
     assert decision.notes == (("override_reason", "only CT imaging was done"),)
-    assert "✓ override_reason (only CT imaging was done)" in str(diagram("mermaid", pathway=pathway))
-    assert "✓ override_reason" in str(diagram("dot", pathway=pathway))
+    assert decision.overridden == ("only CT imaging was done",)
+    assert decision.verdict == "caution"  # CT cannot show a conflict: a caution modifier
+    for fmt in TEXT_FORMATS:
+        text = flat(str(diagram(fmt, pathway=pathway)))
+        # Drawn as an override with the verdict it was taken on, not as a plain tick.
+        assert "⚠ overridden: only CT imaging was done (reason recorded)" in text.replace(" - only", ": only"), fmt
+        assert "OVERRIDDEN at step 4, verdict caution" in text, fmt
+    assert "(override)" in str(diagram("mermaid", pathway=pathway))
+    assert "override" in dot_edge(str(diagram("dot", pathway=pathway)), "risk_benefit_decision_choice", "mvd_referral")
 
 
 def test_continuing_conservative_care_needs_none_of_the_referral_requirements() -> None:
@@ -89,9 +112,11 @@ def test_two_decisions_that_stood_differently_are_told_apart_by_their_step_numbe
     pathway = story.after(7).refer().pathway()
     first, second = patient_path(pathway).checkpoints
     assert (first.step, second.step) == (4, 6)
-    text = str(diagram("mermaid", pathway=pathway))
-    assert "checkpoint at step 4, 6" in text
-    assert "patient_consents (– not needed at step 4, ✓ met at step 6)" in text
+    # Only the referral (step 6) passed through the checkpoint; continuing toxin at step 4 went round it.
+    text = flat(str(diagram("mermaid", pathway=pathway)))
+    assert "Checkpoint passed at step 6, verdict" in text
+    assert "step 4, 6" not in text
+    assert f"✓ {SAID['patient_consents']}" in text
 
 
 @pytest.mark.parametrize("case_file", EXAMPLES, ids=lambda p: p.stem)
@@ -107,13 +132,18 @@ def test_every_move_joins_the_stages_it_left_and_entered_and_a_decision_point_ke
         choice = choices.get(step.event)
         if choice is None:
             # Also an event accepted in a whole box of stages: drawn from the stage the patient was in.
-            move = dot_edge(dot, step.source.value, step.dest.value)
-            assert f">{step.number}</FONT></B>  {step.date.isoformat()}  {step.event}" in move
+            boxed = [
+                line
+                for line in dot.splitlines()
+                if f'ltail="cluster_{step.event}"' in line or f'lhead="cluster_{step.event}"' in line
+            ]
+            move = boxed[0] if boxed else dot_edge(dot, step.source.value, step.dest.value)
+            assert f"<B>{step.number}</B>  {step.date.isoformat()}" in move
             continue
         way_in = dot_edge(dot, step.source.value, choice.id)
         way_out = dot_edge(dot, choice.id, step.dest.value)
-        assert f">{step.number}</FONT></B>  {step.date.isoformat()}" in way_in
-        numbers = re.search(r'<B><FONT COLOR="[^"]+">([\d, ]+)</FONT></B>', way_out)
+        assert f"<B>{step.number}</B>  {step.date.isoformat()}" in way_in
+        numbers = re.search(r"<B>([\d, ]+)</B>", way_out)
         assert numbers is not None, way_out
         assert str(step.number) in numbers.group(1).split(", ")
         out = re.search(rf'{choice.id} -->\|"([\d, ]+)\. [^"]+"\| {step.dest.value}\n', flowchart)
@@ -140,7 +170,7 @@ def test_events_that_keep_the_stage_are_written_in_its_box_not_drawn_as_loops() 
     nodes = {m.group(1): m.group(0) for m in re.finditer(r"^\s+(\w+) \[.*$", text, flags=re.MULTILINE)}
     for t in graph.transitions:
         if t.stays and t.via is None and not t.broadcast:
-            assert f"↻ {t.label}" in nodes[t.source.value], t
+            assert title_of(t.event.value) in flat(nodes[t.source.value]), t
 
 
 def test_the_next_step_names_its_due_date_once() -> None:
@@ -159,10 +189,11 @@ def test_the_flowchart_draws_an_event_accepted_almost_everywhere_once_from_a_box
     graph = pathway_graph(HFS_PATHWAY)
     for event in {t.event for t in graph.transitions if t.broadcast}:
         sources = {t.source for t in graph.transitions if t.event == event}
-        assert f'subgraph cluster_{event.value}["stages that accept {event.value}"]' in text
-        assert text.count(f'|"{event.value}"|') == 1
-        assert not any(f'  {s.value} -->|"{event.value}"|' in text for s in sources)
+        words = title_of(event.value)
+        assert f'subgraph cluster_{event.value}["{words} accepted in these stages"]' in text
+        assert text.count(f'|"{words} (from any stage in the box)"|') == 1
+        assert not any(f'  {s.value} -->|"{words}' in text for s in sources)
     assert not re.search(r"^\s+(\w+) -(?:->|\.->)(?:\|[^|]*\|)? \1$", text, flags=re.MULTILINE)
     for t in graph.transitions:
         if t.stays and t.via is None and not t.broadcast:
-            assert f"↻ {t.label}" in text
+            assert title_of(t.event.value) in text

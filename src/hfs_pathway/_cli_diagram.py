@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-FORMATS = ("mermaid", "mermaid-flowchart", "dot", "svg", "png")
+FORMATS = ("mermaid", "mermaid-flowchart", "mermaid-state", "dot", "svg", "png")
 
 
 def register(commands: Any) -> None:
@@ -22,7 +22,12 @@ def register(commands: Any) -> None:
             "with dates, each move numbered and dated, the current stage marked. svg and png need Graphviz dot."
         ),
     )
-    parser.add_argument("--format", choices=FORMATS, default="mermaid", help="output format (default: mermaid)")
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="mermaid",
+        help="output format (default: mermaid, a flowchart; mermaid-state: a state diagram)",
+    )
     parser.add_argument("--case", type=Path, metavar="CASE.json", help="draw this patient's path")
     parser.add_argument(
         "--as-of", type=_date, metavar="DATE", help="evaluate the case on this date (YYYY-MM-DD) for the next step"

@@ -111,6 +111,10 @@ class Route(NamedTuple):
     """Raises the alerts that belong to taking this route."""
     otherwise: str | None = None
     """For an unconditional last route, the situation it covers in words ("any other impression")."""
+    through_checkpoint: bool = False
+    """This route is the one the event's checkpoint guards (its ``checkpoint_not_satisfied`` requirements):
+    diagrams draw the checkpoint on this way only. When no route of a rule says so, all of them are drawn
+    through it."""
 
     @property
     def condition_text(self) -> str | None:

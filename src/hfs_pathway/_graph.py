@@ -12,10 +12,12 @@ from collections import Counter
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from ._vocabulary import EventType, Stage
+from ._words import title_of
 
 if TYPE_CHECKING:
     from ._definition import PathwayDefinition
     from ._pathway import Pathway
+    from ._results import Recommendation
 
 
 class StageNode(NamedTuple):
@@ -29,6 +31,11 @@ class StageNode(NamedTuple):
     @property
     def id(self) -> str:
         return self.stage.value
+
+    @property
+    def title(self) -> str:
+        """The stage in words, as a picture shows it ("Botulinum toxin")."""
+        return title_of(self.stage.value)
 
 
 class Transition(NamedTuple):
@@ -55,9 +62,12 @@ class Transition(NamedTuple):
 
     @property
     def label(self) -> str:
+        """The event and, when guarded, the condition in the definition's own words: "Treatment decision: the
+        option chosen is botulinum toxin" (the last of several routes reads its ``otherwise`` text)."""
+        event = title_of(self.event.value)
         if not self.guards:
-            return self.event.value
-        return f"{self.event.value} [{' or '.join(self.guards)}]"
+            return event
+        return f"{event}: {' or '.join(self.reasons) if self.reasons else 'otherwise'}"
 
 
 class Choice(NamedTuple):
@@ -141,6 +151,10 @@ class CheckpointPassage(NamedTuple):
     """``(requirement name, status)`` in the checkpoint's order."""
     notes: tuple[tuple[str, str], ...] = ()
     """``(requirement name, why it applied)`` where the reason is worth showing (what was overridden)."""
+    verdict: str | None = None
+    """The risk-benefit verdict the decision was taken on (``favourable``, ``caution``, ``unfavourable``)."""
+    overridden: tuple[str, ...] = ()
+    """What the referral overrode (an unfavourable verdict, CT-only imaging...): empty for a plain pass."""
 
 
 class PatientPath(NamedTuple):
@@ -203,37 +217,55 @@ def broadcast_boxes(graph: PathwayGraph) -> list[BroadcastBox]:
 
 MARKS: dict[RequirementStatus, str] = {"met": "✓", "not met": "✗", "not needed": "–"}
 NEUTRAL_MARK = "•"
+OVERRIDE_MARK = "⚠"
 
 
 def checkpoint_heading(choice: Choice, path: PatientPath | None) -> str:
     """What the checkpoint's list of requirements says: a rule on the whole pathway, a record on a patient's."""
-    steps = [p.step for p in path.checkpoints if p.choice == choice.id and p.step] if path else []
-    if steps:
-        return "checkpoint at step " + ", ".join(map(str, steps))
-    return "checkpoint, all must hold"
+    passages = [p for p in _through(choice, path) if p.step]
+    if not passages:
+        return "Risk-benefit checkpoint: all must hold" if choice.checkpoint else title_of(choice.event.value)
+    steps = ", ".join(str(p.step) for p in passages)
+    verdicts = ", ".join(dict.fromkeys(p.verdict for p in passages if p.verdict))
+    verdict = f", verdict {verdicts}" if verdicts else ""
+    if any(p.overridden for p in passages):
+        return f"Checkpoint OVERRIDDEN at step {steps}{verdict}"
+    return f"Checkpoint passed at step {steps}{verdict}"
 
 
 def checkpoint_rows(choice: Choice, path: PatientPath | None) -> list[str]:
-    """One line per requirement of a checkpoint.
+    """One line per requirement of a checkpoint, in the definition's words.
 
     On the whole pathway each has a neutral bullet: nothing is satisfied yet. On a patient's picture each
-    says how it stood at the patient's decision there: ``✓`` met, ``✗`` not met, ``–`` not needed.
+    says how it stood at the patient's decision there: ``✓`` met, ``✗`` not met, ``–`` not needed, and ``⚠``
+    for the override, with what was overridden.
     """
-    passages = [p for p in path.checkpoints if p.choice == choice.id] if path else []
+    passages = _through(choice, path)
     if not passages:
-        return [f"{NEUTRAL_MARK} {name}" for name, _ in choice.requirements]
+        return [f"{NEUTRAL_MARK} {description}" for _, description in choice.requirements]
     rows = []
-    for name, _ in choice.requirements:
+    for name, description in choice.requirements:
         seen = [(p, dict(p.statuses)[name]) for p in passages]
-        notes = [note for p in passages for n, note in p.notes if n == name]
-        if len({status for _, status in seen}) == 1:
+        overrides = [what for p in passages if p.overridden and name in dict(p.notes) for what in p.overridden]
+        if overrides:
+            rows.append(f"{OVERRIDE_MARK} overridden: {' and '.join(dict.fromkeys(overrides))} (reason recorded)")
+        elif len({status for _, status in seen}) == 1:
             status = seen[0][1]
-            why = " (not needed)" if status == "not needed" else f" ({'; '.join(notes)})" if notes else ""
-            rows.append(f"{MARKS[status]} {name}{why}")
+            why = " (not needed)" if status == "not needed" else ""
+            rows.append(f"{MARKS[status]} {description}{why}")
         else:  # several decisions that stood differently: say which was which
             marks = ", ".join(f"{MARKS[status]} {status} at step {p.step or '-'}" for p, status in seen)
-            rows.append(f"{name} ({marks})")
+            rows.append(f"{description} ({marks})")
     return rows
+
+
+def _through(choice: Choice, path: PatientPath | None) -> list[CheckpointPassage]:
+    """The patient's decisions that went through the checkpoint (a referral), not those that went round it."""
+    if path is None:
+        return []
+    return [
+        p for p in path.checkpoints if p.choice == choice.id and any(status != "not needed" for _, status in p.statuses)
+    ]
 
 
 def _choice_id(event: str) -> str:
@@ -249,7 +281,7 @@ def pathway_graph(definition: PathwayDefinition) -> PathwayGraph:
     nodes = tuple(StageNode(s.stage, s.meaning, s.initial, s.final) for s in definition.stages)
     movable = [s.stage for s in definition.stages if not s.final]
     choices: list[Choice] = []
-    via: dict[EventType, str] = {}
+    via: dict[tuple[EventType, Stage], str] = {}
     ways: dict[tuple[Stage, EventType, Stage], list[str]] = {}
     reasons: dict[tuple[Stage, EventType, Stage], list[str]] = {}
     for rule in definition.rules:
@@ -277,17 +309,25 @@ def pathway_graph(definition: PathwayDefinition) -> PathwayGraph:
         )
         shapes = {tuple(outs) for outs in per_source.values()}
         shared = len(per_source) > 1 and len(shapes) == 1 and len(next(iter(shapes))) > 1
-        if gate or shared:
+        if gate:
+            # The checkpoint stands on the way it guards (the referral), not on the ways that continue care.
+            marked = {r.dest or source for source in per_source for r in rule.routes if r.through_checkpoint}
+            gated = marked or {dest for outs in per_source.values() for dest, _ in outs}
+            sources = tuple(s for s, outs in per_source.items() if any(dest in gated for dest, _ in outs))
+            choice_id = _choice_id(rule.event.value)
+            choices.append(Choice(choice_id, rule.event, sources, gate))
+            via.update({(rule.event, dest): choice_id for dest in gated})
+        elif shared:
             choice_id = _choice_id(rule.event.value)
             choices.append(Choice(choice_id, rule.event, tuple(per_source), gate))
-            via[rule.event] = choice_id
+            via.update({(rule.event, dest): choice_id for outs in per_source.values() for dest, _ in outs})
     broadcast = {
         rule.event
         for rule in definition.rules
         if len(rule.accepted_in) > len(movable) / 2 and len({r.dest for r in rule.routes}) == 1
     }
     transitions = tuple(
-        Transition(source, dest, event, tuple(names), tuple(reasons[key]), via.get(event), event in broadcast)
+        Transition(source, dest, event, tuple(names), tuple(reasons[key]), via.get((event, dest)), event in broadcast)
         for key, names in ways.items()
         for source, event, dest in [key]
     )
@@ -324,14 +364,32 @@ def patient_path(pathway: Pathway, as_of: dt.date | None = None) -> PatientPath:
     if as_of is not None:
         evaluation = pathway.evaluate(as_of)
         if evaluation.recommendations:
-            first = evaluation.recommendations[0]
+            first = most_important(evaluation.recommendations, as_of)
             # The due date once: some texts already name it ("review by 2024-07-15").
             due = first.due.isoformat() if first.due else None
-            next_step = first.text + (f" (due {due})" if due and due not in first.text else "")
+            overdue = " - overdue" if first.due and first.due < as_of else ""
+            next_step = first.text + (f" (due {due}{overdue})" if due and due not in first.text else "")
+            others = len(evaluation.recommendations) - 1
+            if others:
+                next_step += f" (+{others} more recommendation{'s' if others > 1 else ''})"
     checkpoints = _checkpoint_passages(pathway, {s.index: s.number for s in steps})
     return PatientPath(
         pathway.patient.id, tuple(steps), visits, pathway.stage, pathway.final, as_of, next_step, checkpoints
     )
+
+
+def most_important(recommendations: tuple[Recommendation, ...], as_of: dt.date) -> Recommendation:
+    """The recommendation a picture shows as "Next": the most overdue one, else the one due soonest, else the
+    first the pathway gives (its own order puts the stage's main step first)."""
+    order = {id(r): i for i, r in enumerate(recommendations)}
+
+    def key(r: Recommendation) -> tuple[int, int, int]:
+        if r.due is None:
+            return (2, 0, order[id(r)])
+        overdue = (as_of - r.due).days
+        return (0, -overdue, order[id(r)]) if overdue > 0 else (1, -overdue, order[id(r)])
+
+    return min(recommendations, key=key)
 
 
 def _checkpoint_passages(pathway: Pathway, step_of: dict[int, int]) -> tuple[CheckpointPassage, ...]:
@@ -353,6 +411,8 @@ def _checkpoint_passages(pathway: Pathway, step_of: dict[int, int]) -> tuple[Che
             continue
         statuses: dict[str, RequirementStatus] = dict.fromkeys(names, "not needed")
         notes: tuple[tuple[str, str], ...] = ()
+        verdict: str | None = None
+        overridden: tuple[str, ...] = ()
         if refers(decision):
             before = Trial(pathway.patient, guideline=pathway.guideline, definition=pathway.definition)
             before._extend_typed(pathway.events[: entry.index])
@@ -362,12 +422,20 @@ def _checkpoint_passages(pathway: Pathway, step_of: dict[int, int]) -> tuple[Che
             ):
                 if condition.code in statuses:
                     statuses[condition.code] = "met" if condition.met else "not met"
-            overridden = override_needed(record.risk, record.imaging, record.any_mri)
-            if overridden and "override_reason" in statuses:
-                notes = (("override_reason", " and ".join(overridden)),)
+            needed = override_needed(record.risk, record.imaging, record.any_mri)
+            verdict = record.risk.verdict.value if record.risk is not None else None
+            if needed and "override_reason" in statuses:
+                notes = (("override_reason", " and ".join(needed)),)
+                overridden = tuple(needed)
         passages.append(
             CheckpointPassage(
-                _choice_id(entry.event), entry.index, step_of.get(entry.index), tuple(statuses.items()), notes
+                _choice_id(entry.event),
+                entry.index,
+                step_of.get(entry.index),
+                tuple(statuses.items()),
+                notes,
+                verdict,
+                overridden,
             )
         )
     return tuple(passages)

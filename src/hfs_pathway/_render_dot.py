@@ -17,6 +17,7 @@ from ._graph import (
     checkpoint_rows,
 )
 from ._vocabulary import Stage
+from ._words import title_of
 
 FONT = "Helvetica"
 
@@ -61,20 +62,42 @@ def _wrap(text: str, width: int = 34) -> list[str]:
     return lines
 
 
+OVERRIDE = "#c2410c"
+# Every stage box gets at least this size in every picture, so that a patient's dates and counts fit without
+# growing it: the layout then depends on the pathway alone and each stage keeps its place from one patient's
+# picture to the next (and to the pathway's own picture).
+NODE_WIDTH = 2.5
+NODE_MIN_HEIGHT = 0.6
+PATIENT_ROWS = 4
+ROW_HEIGHT = 0.19
+CHECKPOINT_WIDTH = 5.6
+CHECKPOINT_HEIGHT = 2.5
+
+
 def render_dot(graph: PathwayGraph, path: PatientPath | None = None) -> str:
-    """The graph as a DOT digraph; with ``path``, the patient's route is drawn in colour over a faded map."""
-    title = f"{graph.name} pathway, version {graph.version}"
+    """The graph as a DOT digraph; with ``path``, the patient's route is drawn in colour over a faded map.
+
+    Both pictures share their layout: the same boxes, sizes and edge labels (in the definition's words), with
+    the patient's step numbers and dates added as external labels that do not move anything.
+    """
+    title = f"{title_of(graph.name)} pathway, version {graph.version}"
+    rows = []
     if path is not None:
         when = f" as of {path.as_of.isoformat()}" if path.as_of else ""
         title = f"Patient {path.patient_id}: path along the {graph.name} pathway{when}"
+        if path.next_step:
+            wrapped = "<BR/>".join(_html(part) for part in _wrap("Next: " + path.next_step, 110))
+            rows.append(f'<FONT POINT-SIZE="14" COLOR="{CURRENT_LINE}"><B>{wrapped}</B></FONT>')
+        rows.append(_legend())
+    heading = "".join(f"<TR><TD>{row}</TD></TR>" for row in [f"<B>{_html(title)}</B>", *rows])
     graph_attrs = _attrs(
-        label=f"<<B>{_html(title)}</B><BR/> >",
+        label=f'<<TABLE BORDER="0" CELLPADDING="3" CELLSPACING="0">{heading}</TABLE>>',
         labelloc="t",
         fontname=FONT,
         fontsize=18,
         rankdir="TB",
-        nodesep=0.4,
-        ranksep=0.5,
+        nodesep=0.35,
+        ranksep=0.45,
         newrank="true",
         compound="true",
         bgcolor="white",
@@ -83,8 +106,8 @@ def render_dot(graph: PathwayGraph, path: PatientPath | None = None) -> str:
     lines = [
         "digraph pathway {",
         f"  graph {graph_attrs}",
-        "  node " + _attrs(fontname=FONT, fontsize=12, shape="box", style="rounded,filled", margin="0.2,0.08"),
-        "  edge " + _attrs(fontname=FONT, fontsize=9, arrowsize=0.7),
+        "  node " + _attrs(fontname=FONT, fontsize=12, shape="box", style="rounded,filled", margin="0.12,0.06"),
+        "  edge " + _attrs(fontname=FONT, fontsize=10, arrowsize=0.7),
         '  start [shape=circle, label="", width=0.22, style=filled, fillcolor="#111827", color="#111827"]',
     ]
     clusters = broadcast_boxes(graph)
@@ -93,7 +116,9 @@ def render_dot(graph: PathwayGraph, path: PatientPath | None = None) -> str:
     stays: dict[Stage, list[str]] = {}
     for t in graph.transitions:
         if t.stays and t.via is None and not t.broadcast:
-            stays.setdefault(t.source, []).append(t.label)
+            name = title_of(t.event.value)
+            if name not in stays.setdefault(t.source, []):
+                stays[t.source].append(name)
     lines += _nodes_in_clusters(graph, clusters, path, stays)
     # Stages are defined in pathway order: edges that go back up do not pull the layout, so the picture
     # reads top to bottom in the order a patient travels.
@@ -123,33 +148,32 @@ def render_dot(graph: PathwayGraph, path: PatientPath | None = None) -> str:
         )
 
     for choice in graph.choices:
+        overridden = path is not None and any(p.overridden for p in path.checkpoints if p.choice == choice.id)
         for source in choice.sources:
             steps = taken(choice.event.value, [source], None)
             # A plain choice already names its event in the diamond; a checkpoint's edge names it.
-            attrs = _edge_attrs(choice.event.value if choice.checkpoint else "", steps, path)
+            text = title_of(choice.event.value) + (": referral" if choice.checkpoint else "")
+            attrs = _edge_attrs(text if choice.checkpoint else "", steps, path)
             lines.append(edge(source.value, choice.id, attrs))
-        outs: dict[Stage, tuple[list[str], list[str]]] = {}
+        outs: dict[Stage, list[str]] = {}
         for t in graph.transitions:
             if t.via == choice.id:
-                names, words = outs.setdefault(t.dest, ([], []))
-                names += [g for g in t.guards if g not in names]
-                words += [w for w in t.reasons if w not in words]
-        for dest, (guards, reasons) in outs.items():
+                words = outs.setdefault(t.dest, [])
+                words += [w for w in (t.reasons or ("otherwise",) if t.guards else ()) if w not in words]
+        for dest, reasons in outs.items():
             steps = taken(choice.event.value, choice.sources, dest)
-            # On the patient's way the condition reads in words ("the option chosen is ..."), not as a name.
-            text = " or ".join(reasons) if steps and reasons else f"[{' or '.join(guards)}]" if guards else ""
-            attrs = _edge_attrs(text, steps, path, numbered=False)
+            attrs = _edge_attrs(" or ".join(reasons), steps, path, numbered=False, override=overridden)
             lines.append(edge(choice.id, dest.value, attrs))
     clustered = {(event, stage) for _, event, members, _ in clusters for stage in members}
     for cluster_id, event, members, dest in clusters:
         # Any member can carry the edge; Graphviz clips it at the box. The last stage sits nearest the bottom.
         tail = next(n.stage for n in reversed(graph.nodes) if n.stage in members)
-        lines.append(edge(tail.value, dest.value, _edge_attrs(event.value, (), path, broadcast=True), ltail=cluster_id))
-        # The patient's own moves leave from the stage they were in, not from the box's edge.
+        label = title_of(event.value) + " (from any stage in the box)"
+        # The patient's own moves of this kind colour the box's edge and carry their number, date and the stage
+        # they left from: no edge is added, so the layout stays that of every other picture.
         steps = taken(event.value, members, dest)
-        for source in [n.stage for n in graph.nodes if any(s.source == n.stage for s in steps)]:
-            own = tuple(s for s in steps if s.source == source)
-            lines.append(edge(source.value, dest.value, _edge_attrs(event.value, own, path, broadcast=True)))
+        attrs = _edge_attrs(label, steps, path, broadcast=True, origin=True)
+        lines.append(edge(tail.value, dest.value, attrs, ltail=cluster_id))
     edges: dict[tuple[Stage, Stage], list[Transition]] = {}
     for t in graph.transitions:
         if t.via is None and (t.event, t.source) not in clustered and not (t.stays and t.source in stays):
@@ -157,15 +181,11 @@ def render_dot(graph: PathwayGraph, path: PatientPath | None = None) -> str:
     for (source, dest), group in edges.items():
         steps = tuple(s for t in group for s in taken(t.event.value, [source], dest))
         text = "\n".join(t.label for t in group)
-        # On the patient's way, a guarded move says in words why it was taken.
-        why = [w for t in group if t.guards and taken(t.event.value, [source], dest) for w in t.reasons]
-        attrs = _edge_attrs(text, steps, path, broadcast=all(t.broadcast for t in group), why=" or ".join(why))
+        attrs = _edge_attrs(text, steps, path, broadcast=all(t.broadcast for t in group))
         lines.append(edge(source.value, dest.value, attrs))
     # The two ways out sit at the bottom.
     finals = " ".join(n.id for n in graph.nodes if n.final)
     lines.append(f"  {{ rank=sink; {finals} }}")
-    if path is not None:
-        lines += _legend()
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -192,7 +212,7 @@ def _nodes_in_clusters(
             out.append(
                 f"{pad}  graph "
                 + _attrs(
-                    label=f"stages that accept {event.value}",
+                    label=f"{title_of(event.value)} accepted in these stages",
                     labeljust="l",
                     fontsize=10,
                     fontcolor=MUTED,
@@ -220,55 +240,75 @@ def _nodes_in_clusters(
     return emit(everything, list(clusters), 1)
 
 
+def _size(rows: int) -> dict[str, str | float]:
+    # fixedsize: the box is this size on every picture; what a patient's picture writes in it is kept to
+    # PATIENT_ROWS lines that fit.
+    height = round(max(NODE_MIN_HEIGHT, 0.3 + ROW_HEIGHT * max(rows, PATIENT_ROWS)), 2)
+    return {"width": NODE_WIDTH, "height": height, "fixedsize": "true"}
+
+
+def _stays_rows(stays: list[str]) -> list[str]:
+    return _wrap("↻ " + ", ".join(stays), 34) if stays else []
+
+
 def _node(node: StageNode, path: PatientPath | None, stays: list[str]) -> str:
     fill, line = (FINAL_FILL, FINAL_LINE) if node.final else (STAGE_FILL, STAGE_LINE)
     attrs: dict[str, str | float] = {"tooltip": node.meaning, "color": line, "fillcolor": fill, "fontcolor": INK}
     if node.final:
         attrs["peripheries"] = 2
-    title = f"<B>{_html(node.id)}</B>"
+    # The box is sized for the pathway's picture (its own events), the same on every patient's picture.
+    plain_rows = _stays_rows(stays)
+    attrs.update(_size(1 + len(plain_rows)))
+    title = f"<B>{_html(node.title)}</B>"
     if path is None:
-        rows = [title] + [f'<FONT POINT-SIZE="9" COLOR="#4b5563">↻ {_html(label)}</FONT>' for label in stays]
+        rows = [title] + [f'<FONT POINT-SIZE="9" COLOR="#4b5563">{_html(row)}</FONT>' for row in plain_rows]
         attrs["label"] = "<" + "<BR/>".join(rows) + ">"
         return f"{node.id} " + _attrs(**attrs)
     visit = path.visit(node.stage)
     if visit is None:
-        attrs.update(label=f"<{_html(node.id)}>", color=FAINT, fillcolor="white", fontcolor=MUTED)
+        attrs.update(label=f"<{_html(node.title)}>", color=FAINT, fillcolor="white", fontcolor=MUTED)
         return f"{node.id} " + _attrs(**attrs)
-    rows = [title]
-    for span in visit.describe().split("; "):
-        if span:
-            rows.append(f'<FONT POINT-SIZE="10">{_html(span)}</FONT>')
-    for event, count in visit.stays:
-        rows.append(f'<FONT POINT-SIZE="10" COLOR="#374151">{count} × {_html(event)}</FONT>')
+    spans = [span for span in visit.describe().split("; ") if span]
+    if len(spans) > 2:  # several stays: the first and the last, so the box keeps its size
+        spans = [f"{len(spans)} stays: {spans[0]}", f"… {spans[-1]}"]
+    counts = _wrap(", ".join(f"{count} × {title_of(event)}" for event, count in visit.stays), 36)
+    if len(counts) > 1:
+        counts = [counts[0].rstrip(",") + " …"]
     attrs.update(fillcolor=VISITED_FILL, color=PATH, penwidth=2)
     if node.stage == path.current:
-        state = "final stage" if path.final else "current stage"
-        as_of = f" on {path.as_of.isoformat()}" if path.as_of else ""
-        rows.insert(0, f'<FONT POINT-SIZE="10" COLOR="{CURRENT_LINE}"><B>▶ {state}{as_of}</B></FONT>')
-        if path.next_step:
-            wrapped = "<BR/>".join(_html(part) for part in _wrap("Next: " + path.next_step))
-            rows.append(f'<FONT POINT-SIZE="10" COLOR="{CURRENT_LINE}"><I>{wrapped}</I></FONT>')
+        # The mark sits outside the box (an external label), so the box keeps its size.
+        mark = "■ final stage" if path.final else "▶ current stage"
+        when = f" on {path.as_of.isoformat()}" if path.as_of else ""
+        attrs["xlabel"] = f'<<FONT COLOR="{CURRENT_LINE}" POINT-SIZE="11"><B>{mark}{when}</B></FONT>>'
         attrs.update(fillcolor=CURRENT_FILL, color=CURRENT_LINE, penwidth=3.5)
-    attrs["label"] = "<" + "<BR/>".join(rows) + ">"
+    rows = [title]
+    rows += [f'<FONT POINT-SIZE="9">{_html(span)}</FONT>' for span in spans]
+    rows += [f'<FONT POINT-SIZE="9" COLOR="#374151">{_html(part)}</FONT>' for part in counts]
+    attrs["label"] = "<" + "<BR/>".join(rows[:PATIENT_ROWS]) + ">"
     return f"{node.id} " + _attrs(**attrs)
 
 
 def _choice(choice: Choice, path: PatientPath | None) -> str:
+    passages = [p for p in path.checkpoints if p.choice == choice.id] if path else []
+    overridden = any(p.overridden for p in passages)
     if choice.checkpoint:
-        rows = [f"<B>{_html(checkpoint_heading(choice, path))}</B>"] + [
-            f'<FONT POINT-SIZE="9">{"<BR/>   ".join(_html(part) for part in _wrap(row, 30))}</FONT>'
+        # A fixed size, whatever the patient's marks say, so that nothing around it moves between pictures.
+        size: dict[str, str | float] = {"width": CHECKPOINT_WIDTH, "height": CHECKPOINT_HEIGHT, "fixedsize": "true"}
+        heading = _html(checkpoint_heading(choice, path))
+        rows = [f'<B><FONT COLOR="{OVERRIDE}">{heading}</FONT></B>' if overridden else f"<B>{heading}</B>"] + [
+            f'<FONT POINT-SIZE="9">{"<BR/>   ".join(_html(part) for part in _wrap(row, 48))}</FONT>'
             for row in checkpoint_rows(choice, path)
         ]
-        tooltip = f"{choice.event.value} must meet: " + "; ".join(d for _, d in choice.requirements)
-        attrs: dict[str, str | float] = {"fillcolor": GATE_FILL, "color": GATE_LINE, "margin": "0.02"}
+        tooltip = f"{title_of(choice.event.value)} must meet: " + "; ".join(d for _, d in choice.requirements)
+        attrs: dict[str, str | float] = {"fillcolor": GATE_FILL, "color": GATE_LINE, "margin": "0.02", **size}
     else:
-        rows = [f'<FONT POINT-SIZE="9">{_html(choice.event.value)}</FONT>']
-        tooltip = f"{choice.event.value}: the option chosen decides the way"
-        attrs = {"fillcolor": "#f3f4f6", "color": "#6b7280", "margin": "0.01", "height": 0.4}
+        rows = [f'<FONT POINT-SIZE="10">{_html(title_of(choice.event.value))}</FONT>']
+        tooltip = f"{title_of(choice.event.value)}: the option chosen decides the way"
+        attrs = {"fillcolor": "#f3f4f6", "color": "#6b7280", "margin": "0.01", "height": 0.5}
     attrs.update(shape="diamond", style="filled", fontcolor=INK, tooltip=tooltip)
     if path is not None:
         if any(s.event == choice.event.value and s.source in choice.sources for s in path.steps):
-            attrs.update(penwidth=2.5, color=PATH)
+            attrs.update(penwidth=3 if overridden else 2.5, color=OVERRIDE if overridden else PATH)
         else:
             attrs.update(fillcolor="white", color=FAINT, fontcolor=MUTED)
     attrs["label"] = "<" + "<BR/>".join(rows) + ">"
@@ -282,59 +322,59 @@ def _edge_attrs(
     *,
     broadcast: bool = False,
     numbered: bool = True,
-    why: str = "",
+    override: bool = False,
+    origin: bool = False,
 ) -> str:
+    """An edge's look. The label is the same words on every picture (so the layout is the same); a patient's
+    own moves add their step number and date as an external label, which does not move anything."""
+    words = "\n".join(_wrap_lines(text, 30)) if text else ""
     if path is None:
         colour = MUTED if broadcast else "#4b5563"
-        return _attrs(
-            label=text,
-            color=colour,
-            fontcolor=colour,
-            style="dashed" if broadcast else "solid",
-        )
+        return _attrs(label=words, color=colour, fontcolor=colour, style="dashed" if broadcast else "solid")
     if not taken:
-        # Ways not taken keep their shape but lose their words: the patient's own steps carry the labels.
         return _attrs(
+            label=words,
             color=FAINT,
+            fontcolor=MUTED,
             style="dashed" if broadcast else "solid",
             arrowsize=0.5,
         )
-    if not numbered:
-        # The way out of a choice finishes the move begun on the way in: the same number, then why.
-        numbers = ", ".join(str(s.number) for s in taken)
-        words = "<BR/>".join(_html(line) for line in _wrap(text, 40))
-        label = _padded(f'<B><FONT COLOR="{PATH}">{numbers}</FONT></B>  <FONT COLOR="{PATH}">{words}</FONT>')
-        return _attrs(label=label, color=PATH, fontcolor=INK, fontsize=10, penwidth=3, arrowsize=0.9, weight=4)
-    steps = "<BR/>".join(
-        f'<B><FONT COLOR="{PATH}">{s.number}</FONT></B>  {s.date.isoformat()}  {_html(s.event)}' for s in taken
-    )
-    if why:
-        steps += "<BR/>" + "<BR/>".join(f'<FONT COLOR="{PATH}">{_html(line)}</FONT>' for line in _wrap(why, 40))
+    colour = OVERRIDE if override else PATH
+    if numbered:
+        stamp = "<BR/>".join(
+            f"<B>{s.number}</B>  {s.date.isoformat()}" + (f" from {_html(title_of(s.source.value))}" if origin else "")
+            for s in taken
+        )
+    else:  # the way out of a choice finishes the move begun on the way in: the same number
+        stamp = "<B>" + ", ".join(str(s.number) for s in taken) + "</B>" + ("  override" if override else "")
     return _attrs(
-        label=_padded(steps),
-        color=PATH,
+        label=words,
+        xlabel=f'<<FONT COLOR="{colour}" POINT-SIZE="11">{stamp}</FONT>>',
+        color=colour,
         fontcolor=INK,
-        fontsize=10,
         penwidth=3,
         arrowsize=0.9,
-        weight=4,
+        style="dashed" if override else "solid",
     )
 
 
-def _padded(html: str) -> str:
-    """An HTML-like label with a margin, so a curving line does not run over its first characters."""
-    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLPADDING="5" CELLSPACING="0"><TR><TD>{html}</TD></TR></TABLE>>'
+def _wrap_lines(text: str, width: int) -> list[str]:
+    return [line for part in text.split("\n") for line in _wrap(part, width)]
 
 
-def _legend() -> list[str]:
-    """A small key at the foot of the picture, so the colours need no explanation elsewhere."""
+def _legend() -> str:
+    """A one-line key under the title, so the colours need no explanation elsewhere. Each swatch differs."""
     keys = [
-        (f'BGCOLOR="{CURRENT_FILL}"', "current stage"),
-        (f'BGCOLOR="{VISITED_FILL}"', "stage visited (dates, events there)"),
-        (f'BGCOLOR="{PATH}"', "move taken: step number, date, event"),
-        (f'BGCOLOR="{PATH}"', "through a decision point: both parts carry the number"),
+        (f'BGCOLOR="{CURRENT_FILL}" BORDER="2" COLOR="{CURRENT_LINE}"', "current stage"),
+        (f'BGCOLOR="{VISITED_FILL}" BORDER="2" COLOR="{PATH}"', "stage visited"),
+        (f'BGCOLOR="{PATH}"', "move taken (step number, date)"),
+        (f'BGCOLOR="{GATE_FILL}" BORDER="1" COLOR="{GATE_LINE}"', "checkpoint: ✓ met, – not needed, ⚠ overridden"),
+        (f'BGCOLOR="{OVERRIDE}"', "move made by override"),
         (f'BGCOLOR="white" BORDER="1" COLOR="{FAINT}"', "not reached"),
     ]
-    rows = [f'<TR><TD {colour} WIDTH="18"></TD><TD ALIGN="LEFT">{text}</TD></TR>' for colour, text in keys]
-    table = '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="4" CELLPADDING="2">' + "".join(rows) + "</TABLE>>"
-    return [f'  legend [shape=plaintext, style="", fontsize=10, label={table}]', "  { rank=sink; legend }"]
+    cells = "".join(
+        f'<TD {colour} WIDTH="16" HEIGHT="12" FIXEDSIZE="TRUE"></TD>'
+        f'<TD ALIGN="LEFT"><FONT POINT-SIZE="11">{_html(text)}   </FONT></TD>'
+        for colour, text in keys
+    )
+    return '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="3" CELLPADDING="1"><TR>' + cells + "</TR></TABLE>"

@@ -17,6 +17,7 @@ from ._graph import (
     checkpoint_rows,
 )
 from ._vocabulary import Stage
+from ._words import title_of
 
 PATH = "#1d4ed8"
 CLASSES = {
@@ -26,7 +27,9 @@ CLASSES = {
     "visited": f"fill:#dbeafe,stroke:{PATH},stroke-width:2px,color:#1f2937",
     "current": "fill:#fde68a,stroke:#b45309,stroke-width:4px,color:#1f2937,font-weight:bold",
     "unvisited": "fill:#ffffff,stroke:#d1d5db,color:#9ca3af",
+    "override": "fill:#fef3c7,stroke:#c2410c,stroke-width:3px,color:#1f2937",
 }
+OVERRIDE = "#c2410c"
 
 BOX_STYLE = "fill:none,stroke:#d1d5db,stroke-dasharray:5 4,color:#9ca3af"
 
@@ -37,7 +40,7 @@ def _text(text: str) -> str:
 
 
 def _step_text(steps: tuple[PathStep, ...]) -> str:
-    return "<br/>".join(f"{s.number}. {s.date.isoformat()} {s.event}" for s in steps)
+    return "<br/>".join(f"{s.number}. {s.date.isoformat()} {title_of(s.event)}" for s in steps)
 
 
 def _taken(
@@ -60,11 +63,12 @@ def _choice_outs(graph: PathwayGraph, choice_id: str) -> dict[Stage, tuple[list[
 
 
 def _way_out(guards: list[str], reasons: list[str], taken: tuple[PathStep, ...]) -> str:
+    """A way out of a choice in words; on the patient's way, with the number of the move it finishes."""
+    words = " or ".join(reasons) if reasons else "otherwise" if guards else ""
     if taken:
-        # The way out finishes the move numbered on the way in: the same number, then why, in words.
         numbers = ", ".join(str(s.number) for s in taken)
-        return f"{numbers}. " + (" or ".join(reasons) if reasons else " or ".join(guards))
-    return f"[{' or '.join(guards)}]" if guards else ""
+        return f"{numbers}. {words}".strip()
+    return words
 
 
 def _direct(
@@ -89,7 +93,7 @@ def _stage_class(stage: Stage, final: bool, path: PatientPath | None) -> str:
 
 def _title(graph: PathwayGraph, path: PatientPath | None) -> str:
     if path is None:
-        return f"{graph.name} pathway, version {graph.version}"
+        return f"{title_of(graph.name)} pathway, version {graph.version}"
     when = f" as of {path.as_of.isoformat()}" if path.as_of else ""
     return _text(f"Patient {path.patient_id}, path along the {graph.name} pathway{when}")
 
@@ -103,10 +107,10 @@ def render_state_diagram(graph: PathwayGraph, path: PatientPath | None = None) -
     lines.append(f"  [*] --> {initial.id}")
     for node in graph.nodes:
         # Declared with its name: a state with only descriptions would show them without its name.
-        lines.append(f'  state "{node.id}" as {node.id}')
+        lines.append(f'  state "{_text(node.title)}" as {node.id}')
         if path is not None:
             visit = path.visit(node.stage)
-            details = [] if visit is None else [visit.describe(), *(f"{n} x {e}" for e, n in visit.stays)]
+            details = [] if visit is None else [visit.describe(), *(f"{n} x {title_of(e)}" for e, n in visit.stays)]
             if node.stage == path.current:
                 details.insert(0, "current stage" if not path.final else "final stage")
                 if path.next_step:
@@ -118,14 +122,14 @@ def render_state_diagram(graph: PathwayGraph, path: PatientPath | None = None) -
         lines.append(f"  state {choice.id} <<choice>>")
         for source in choice.sources:
             steps = _taken(path, choice.event.value, (source,), None)
-            label = _step_text(steps) if steps else choice.event.value
+            label = _step_text(steps) if steps else title_of(choice.event.value)
             lines.append(f"  {source.value} --> {choice.id} : {_text(label)}")
         for dest, (guards, reasons) in _choice_outs(graph, choice.id).items():
             guard = _way_out(guards, reasons, _taken(path, choice.event.value, choice.sources, dest))
             lines.append(f"  {choice.id} --> {dest.value}" + (f" : {_text(guard)}" if guard else ""))
         if choice.checkpoint:
             lines.append(f"  note right of {choice.id}")
-            lines.append(f"    {_text(checkpoint_heading(choice, path))} ({choice.event.value})")
+            lines.append(f"    {_text(checkpoint_heading(choice, path))}")
             lines += [f"    {_text(row)}" for row in checkpoint_rows(choice, path)]
             lines.append("  end note")
     for (source, dest), group in _direct(graph).items():
@@ -153,13 +157,15 @@ def render_flowchart(graph: PathwayGraph, path: PatientPath | None = None) -> st
     direct = _direct(graph, broadcast_boxes(graph))
     stays = {source: group for (source, dest), group in direct.items() if source == dest}
     for node in graph.nodes:
-        label = f"<b>{node.id}</b>"
+        label = f"<b>{_text(node.title)}</b>"
         if path is None:
-            label += "".join(f"<br/><small>↻ {_text(t.label)}</small>" for t in stays.get(node.stage, []))
+            kept = list(dict.fromkeys(title_of(t.event.value) for t in stays.get(node.stage, [])))
+            if kept:
+                label += f"<br/><small>↻ {_text(', '.join(kept))}</small>"
         else:
             visit = path.visit(node.stage)
             if visit is not None:
-                extra = [visit.describe(), *(f"{n} × {e}" for e, n in visit.stays)]
+                extra = [visit.describe(), ", ".join(f"{n} × {title_of(e)}" for e, n in visit.stays)]
                 if node.stage == path.current:
                     extra.insert(0, "▶ final stage" if path.final else "▶ current stage")
                     if path.next_step:
@@ -172,39 +178,50 @@ def render_flowchart(graph: PathwayGraph, path: PatientPath | None = None) -> st
             rows = "<br/>".join(_text(row) for row in checkpoint_rows(choice, path))
             declared[choice.id] = f'{choice.id}{{"<b>{_text(checkpoint_heading(choice, path))}</b><br/>{rows}"}}'
         else:
-            declared[choice.id] = f'{choice.id}{{"{choice.event.value}"}}'
+            declared[choice.id] = f'{choice.id}{{"{_text(title_of(choice.event.value))}"}}'
     boxes = broadcast_boxes(graph)
     lines += _boxed_declarations(graph, boxes, declared)
     edges: list[tuple[str, str, str, bool]] = [("start", initial.id, "", path is not None)]
+    overridden = {p.choice for p in path.checkpoints if p.overridden} if path else set()
     for box in boxes:
-        # An event accepted across a box is drawn once from the box; a patient's own move from the stage left.
-        edges.append((box.id, box.dest.value, box.event.value, path is None))
-        for source in (n.stage for n in graph.nodes if n.stage in box.members):
-            steps = _taken(path, box.event.value, (source,), box.dest)
-            if steps:
-                edges.append((source.value, box.dest.value, _step_text(steps), True))
+        # An event accepted across a box is drawn once from the box; a patient's own moves colour it and say
+        # the stage they left, so the picture keeps its shape.
+        steps = _taken(path, box.event.value, tuple(box.members), box.dest)
+        words = f"{title_of(box.event.value)} (from any stage in the box)"
+        if steps:
+            words = "<br/>".join(
+                f"{s.number}. {s.date.isoformat()} {title_of(s.event)} from {title_of(s.source.value)}" for s in steps
+            )
+        edges.append((box.id, box.dest.value, words, path is None or bool(steps)))
+    override_edges: list[int] = []
     for choice in graph.choices:
         for source in choice.sources:
             steps = _taken(path, choice.event.value, (source,), None)
-            label = _step_text(steps) if steps else choice.event.value if choice.checkpoint else ""
+            words = title_of(choice.event.value) + " - referral" if choice.checkpoint else ""
+            label = _step_text(steps) if steps else words
             edges.append((source.value, choice.id, label, bool(steps)))
         for dest, (guards, reasons) in _choice_outs(graph, choice.id).items():
             steps = _taken(path, choice.event.value, choice.sources, dest)
-            edges.append((choice.id, dest.value, _way_out(guards, reasons, steps), bool(steps)))
+            label = _way_out(guards, reasons, steps)
+            if steps and choice.id in overridden:
+                label += " (override)"
+                override_edges.append(len(edges))
+            edges.append((choice.id, dest.value, label, bool(steps)))
     for (source, dest), group in direct.items():
         if source == dest:
             continue
         steps = tuple(s for t in group for s in _taken(path, t.event.value, (source,), dest))
-        label = _step_text(steps) if steps else "<br/>".join(t.label for t in group)
+        words = "<br/>".join(t.label for t in group)
+        label = f"{_step_text(steps)}<br/>{words}" if steps else words
         edges.append((source.value, dest.value, label, bool(steps)))
     taken: list[int] = []
     faded: list[int] = []
     for number, (tail, head, words, on_path) in enumerate(edges):
-        # Ways not taken keep their shape; the patient's steps carry the words.
-        label = "" if path is not None and not on_path else words
+        # Ways not taken keep their words, faded; the patient's steps add their number and date.
         arrow = "-.->" if (path is not None and not on_path) or tail.startswith("cluster_") else "-->"
-        lines.append(f'  {tail} {arrow}|"{_text(label)}"| {head}' if label else f"  {tail} {arrow} {head}")
-        (taken if on_path else faded).append(number)
+        lines.append(f'  {tail} {arrow}|"{_text(words)}"| {head}' if words else f"  {tail} {arrow} {head}")
+        if number not in override_edges:
+            (taken if on_path else faded).append(number)
     by_class: dict[str, list[str]] = {}
     for node in graph.nodes:
         by_class.setdefault(_stage_class(node.stage, node.final, path), []).append(node.id)
@@ -212,7 +229,7 @@ def render_flowchart(graph: PathwayGraph, path: PatientPath | None = None) -> st
         if path is None:
             name = "checkpoint" if choice.checkpoint else "stage"
         elif _taken(path, choice.event.value, choice.sources, None):
-            name = "checkpoint" if choice.checkpoint else "visited"
+            name = "override" if choice.id in overridden else "checkpoint" if choice.checkpoint else "visited"
         else:
             name = "unvisited"
         by_class.setdefault(name, []).append(choice.id)
@@ -222,7 +239,12 @@ def render_flowchart(graph: PathwayGraph, path: PatientPath | None = None) -> st
         if taken:
             lines.append(f"  linkStyle {','.join(map(str, taken))} stroke:{PATH},stroke-width:3px")
         if faded:
-            lines.append(f"  linkStyle {','.join(map(str, faded))} stroke:#d1d5db,stroke-width:1px")
+            lines.append(f"  linkStyle {','.join(map(str, faded))} stroke:#d1d5db,stroke-width:1px,color:#9ca3af")
+        if override_edges:
+            lines.append(
+                f"  linkStyle {','.join(map(str, override_edges))} stroke:{OVERRIDE},stroke-width:3px,"
+                "stroke-dasharray:6 4"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -239,7 +261,7 @@ def _boxed_declarations(graph: PathwayGraph, boxes: list[BroadcastBox], declared
             box = inner[0]
             nested = [b for b in inner[1:] if b.members <= box.members]
             inner = [b for b in inner[1:] if not b.members <= box.members]
-            out.append(f'{pad}subgraph {box.id}["stages that accept {box.event.value}"]')
+            out.append(f'{pad}subgraph {box.id}["{title_of(box.event.value)} accepted in these stages"]')
             out += emit(box.members, nested, depth + 1)
             out.append(f"{pad}end")
             placed |= box.members

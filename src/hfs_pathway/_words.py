@@ -28,3 +28,11 @@ def did_you_mean(given: str, known: Iterable[str]) -> str:
 
     close = difflib.get_close_matches(given.strip().lower(), list(known), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def title_of(code: str) -> str:
+    """A contract value in words for a picture or a heading: ``"mvd_referral"`` -> ``"MVD referral"``,
+    ``"botulinum_toxin"`` -> ``"Botulinum toxin"``, ``"risk_benefit_decision"`` -> ``"Risk-benefit decision"``."""
+    words = [w.upper() if w in _INITIALISMS else w for w in code.split("_") if w]
+    text = " ".join(words).replace("risk benefit", "risk-benefit")
+    return text[:1].upper() + text[1:]

@@ -211,6 +211,7 @@ RISK_BENEFIT_DECISION = EventRule(
             ),
             evidence=("R105", "R72", "R104"),
             alert=_override_alert,
+            through_checkpoint=True,
         ),
         Route(S.OBSERVATION, "Conservative care continues by observation.", when=_conservative("observation")),
         Route(
