@@ -21,6 +21,7 @@ from typing import Any
 
 from hfs_pathway import HFS_PATHWAY, Pathway, case_schema, diagram, load_case
 from hfs_pathway._events import EVENT_MODELS
+from hfs_pathway._words import title_of
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -221,7 +222,7 @@ def gallery() -> tuple[str, dict[str, str]]:
         pictures[stem] = str(diagram("svg", pathway=pathway, as_of=evaluation.as_of))
         recommendations = ", ".join(f"`{r.code}`" for r in evaluation.recommendations) or "none"
         alerts = ", ".join(dict.fromkeys(f"`{a.code}`" for a in evaluation.alerts)) or "none"
-        title = stem.replace("_", " ").capitalize()
+        title = title_of(stem)
         out += [
             f"## {title} {{ #{stem} }}",
             "",
