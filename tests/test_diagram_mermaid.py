@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from hfs_pathway import Pathway, Stage, diagram, load_case
+from hfs_pathway._words import title_of
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECK = ROOT / "scripts" / "browser_check.mjs"
@@ -58,7 +59,7 @@ def render_in_chromium(texts: dict[str, str]) -> dict[str, dict[str, str]]:
 
 def mermaid_texts() -> dict[str, str]:
     texts: dict[str, str] = {}
-    for fmt in ("mermaid", "mermaid-flowchart"):
+    for fmt in ("mermaid", "mermaid-state"):
         texts[f"pathway-{fmt}"] = str(diagram(fmt))
         for case_file in EXAMPLES:
             as_of = dt.date.fromisoformat(EXPECTED[case_file.name]["as_of"])
@@ -80,5 +81,7 @@ def test_every_generated_mermaid_text_renders_in_chromium_and_shows_every_stage(
         assert "error" not in result, f"{name}: {result.get('error')}"
         svg = result["svg"]
         for stage in Stage:
-            assert f">{stage.value}<" in svg, f"{name}: stage {stage.value} is not drawn"
+            title = title_of(stage.value)
+            assert f">{title}<" in svg, f"{name}: stage {title} is not drawn"
+        assert "[else]" not in svg, name
         (ARTEFACTS / f"{name}.svg").write_text(svg, encoding="utf-8")
