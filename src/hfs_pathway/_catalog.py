@@ -289,8 +289,9 @@ RECOMMENDATIONS: dict[str, RecommendationKind] = {
         RecommendationKind(
             "record_presentation",
             "Record the history and examination",
-            "The diagnosis is clinical: side, where the spasm began, tonic or clonic, other neurological signs "
-            "and past history decide the work-up.",
+            "The diagnosis is clinical: the side, where the spasm began, whether sustained (tonic) spasms come with "
+            "the brief (clonic) twitches (hemifacial spasm is clonic and/or tonic), other neurological signs and "
+            "past history decide the work-up.",
             ("R106", "R142", "R2"),
         ),
         RecommendationKind(
