@@ -243,3 +243,12 @@ def test_a_bridging_injection_after_surgery_is_on_the_timeline() -> None:
     story.after(60).inject()
     timeline = _sections(_report(story))["TIMELINE"]
     assert "Botulinum toxin injection: 20 units of onabotulinumtoxinA" in timeline
+
+
+def test_a_recurrence_after_discharge_is_on_the_timeline() -> None:
+    story = CaseBuilder().to_surgical_evaluation().risk_assessment().after(1).refer().after(30).operate()
+    story.after(92).post_mvd().after(92).post_mvd().after(183).post_mvd().after(370).post_mvd()
+    assert story.evaluate().stage.value == "discharged"
+    story.after(900).event("recurrence")
+    timeline = _sections(_report(story))["TIMELINE"]
+    assert "Spasm returned after the pathway was complete -> treatment selection" in timeline

@@ -25,6 +25,7 @@ from ._events import (
     PathwayExit,
     PostMvdReview,
     Presentation,
+    Recurrence,
     RedFlag,
     ReferralClosed,
     ReviewVisit,
@@ -431,6 +432,10 @@ def _review(r: ReviewVisit) -> str:
     return "Review visit: " + ("wants treatment" if r.wants_treatment else "no change wanted")
 
 
+def _recurrence(r: Recurrence) -> str:
+    return "Spasm returned after the pathway was complete"
+
+
 def _exit(x: PathwayExit) -> str:
     return f"Left the pathway: {_plain(x.reason.value)}"
 
@@ -452,6 +457,7 @@ _DESCRIBE: dict[type, Callable[[Any], str]] = {
     RedFlag: _red_flag,
     SecondaryCauseOutcomeEvent: _secondary,
     ReviewVisit: _review,
+    Recurrence: _recurrence,
     PathwayExit: _exit,
 }
 
