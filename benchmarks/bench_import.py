@@ -102,6 +102,31 @@ def run_once(stmt: str, args: list[str]) -> tuple[float, float, int, bool]:
     return float(ms), wall, int(modules), transitions == "True"
 
 
+def whole_process_pairs(pairs: int) -> None:
+    """The issue's method: L2 and B2 as whole processes (interpreter start-up included), alternating, ``pairs``
+    times after one warm-up each; the ratio of the median wall times is judged."""
+    l2, b2 = dict(STATEMENTS)["L2"], dict(STATEMENTS)["B2"]
+
+    def wall(stmt: str) -> float:
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", stmt], check=True, env=ENV)
+        return (time.perf_counter() - start) * 1000
+
+    wall(l2)
+    wall(b2)
+    library, baseline = [], []
+    for _ in range(pairs):
+        library.append(wall(l2))
+        baseline.append(wall(b2))
+    ratio = statistics.median(library) / statistics.median(baseline)
+    verdict = "MET" if ratio <= TARGET_RATIO else "NOT MET"
+    print(
+        f"\nwhole processes, {pairs} alternating pairs: L2 median {statistics.median(library):.1f} ms, B2 median "
+        f"{statistics.median(baseline):.1f} ms: {ratio:.2f}x (target <= {TARGET_RATIO:g}x: {verdict}); "
+        f"load average {os.getloadavg()[0]:.2f}"
+    )
+
+
 def import_detail(top: int) -> None:
     """The modules that cost most to import in L2, by own time, from one ``-X importtime`` run."""
     done = subprocess.run(
@@ -130,6 +155,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Import cost of hfs-pathway in fresh interpreters.")
     parser.add_argument("--runs", type=int, default=15, help="fresh processes per statement (default 15)")
     parser.add_argument("--detail", type=int, default=0, metavar="TOP", help="also list the TOP costliest modules")
+    parser.add_argument("--pairs", type=int, default=9, help="whole-process L2/B2 pairs (default 9; 0: skip)")
     parser.add_argument(
         "--no-bytecode-cache",
         action="store_true",
@@ -194,6 +220,8 @@ def measure(args: argparse.Namespace) -> None:
         note = f"target <= {TARGET_RATIO:g}x: {verdict}" if target else "information"
         print(f"    {measured} / {baseline}:  by minimum {mins:5.2f}x, by median {ratio:5.2f}x   {note}")
 
+    if args.pairs:
+        whole_process_pairs(args.pairs)
     if args.detail:
         import_detail(args.detail)
 

@@ -31,7 +31,6 @@ from ._events import EVENT_MODELS, Event
 from ._exit import exit_reason
 from ._record import Record
 from ._results import Alert, BotoxCycle, Evaluation, HistoryEntry, RiskBenefitAssessment
-from ._revision import check_revision
 from ._vocabulary import CONTRACT_REVISION, Stage
 from ._words import with_article
 
@@ -264,6 +263,8 @@ class Pathway:
         which cannot fail, publish the result.
         """
         if self._older_revision:
+            from ._revision import check_revision  # only for a guideline of an earlier contract revision
+
             check_revision(event, index, self._guideline)
         record = self._record
         date = event.date
