@@ -35,6 +35,7 @@ from hfs_pathway import (
     Stage,
 )
 from hfs_pathway._dates import add_months
+from tests import strategies_workup as workup
 
 Event = dict[str, Any]
 Strategy = st.SearchStrategy
@@ -60,6 +61,7 @@ EVENT_TYPES = (
     "review_visit",
     "pathway_exit",
     "recurrence",
+    *workup.WORKUP_EVENT_TYPES,
 )
 SIDES = ("left", "right", "bilateral")
 ONSET_REGIONS = ("periocular", "lower_face", "other")
@@ -128,6 +130,7 @@ CLINICAL_VOCABULARY = tuple(
             "continue_conservative",
             "mild",
             "significant",
+            *workup.WORKUP_VOCABULARY,
         }
     )
 )
@@ -189,6 +192,7 @@ EXAMPLE_FIELDS: dict[str, dict[str, Any]] = {
     "review_visit": {"wants_treatment": False},
     "pathway_exit": {"reason": "transferred"},
     "recurrence": {},
+    **workup.EXAMPLE_FIELDS,
 }
 
 
@@ -213,6 +217,10 @@ class Context:
     medication_started: bool
     mvd_date: dt.date | None
     risk_date: dt.date | None
+    uncoded_studies: tuple[dt.date, ...] = ()
+    """Studies on record whose finding is not coded yet (imaging_finding_recorded can code them)."""
+    order_outstanding: bool = False
+    """An imaging order is outstanding (it can be booked or declined)."""
 
     @classmethod
     def of(cls, pathway: Pathway) -> Context:
@@ -225,6 +233,10 @@ class Context:
         started = any(e.type == "medication_started" for e in events[entered_oral + 1 :])
         surgeries = [e.date for e in events if e.type == "mvd_performed"]
         risk = pathway.risk_benefit
+        outstanding = False
+        if events and not pathway.final:
+            codes = {r.code for r in pathway.evaluate(events[-1].date).recommendations}
+            outstanding = bool(codes & workup.ORDER_CODES)
         return cls(
             stage=pathway.stage,
             accepted=pathway.accepted_events(),
@@ -235,6 +247,8 @@ class Context:
             medication_started=started,
             mvd_date=surgeries[-1] if surgeries else None,
             risk_date=None if risk is None else risk.date,
+            uncoded_studies=workup.uncoded_studies(events),
+            order_outstanding=outstanding,
         )
 
     def plausible_types(self) -> tuple[str, ...]:
@@ -244,6 +258,10 @@ class Context:
             if event_type == "botox_response" and not self.awaiting_response:
                 continue
             if event_type == "medication_review" and not self.medication_started:
+                continue
+            if event_type == "imaging_finding_recorded" and not self.uncoded_studies:
+                continue
+            if event_type in ("imaging_booked", "imaging_declined") and not self.order_outstanding:
                 continue
             types.append(event_type)
         return tuple(types)
@@ -327,6 +345,7 @@ GAPS: dict[str, tuple[int, int]] = {
     "pathway_exit": (0, 365),
     "presentation": (0, 30),
     "recurrence": (30, 2000),
+    **workup.GAPS,
 }
 """Plausible days between the previous event and this one, by event type."""
 
@@ -380,6 +399,7 @@ def presentation_fields(draw: st.DrawFn, ctx: Context, on: dt.date) -> dict[str,
         earliest = max(ctx.birth_date or dt.date(1900, 1, 1), on - days(365 * 40))
         fields["symptom_onset_date"] = draw(st.dates(earliest, on)).isoformat()
     fields.update(draw(st.fixed_dictionaries({}, optional={**severity_fields(), "note": notes()})))
+    fields.update(workup.presentation_extras(draw))
     return fields
 
 
@@ -395,7 +415,7 @@ def imaging_fields(draw: st.DrawFn, ctx: Context, on: dt.date) -> dict[str, Any]
             fields[name] = draw(st.booleans())
     if finding == "neurovascular_conflict" and draw(mostly_true(2)):
         fields["offending_vessel"] = draw(mostly("aica", VESSELS[1:], 3))
-    return fields
+    return workup.imaging_extras(draw, ctx, fields)
 
 
 def secondary_outcome_fields(ctx: Context, on: dt.date) -> Strategy[dict[str, Any]]:
@@ -565,6 +585,7 @@ FIELDS: dict[str, FieldStrategy] = {
     "review_visit": review_visit_fields,
     "pathway_exit": exit_fields,
     "recurrence": recurrence_fields,
+    **workup.FIELDS,
 }
 
 
@@ -644,6 +665,33 @@ def wandering_cases(draw: st.DrawFn, max_events: int = 20) -> dict[str, Any]:
 NON_FINAL_STAGES = tuple(s for s in Stage if s not in FINAL_STAGES)
 
 
+def _forward_path(source: Stage, target: Stage) -> list[Any] | None:
+    """The fewest moves from ``source`` to ``target`` along the usual course of care: not through a return to a
+    stage a red flag interrupted (those moves depend on the story, not on the event)."""
+    moves: dict[Stage, list[Any]] = {}
+    for edge in HFS_PATHWAY.edges():
+        if edge.source is not edge.dest and not edge.route.resumes:
+            moves.setdefault(edge.source, []).append(edge)
+    came: dict[Stage, Any] = {}
+    frontier, seen = [source], {source}
+    while frontier:
+        following = []
+        for stage in frontier:
+            for edge in moves.get(stage, ()):
+                if edge.dest in seen:
+                    continue
+                seen.add(edge.dest)
+                came[edge.dest] = edge
+                following.append(edge.dest)
+        frontier = following
+    if target not in came:
+        return None
+    path = [came[target]]
+    while path[0].source is not source:
+        path.insert(0, came[path[0].source])
+    return path
+
+
 def _towards(ctx: Context, target: Stage) -> tuple[str, Stage] | None:
     """The event type of the next move on the shortest way to ``target``, and the stage it should lead to."""
     if ctx.stage is target or ctx.stage in FINAL_STAGES:
@@ -651,7 +699,7 @@ def _towards(ctx: Context, target: Stage) -> tuple[str, Stage] | None:
     if target is Stage.POST_MVD and ctx.stage is not Stage.MVD_REFERRAL:
         # Surgery through the checkpoint, not by the shorter way of an operation done outside the pathway.
         target = Stage.MVD_REFERRAL
-    path = HFS_PATHWAY.shortest_path(ctx.stage, target)
+    path = _forward_path(ctx.stage, target)
     if not path:
         return None
     event_type, dest = path[0].event.value, path[0].dest
@@ -769,6 +817,7 @@ OUT_OF_RANGE: dict[str, tuple[tuple[str, Any], ...]] = {
     "review_visit": (("jrs_frequency", 5), ("hfs7", -1)),
     "pathway_exit": (("reason", "bored"),),
     "recurrence": (("note", "x" * 4001),),
+    **workup.OUT_OF_RANGE,
 }
 """A value outside the contract's range or vocabulary, for a field of each event type."""
 
@@ -791,6 +840,7 @@ WRONG_TYPES: dict[str, tuple[tuple[str, Any], ...]] = {
     "review_visit": (("wants_treatment", "yes"), ("wants_treatment", "no"), ("wants_treatment", None)),
     "pathway_exit": (("reason", None),),
     "recurrence": (("note", 12),),
+    **workup.WRONG_TYPES,
 }
 """A value of the wrong JSON type (``"yes"`` for a yes/no answer, ``"20"`` for a number)."""
 
@@ -887,6 +937,7 @@ REQUIRED_FIELDS: dict[str, frozenset[str]] = {
     "review_visit": frozenset({"wants_treatment"}),
     "pathway_exit": frozenset({"reason"}),
     "recurrence": frozenset(),
+    **workup.REQUIRED_FIELDS,
 }
 """The fields of spec §2 without which an event is incomplete."""
 

@@ -144,7 +144,14 @@ def test_pathway_can_be_started_and_driven_event_by_event() -> None:
         }
     )
     assert (entry.index, entry.from_stage, entry.to_stage) == (0, "presentation", "imaging")
-    assert pathway.accepted_events() == ("imaging_result", "pathway_exit")
+    assert pathway.accepted_events() == (
+        "imaging_result",
+        "imaging_finding_recorded",
+        "imaging_booked",
+        "imaging_declined",
+        "red_flag",
+        "pathway_exit",
+    )
 
 
 def test_error_messages_only_repeat_what_the_caller_passed() -> None:

@@ -288,12 +288,28 @@ def test_secondary_cause_reached_surgical_evaluation_via_spasm_persists() -> Non
 
 
 def test_clear_mri_after_a_red_flag_lifts_the_secondary_cause_override() -> None:
-    """Only the latest imaging counts: a new MRI with a conflict needs no override."""
-    story = after_secondary_cause(CaseBuilder()).after(7).red_flag("facial_numbness").after(14).mri()
+    """Only the latest imaging counts: a new contrast MRI with a conflict closes the urgent work-up, so the referral
+    needs no override."""
+    story = after_secondary_cause(CaseBuilder()).after(7).red_flag("facial_numbness").after(14).mri(contrast=True)
     story.after(7).decide("surgical_evaluation").after(7).risk_assessment().after(7).refer()
     evaluation = story.evaluate()
     assert evaluation.stage is Stage.MVD_REFERRAL
     assert alerts(evaluation, "checkpoint_override") == []
+
+
+def test_mri_without_contrast_after_a_red_flag_needs_an_override() -> None:
+    """Invariant 1 (revision 2): a non-contrast MRI after an urgent red flag leaves the work-up incomplete, so the
+    checkpoint refuses a referral without an override reason and passes it with one."""
+    story = after_secondary_cause(CaseBuilder()).after(7).red_flag("facial_numbness").after(14).mri()
+    story.after(7).decide("surgical_evaluation").after(7).risk_assessment().after(7).refer()
+    with pytest.raises(CheckpointNotSatisfied) as info:
+        story.pathway()
+    assert tuple(info.value.unmet) == ("override_reason",)
+    assert "urgent imaging work-up is incomplete" in info.value.message
+    story.events[-1]["override_reason"] = "MDT review of the non-contrast study; contrast allergy"
+    evaluation = story.evaluate()
+    assert evaluation.stage is Stage.MVD_REFERRAL
+    assert "urgent imaging work-up is incomplete" in alerts(evaluation, "checkpoint_override")[0].text
 
 
 def test_caution_verdict_needs_no_override() -> None:

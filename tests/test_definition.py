@@ -21,7 +21,11 @@ def test_accepted_events_match_the_spec_table() -> None:
     accepted_in = {rule.event.value: {s.value for s in rule.accepted_in} for rule in HFS_PATHWAY.rules}
     active = {"treatment_selection", "observation", "oral_medication", "botulinum_toxin", "waning_response"}
     assert accepted_in["presentation"] == {"presentation"}
-    assert accepted_in["imaging_result"] == {"imaging"}
+    studies = active | {"imaging", "surgical_evaluation", "mvd_referral", "post_mvd"}
+    assert accepted_in["imaging_result"] == studies  # R2.2: a completing or follow-up study
+    assert accepted_in["imaging_finding_recorded"] == studies  # R2.15: wherever imaging_result is
+    assert accepted_in["imaging_booked"] == {"imaging"}
+    assert accepted_in["imaging_declined"] == studies  # wherever the order can be outstanding
     assert accepted_in["secondary_cause_outcome"] == {"secondary_cause"}
     assert accepted_in["treatment_decision"] == active
     assert accepted_in["medication_started"] == {"oral_medication"}
@@ -34,7 +38,13 @@ def test_accepted_events_match_the_spec_table() -> None:
     assert accepted_in["mvd_performed"] == active | {"surgical_evaluation", "mvd_referral", "post_mvd"}
     assert accepted_in["referral_closed"] == {"mvd_referral"}
     assert accepted_in["post_mvd_review"] == {"post_mvd"}
-    assert accepted_in["red_flag"] == active | {"surgical_evaluation", "mvd_referral"}
+    assert accepted_in["red_flag"] == active | {
+        "surgical_evaluation",
+        "mvd_referral",
+        "imaging",
+        "post_mvd",
+        "discharged",
+    }
     assert accepted_in["review_visit"] == {"observation", "oral_medication", "botulinum_toxin", "post_mvd"}
     assert accepted_in["pathway_exit"] == {s.value for s in Stage} - {"discharged", "exited"}
     assert accepted_in["recurrence"] == {"discharged"}

@@ -81,7 +81,11 @@ def test_the_risk_benefit_checkpoint_is_a_choice_listing_every_checkpoint_requir
 def test_guards_are_named_and_the_last_route_of_several_is_else() -> None:
     graph = pathway_graph(HFS_PATHWAY)
     presentation = {t.dest: t.guards for t in graph.transitions if t.event.value == "presentation"}
-    assert presentation == {Stage.IMAGING: ("impression_hfs_or_uncertain",), Stage.EXITED: ("else",)}
+    # Two routes lead to imaging (an HFS impression, or another impression with an urgent red flag): one arrow.
+    assert presentation == {
+        Stage.IMAGING: ("impression_hfs_or_uncertain", "urgent_red_flag"),
+        Stage.EXITED: ("else",),
+    }
     (mvd,) = [t for t in graph.transitions if t.event.value == "mvd_performed" and t.source is Stage.MVD_REFERRAL]
     assert mvd.guards == ()
 

@@ -37,7 +37,7 @@ def flat(text: str) -> str:
 def surgical_story(*, ct_only: bool = False) -> CaseBuilder:
     """Presentation, imaging (MRI, or CT only), a decision for surgical evaluation, a favourable assessment."""
     story = CaseBuilder().presentation().after(21)
-    story = story.ct() if ct_only else story.mri()
+    story = story.ct(mri_not_possible="device") if ct_only else story.mri()
     return story.after(14).decide("surgical_evaluation").after(14).risk_assessment(asa_class=1).after(7)
 
 

@@ -124,7 +124,7 @@ def test_alerts_become_detected_issues_with_their_severity_mapped() -> None:
     evaluation, bundle = exported(case, dt.date(2025, 1, 10))
     issues = {i["code"]["coding"][0]["code"]: i["severity"] for i in resources(bundle, "DetectedIssue")}
     assert issues["red_flag_secondary_hfs"] == "high"
-    assert issues["bilateral_symptoms"] == "moderate"
+    assert issues["bilateral_symptoms"] == "low"  # info since revision 2
     assert len(issues) == len(evaluation.alerts)
     for issue in resources(bundle, "DetectedIssue"):
         assert "Evidence: R" in issue["detail"]
@@ -223,7 +223,19 @@ def test_the_plan_definition_has_an_action_per_stage_with_conditions_related_act
     assert plan["type"]["coding"][0]["code"] == "clinical-protocol"
     assert [a["code"][0]["coding"][0]["code"] for a in plan["action"]] == [s.stage.value for s in HFS_PATHWAY.stages]
     imaging = next(a for a in plan["action"] if a["id"] == "imaging")
-    assert {r["actionId"] for r in imaging["relatedAction"]} == {"secondary-cause", "treatment-selection", "exited"}
+    # Revision 2: a clear study returns a red-flag patient to the stage the red flag interrupted.
+    assert {r["actionId"] for r in imaging["relatedAction"]} == {
+        "secondary-cause",
+        "treatment-selection",
+        "exited",
+        "observation",
+        "oral-medication",
+        "botulinum-toxin",
+        "waning-response",
+        "surgical-evaluation",
+        "post-mvd",
+        "discharged",
+    }
     moves = imaging["action"]
     assert all("Taken when:" in m["description"] for m in moves if _target(m) != "exited")
     # Only what FHIRPath can state is an expression; everything else is plain description text.

@@ -1,5 +1,6 @@
-"""Presentation and imaging (spec §3): who enters the pathway, which warnings the first visit raises,
-what the scan decides, when the scan is due, and how a red flag sends the patient back to imaging."""
+"""Presentation and imaging (spec §3, revision 2): who enters the pathway, which tier of imaging the first visit
+calls for, what the scan decides, when the scan is due, and how a red flag sends the patient back to imaging and,
+after a clear study, back where they were. The finer rules of the work-up are in test_workup.py."""
 
 from __future__ import annotations
 
@@ -27,15 +28,26 @@ ALTERNATIVE_IMPRESSIONS = [
     "other",
 ]
 
-RED_FLAG_FIELDS = [
+URGENT_FIELDS = [
     "facial_weakness",
     "facial_numbness",
     "hearing_loss",
     "other_cranial_nerve_signs",
+    "long_tract_or_cerebellar_signs",
+    "rapid_progression",
+]
+"""R2.1, R2.15: a new or progressive deficit or a fast course: urgent contrast MRI within 14 days."""
+
+CONTRAST_FIELDS = [
     "tonic_contraction",
     "multiple_sclerosis",
     "prior_posterior_fossa_or_parotid_lesion",
+    "facial_trauma",
+    "prior_facial_palsy",
+    "facial_pain",
+    "head_neck_or_skin_cancer_history",
 ]
+"""R2.1, R2.15: features that favour a secondary cause without being emergencies: contrast MRI within 30 days."""
 
 
 @pytest.mark.parametrize("impression", ["hemifacial_spasm", "uncertain"])
@@ -51,14 +63,15 @@ def test_suspected_hemifacial_spasm_is_sent_for_imaging(impression: str) -> None
 
 @pytest.mark.parametrize("impression", ALTERNATIVE_IMPRESSIONS)
 def test_another_diagnosis_leaves_the_pathway_with_an_alert(impression: str) -> None:
-    """Any other clinical impression exits the pathway, with the alert alternative_diagnosis."""
+    """Any other clinical impression without an urgent red flag exits the pathway, with the alert
+    alternative_diagnosis (a warning since revision 2)."""
     evaluation = CaseBuilder().presentation(clinical_impression=impression).evaluate()
     assert evaluation.stage is Stage.EXITED
     assert evaluation.final
     found = alerts(evaluation, "alternative_diagnosis")
     assert len(found) == 1
     assert found[0].event_index == 0
-    assert found[0].severity is Severity.INFO
+    assert found[0].severity is Severity.WARNING
     assert found[0].date == dt.date(2025, 1, 6)
     assert evaluation.recommendations == ()
 
@@ -66,9 +79,9 @@ def test_another_diagnosis_leaves_the_pathway_with_an_alert(impression: str) -> 
 # Presentation: red flags --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("field", RED_FLAG_FIELDS)
-def test_each_red_flag_at_presentation_asks_for_urgent_contrast_mri(field: str) -> None:
-    """Each red flag raises red_flag_secondary_hfs (critical) and turns order_mri into urgent_contrast_mri."""
+@pytest.mark.parametrize("field", URGENT_FIELDS)
+def test_each_urgent_finding_at_presentation_asks_for_urgent_contrast_mri_in_14_days(field: str) -> None:
+    """Each urgent finding raises red_flag_secondary_hfs (critical) and orders urgent_contrast_mri due 14 days on."""
     story = CaseBuilder().presentation(**{field: True})
     evaluation = story.evaluate()
     assert evaluation.stage is Stage.IMAGING
@@ -77,9 +90,26 @@ def test_each_red_flag_at_presentation_asks_for_urgent_contrast_mri(field: str) 
     assert found[0].severity is Severity.CRITICAL
     assert found[0].event_index == 0
     codes = rec_codes(evaluation)
-    assert "urgent_contrast_mri" in codes
+    assert codes[0] == "urgent_contrast_mri"
     assert "order_mri" not in codes
-    assert rec(evaluation, "urgent_contrast_mri").due == story.today + D(days=30)
+    assert "order_contrast_mri" not in codes
+    assert rec(evaluation, "urgent_contrast_mri").due == story.today + D(days=14)
+    assert alerts(evaluation, "contrast_mri_indicated") == []
+
+
+@pytest.mark.parametrize("field", CONTRAST_FIELDS)
+def test_each_contrast_feature_at_presentation_asks_for_contrast_mri_in_30_days(field: str) -> None:
+    """Each contrast-tier feature raises contrast_mri_indicated (warning) and orders order_contrast_mri due 30 days
+    on; none raises the critical red flag (hemifacial spasm itself is clonic and/or tonic)."""
+    story = CaseBuilder().presentation(**{field: True})
+    evaluation = story.evaluate()
+    found = alerts(evaluation, "contrast_mri_indicated")
+    assert len(found) == 1
+    assert found[0].severity is Severity.WARNING
+    assert alerts(evaluation, "red_flag_secondary_hfs") == []
+    assert rec(evaluation, "order_contrast_mri").due == story.today + D(days=30)
+    assert "urgent_contrast_mri" not in rec_codes(evaluation)
+    assert "order_mri" not in rec_codes(evaluation)
 
 
 def test_typical_presentation_without_red_flags_orders_a_routine_mri() -> None:
@@ -87,7 +117,9 @@ def test_typical_presentation_without_red_flags_orders_a_routine_mri() -> None:
     story = CaseBuilder().presentation(persists_in_sleep=True, other_babinski_sign=True)
     evaluation = story.evaluate()
     assert alerts(evaluation, "red_flag_secondary_hfs") == []
+    assert alerts(evaluation, "contrast_mri_indicated") == []
     assert "urgent_contrast_mri" not in rec_codes(evaluation)
+    assert "order_contrast_mri" not in rec_codes(evaluation)
     assert rec(evaluation, "order_mri").due == story.today + D(days=30)
 
 
@@ -100,15 +132,18 @@ def test_typical_presentation_without_red_flags_orders_a_routine_mri() -> None:
     ids=["onset_the_day_before_40th_birthday", "onset_on_40th_birthday"],
 )
 def test_young_onset_is_judged_from_the_symptom_onset_date(onset: str, young: bool) -> None:
-    """Onset at 39 (from symptom_onset_date) raises young_onset; onset at exactly 40 does not."""
+    """Onset at 39 (from symptom_onset_date) raises young_onset (info since revision 2) and puts the patient in the
+    contrast tier; onset at exactly 40 does neither."""
     evaluation = CaseBuilder(birth_date="1965-03-02").presentation(symptom_onset_date=onset).evaluate()
     found = alerts(evaluation, "young_onset")
     if young:
         assert len(found) == 1
-        assert found[0].severity is Severity.WARNING
+        assert found[0].severity is Severity.INFO
         assert found[0].event_index == 0
+        assert "order_contrast_mri" in rec_codes(evaluation)
     else:
         assert found == []
+        assert "order_mri" in rec_codes(evaluation)
 
 
 @pytest.mark.parametrize(
@@ -137,21 +172,25 @@ def test_no_young_onset_alert_without_a_birth_date() -> None:
 
 @pytest.mark.parametrize(("side", "expected"), [("bilateral", 1), ("left", 0), ("right", 0)])
 def test_bilateral_spasm_raises_bilateral_symptoms(side: str, expected: int) -> None:
-    """Spasm on both sides raises bilateral_symptoms (warning)."""
-    found = alerts(CaseBuilder().presentation(side=side).evaluate(), "bilateral_symptoms")
+    """Spasm on both sides raises bilateral_symptoms (info; contrast_mri_indicated sums it up)."""
+    evaluation = CaseBuilder().presentation(side=side).evaluate()
+    found = alerts(evaluation, "bilateral_symptoms")
     assert len(found) == expected
+    assert len(alerts(evaluation, "contrast_mri_indicated")) == expected
     if expected:
-        assert found[0].severity is Severity.WARNING
+        assert found[0].severity is Severity.INFO
         assert found[0].event_index == 0
 
 
 @pytest.mark.parametrize(("region", "expected"), [("lower_face", 1), ("periocular", 0), ("other", 0)])
 def test_lower_face_onset_raises_atypical_onset(region: str, expected: int) -> None:
-    """Spasm that began in the lower face raises atypical_onset (warning)."""
-    found = alerts(CaseBuilder().presentation(onset_region=region).evaluate(), "atypical_onset")
+    """Spasm that began in the lower face raises atypical_onset (info; contrast_mri_indicated sums it up)."""
+    evaluation = CaseBuilder().presentation(onset_region=region).evaluate()
+    found = alerts(evaluation, "atypical_onset")
     assert len(found) == expected
+    assert len(alerts(evaluation, "contrast_mri_indicated")) == expected
     if expected:
-        assert found[0].severity is Severity.WARNING
+        assert found[0].severity is Severity.INFO
 
 
 @pytest.mark.parametrize(
@@ -215,13 +254,25 @@ def test_conflict_or_normal_mri_establishes_primary_hfs(finding: str) -> None:
 
 
 def test_ct_imaging_raises_ct_only_imaging() -> None:
-    """CT cannot show the conflict: ct_only_imaging (warning) from the imaging event."""
+    """CT cannot show the conflict: ct_only_imaging (warning) from the imaging event; no_nvc_on_imaging is not raised
+    for CT (R2.2), and the routine work-up stays open (order_mri, imaging_workup_incomplete as a warning)."""
     evaluation = CaseBuilder().presentation().after(10).ct().evaluate()
     assert evaluation.stage is Stage.TREATMENT_SELECTION
     found = alerts(evaluation, "ct_only_imaging")
     assert len(found) == 1
     assert found[0].event_index == 1
     assert found[0].severity is Severity.WARNING
+    assert "cannot show a neurovascular conflict" in found[0].text
+    assert alerts(evaluation, "no_nvc_on_imaging") == []
+    assert [a.severity for a in alerts(evaluation, "imaging_workup_incomplete")] == [Severity.WARNING]
+    assert rec_codes(evaluation)[0] == "order_mri"
+
+
+def test_a_conflict_reported_on_ct_is_accepted_with_a_correction() -> None:
+    """A CT reported as showing a conflict is accepted, but ct_only_imaging says CT cannot show one."""
+    evaluation = CaseBuilder().presentation().after(10).ct(finding="neurovascular_conflict").evaluate()
+    assert evaluation.stage is Stage.TREATMENT_SELECTION
+    assert "CT cannot show one" in alerts(evaluation, "ct_only_imaging")[0].text
 
 
 def test_normal_mri_raises_no_nvc_on_imaging_but_conflict_does_not() -> None:
@@ -311,7 +362,8 @@ RED_FLAG_STAGES: dict[Stage, Callable[[CaseBuilder], CaseBuilder]] = {
 @pytest.mark.parametrize("stage", list(RED_FLAG_STAGES), ids=str)
 def test_new_red_flag_sends_the_patient_back_to_urgent_imaging(stage: Stage) -> None:
     """A red_flag from any accepting stage -> imaging, red_flag_secondary_hfs (critical), urgent_contrast_mri
-    due 30 days after the red flag, and imaging_overdue counted from the red flag (91 days, not 90)."""
+    due 14 days after the red flag, and urgent_imaging_overdue from day 15 (not day 14); the routine
+    imaging_overdue does not fire for the urgent tier."""
     story = RED_FLAG_STAGES[stage](CaseBuilder())
     assert story.pathway().stage is stage
     story.after(100).red_flag("hearing_loss")
@@ -324,20 +376,22 @@ def test_new_red_flag_sends_the_patient_back_to_urgent_imaging(stage: Stage) -> 
     assert len(flags) == 1
     assert flags[0].severity is Severity.CRITICAL
     assert flags[0].date == flag_date
-    assert rec(evaluation, "urgent_contrast_mri").due == flag_date + D(days=30)
+    assert rec(evaluation, "urgent_contrast_mri").due == flag_date + D(days=14)
     assert "order_mri" not in rec_codes(evaluation)
-    assert alerts(story.evaluate(flag_date + D(days=90)), "imaging_overdue") == []
-    assert len(alerts(story.evaluate(flag_date + D(days=91)), "imaging_overdue")) == 1
+    assert alerts(story.evaluate(flag_date + D(days=14)), "urgent_imaging_overdue") == []
+    overdue = alerts(story.evaluate(flag_date + D(days=15)), "urgent_imaging_overdue")
+    assert [(a.severity, a.event_index) for a in overdue] == [(Severity.CRITICAL, None)]
+    assert alerts(story.evaluate(flag_date + D(days=91)), "imaging_overdue") == []
 
 
-@pytest.mark.parametrize("stage", [Stage.PRESENTATION, Stage.IMAGING, Stage.SECONDARY_CAUSE, Stage.POST_MVD], ids=str)
+@pytest.mark.parametrize("stage", [Stage.PRESENTATION, Stage.SECONDARY_CAUSE, Stage.EXITED], ids=str)
 def test_red_flag_is_not_accepted_outside_its_stages(stage: Stage) -> None:
-    """red_flag is accepted only in the stages of spec §2; elsewhere it is refused (event_not_allowed)."""
+    """red_flag is accepted at every point of care from imaging on (R2.3) but not before the presentation, while a
+    secondary cause is managed by its specialty, or after the patient left; there it is event_not_allowed."""
     openings: dict[Stage, Callable[[CaseBuilder], CaseBuilder]] = {
         Stage.PRESENTATION: lambda b: b,
-        Stage.IMAGING: lambda b: b.presentation(),
         Stage.SECONDARY_CAUSE: lambda b: b.presentation().after(5).mri(finding="tumour"),
-        Stage.POST_MVD: lambda b: _mvd_referral(b).after(30).operate(),
+        Stage.EXITED: lambda b: b.presentation().after(5).leave(),
     }
     story = openings[stage](CaseBuilder())
     story.after(3).red_flag()
@@ -347,12 +401,14 @@ def test_red_flag_is_not_accepted_outside_its_stages(stage: Stage) -> None:
     assert info.value.stage == stage.value
 
 
-def test_after_a_red_flag_a_clear_mri_returns_to_treatment_selection() -> None:
-    """Imaging after a red flag decides again: a conflict returns to treatment_selection."""
-    story = _botulinum_toxin(CaseBuilder()).after(30).red_flag("facial_numbness").after(10).mri()
+def test_after_a_red_flag_a_clear_mri_returns_to_where_the_patient_was() -> None:
+    """Imaging after a red flag decides again: a study without a secondary cause returns the patient to the stage
+    the red flag interrupted (R2.15), here toxin cycles."""
+    story = _botulinum_toxin(CaseBuilder()).after(30).red_flag("facial_numbness").after(10).mri(contrast=True)
     evaluation = story.evaluate()
-    assert evaluation.stage is Stage.TREATMENT_SELECTION
-    assert [h.to_stage for h in evaluation.history[-2:]] == [Stage.IMAGING, Stage.TREATMENT_SELECTION]
+    assert evaluation.stage is Stage.BOTULINUM_TOXIN
+    assert [h.to_stage for h in evaluation.history[-2:]] == [Stage.IMAGING, Stage.BOTULINUM_TOXIN]
+    assert "urgent_contrast_mri" not in rec_codes(evaluation)
 
 
 # Secondary cause outcomes ---------------------------------------------------------------------------

@@ -42,6 +42,8 @@ from tests.strategies import (
     guided_cases,
     next_event,
 )
+from tests.strategies_workup import uncoded_studies
+from tests.workup_model import check_outstanding_work_up, override_needed_for_workup, workup_after
 
 Event = dict[str, Any]
 
@@ -256,12 +258,47 @@ class PathwayMachine(RuleBasedStateMachine):
     @accepts("red_flag")
     @rule(data=st.data(), chance=CHANCE)
     def red_flag(self, data: st.DataObject, chance: int) -> None:
-        """A new red flag (now and then) sends the patient back to urgent imaging."""
+        """A new red flag (now and then) sends the patient back to imaging (or, as new weakness or hearing loss
+        within 30 days of MVD, is recorded as a complication and the patient stays in post_mvd)."""
         if not now_and_then(chance):
             return
         result = self.draw_and_submit(data, "red_flag")
         assert isinstance(result, HistoryEntry)
+        assert result.to_stage in (Stage.IMAGING, Stage.POST_MVD)
+        assert result.to_stage is Stage.IMAGING or result.from_stage is Stage.POST_MVD
+
+    @accepts("imaging_booked")
+    @precondition(lambda m: bool(m.outstanding_order()))
+    @rule(data=st.data())
+    def book_imaging(self, data: st.DataObject) -> None:
+        """The outstanding study is booked: accepted, and the patient stays in imaging."""
+        result = self.draw_and_submit(data, "imaging_booked")
+        assert isinstance(result, HistoryEntry)
         assert result.to_stage is Stage.IMAGING
+
+    @accepts("imaging_declined")
+    @precondition(lambda m: bool(m.outstanding_order()))
+    @rule(data=st.data(), chance=CHANCE)
+    def decline_imaging(self, data: st.DataObject, chance: int) -> None:
+        """Now and then the patient declines the outstanding study, informed or not."""
+        if not now_and_then(chance):
+            return
+        result = self.draw_and_submit(data, "imaging_declined")
+        assert isinstance(result, HistoryEntry)
+        if not self.accepted[-1]["informed"]:
+            assert result.to_stage is result.from_stage, "an uninformed refusal moves nobody"
+
+    @accepts("imaging_finding_recorded")
+    @precondition(lambda m: bool(uncoded_studies(m.pathway.events)))
+    @rule(data=st.data())
+    def record_finding(self, data: st.DataObject) -> None:
+        """The finding of a study on record whose finding was not coded is read from its report."""
+        result = self.draw_and_submit(data, "imaging_finding_recorded")
+        assert isinstance(result, HistoryEntry), "the finding of an uncoded study on record is accepted"
+
+    def outstanding_order(self) -> bool:
+        state = workup_after(self.pathway.events, self.pathway.history, self.pathway.patient.birth_date)
+        return state is not None and state.open and state.pending_finding is None
 
     @accepts("review_visit")
     @rule(data=st.data())
@@ -305,10 +342,10 @@ class PathwayMachine(RuleBasedStateMachine):
 
     @invariant()
     def mvd_referral_only_through_the_checkpoint(self) -> None:
-        """§4.1: mvd_referral is entered only by a refer_for_mvd decision with the patient informed and consenting,
-        a surgical risk assessment within 180 days before it, and an override reason when the latest verdict is
-        unfavourable (ASA 4 or more, or anticoagulation that cannot pause), imaging was CT only, or the latest
-        imaging showed a secondary cause."""
+        """§4.1 (revision 2): mvd_referral is entered only by a refer_for_mvd decision with the patient informed and
+        consenting, a surgical risk assessment within 180 days before it, and an override reason when the latest
+        verdict is unfavourable (ASA 4 or more, or anticoagulation that cannot pause), imaging was CT only, the latest
+        imaging showed a secondary cause or is not coded, or the imaging work-up is incomplete or was declined."""
         for entry in self.pathway.history:
             if entry.to_stage is not Stage.MVD_REFERRAL or entry.from_stage is Stage.MVD_REFERRAL:
                 continue
@@ -329,7 +366,10 @@ class PathwayMachine(RuleBasedStateMachine):
             )
             ct_only = all(e["modality"] == "ct" for e in imaging)
             secondary = bool(imaging) and imaging[-1]["finding"] in SECONDARY_FINDINGS
-            override = unfavourable or ct_only or secondary
+            before, history = self.pathway.events[: entry.index], self.pathway.history[: entry.index]
+            workup = workup_after(before, history, self.pathway.patient.birth_date)
+            incomplete = override_needed_for_workup(workup, before)  # revision 2: incomplete, declined, not coded
+            override = unfavourable or ct_only or secondary or incomplete
             if override:
                 assert decision.get("override_reason"), "referral needing an override passed without one"
             raised = {a.code for a in self.pathway.alerts if a.event_index == entry.index}
@@ -337,17 +377,29 @@ class PathwayMachine(RuleBasedStateMachine):
 
     @invariant()
     def no_treatment_before_imaging(self) -> None:
-        """§4.2: no treatment stage (observation, oral medication, toxin, waning response, surgical evaluation,
-        MVD referral, post-MVD) is reached before an imaging result has been accepted; and after a red flag,
-        none is reached again before a new imaging result."""
+        """§4.2 (revision 2): no treatment stage (observation, oral medication, toxin, waning response, surgical
+        evaluation, MVD referral, post-MVD) is reached before an imaging result, or an informed refusal of imaging,
+        has been accepted; and once a red flag (or anything else) sends the patient back to imaging, the patient
+        leaves imaging for care only by a new imaging result or an informed refusal."""
         imaged = False
         for entry in self.pathway.history:
-            if entry.event == "imaging_result":
-                imaged = True
-            elif entry.event == "red_flag":
+            event = self.accepted[entry.index]
+            if entry.to_stage is Stage.IMAGING and entry.from_stage is not Stage.IMAGING:
                 imaged = False
+            elif entry.event == "imaging_result" or (entry.event == "imaging_declined" and event["informed"]):
+                imaged = True
+            if entry.from_stage is Stage.IMAGING and entry.to_stage not in (Stage.IMAGING, Stage.EXITED):
+                assert imaged, f"left imaging without a study or an informed refusal: {entry}"
             if entry.to_stage in TREATMENT_STAGES and entry.from_stage is not entry.to_stage:
                 assert imaged, f"{entry.to_stage} reached without imaging: {entry}"
+
+    @invariant()
+    def urgent_work_up_stays_recommended_until_closed(self) -> None:
+        """Invariant 10 (revision 2), checked after every step: from an urgent red flag until a satisfying study,
+        a study that closes the tier, or an informed refusal, every evaluation but an exited one recommends
+        urgent_contrast_mri (record_imaging_finding when only a study's finding is missing) and carries
+        red_flag_secondary_hfs; and every open work-up's order is recommended, none once closed or declined."""
+        check_outstanding_work_up(self.pathway, self.pathway.evaluate(self.as_of()))
 
     @invariant()
     def secondary_cause_finding_leads_to_secondary_cause(self) -> None:

@@ -17,6 +17,7 @@ from ._record import Record
 from ._results import Alert, Recommendation
 from ._toxin import WANING_TEXT, earlier_adequate_cycles
 from ._vocabulary import ClinicalImpression, Drug, ImagingFinding, Side, SpasmOutcome, Stage, WaningReason
+from ._workup import WorkupTier, undocumented
 
 _SPECIALTY = {
     ImagingFinding.TUMOUR: "neurosurgery (tumour)",
@@ -48,6 +49,8 @@ class Advice:
         self.as_of = as_of
         self.recommendations: list[Recommendation] = []
         self.alerts: list[Alert] = []
+        if record.stage not in _NO_WORKUP:
+            _workup(self)
         handler = _BY_STAGE.get(record.stage)
         if handler is not None:
             handler(self)
@@ -83,20 +86,59 @@ def _presentation(a: Advice) -> None:
     a.recommend("record_presentation")
 
 
+_NO_WORKUP = frozenset({Stage.PRESENTATION, Stage.EXITED})
+
+_ORDER_TEXT = {
+    WorkupTier.ROUTINE: "MRI of the brain with high-resolution T2 and angiography",
+    WorkupTier.CONTRAST: "Contrast-enhanced MRI of the brain with high-resolution T2 and angiography",
+    WorkupTier.URGENT: "Urgent contrast-enhanced MRI of the brain with high-resolution T2 and angiography",
+}
+
+
+def _workup(a: Advice) -> None:
+    """The outstanding work-up, in every stage from imaging on (R2.2, R2.15): the order (or the finding to record),
+    emergency assessment of an acute deficit, and what the presentation record still lacks."""
+    r, g = a.record, a.guideline
+    w = r.workup
+    if w is None:
+        if r.stage is Stage.IMAGING:
+            due = (r.imaging_clock or a.as_of) + dt.timedelta(days=g.mri_due_days)
+            a.recommend("order_mri", f"{_ORDER_TEXT[WorkupTier.ROUTINE]}, by {due.isoformat()}.", due)
+        return
+    if w.is_open and w.acute is not None and r.last_date == w.acute:
+        a.recommend(
+            "emergency_assessment", "A deficit began within days: arrange specialist assessment today.", w.acute
+        )
+    code = w.outstanding
+    if code == "record_imaging_finding":
+        assert w.not_coded_study is not None
+        a.recommend(
+            code,
+            f"Review the report of the study of {w.not_coded_study.isoformat()} and record its finding "
+            "(imaging_finding_recorded); the study need not be repeated.",
+        )
+    elif code is not None:
+        why = "; ".join(w.reasons)
+        text = f"{_ORDER_TEXT[w.tier]}, by {w.due.isoformat()}" + (f" ({why})" if why else "")
+        if w.booked_for is not None:
+            text += f"; booked for {w.booked_for.isoformat()}"
+        a.recommend(code, text + ".", w.due)
+        if w.claustrophobia:
+            a.recommend("consider_sedated_or_open_mri")
+        if w.tier is WorkupTier.URGENT and a.as_of > w.due:
+            a.overdue(
+                "urgent_imaging_overdue",
+                f"The urgent contrast-enhanced MRI was due on {w.due.isoformat()} ({(a.as_of - w.due).days} days ago).",
+            )
+    if r.stage in (Stage.IMAGING, Stage.TREATMENT_SELECTION):
+        missing = undocumented(r.presentation, a.patient)
+        if missing:
+            a.recommend("document_presentation", "Record: " + "; ".join(missing) + ".")
+
+
 def _imaging(a: Advice) -> None:
     r, g = a.record, a.guideline
     clock = r.imaging_clock or a.as_of
-    due = clock + dt.timedelta(days=g.mri_due_days)
-    if r.urgent_imaging:
-        a.recommend(
-            "urgent_contrast_mri",
-            f"Urgent contrast-enhanced MRI of the brain (red flags: {', '.join(r.red_flags)}), by {due.isoformat()}.",
-            due,
-        )
-    else:
-        a.recommend(
-            "order_mri", f"MRI of the brain with high-resolution T2 and angiography, by {due.isoformat()}.", due
-        )
     p = r.presentation
     if p is not None:
         uncertain = p.clinical_impression is ClinicalImpression.UNCERTAIN
@@ -105,7 +147,8 @@ def _imaging(a: Advice) -> None:
         if uncertain or p.side is Side.BILATERAL:
             a.recommend("refer_movement_disorders")
     waited = (a.as_of - clock).days
-    if waited > g.imaging_overdue_days:
+    urgent = r.workup is not None and r.workup.tier is WorkupTier.URGENT
+    if waited > g.imaging_overdue_days and not urgent:
         a.overdue("imaging_overdue", f"No imaging result {waited} days after {clock.isoformat()}.")
 
 
@@ -256,6 +299,8 @@ def _surgical_evaluation(a: Advice) -> None:
         a.recommend("assess_surgical_risk", text)
     if risk is None or not risk.audiometry_done:
         a.recommend("obtain_audiometry")
+    if not a.record.any_dedicated_mri:
+        a.recommend("order_dedicated_mri")
     a.recommend("shared_decision_discussion")
     a.gap("surgical_evaluation", a.guideline.follow_up_surgical_evaluation_days)
 
@@ -307,6 +352,9 @@ def next_post_mvd_review(record: Record, guideline: Guideline) -> dt.date | None
 
 def _post_mvd(a: Advice) -> None:
     r, g = a.record, a.guideline
+    contact = r.neurosurgery_contact
+    if contact is not None and contact[1] == r.last_post_mvd_review:
+        a.recommend("contact_neurosurgery")  # until the next review after surgery
     due = next_post_mvd_review(r, g)
     if due is None:
         return

@@ -67,8 +67,15 @@ _CASE_ADAPTER: TypeAdapter[Case] = TypeAdapter(Case)
 
 
 def event_to_dict(event: Event) -> dict[str, Any]:
-    """An event as JSON-ready data, ``type`` first, unset optional fields left out."""
+    """An event as JSON-ready data, ``type`` first, unset optional fields left out.
+
+    A ``null`` that differs from the field's default is kept: an examination finding recorded as not examined
+    (``null``, default ``false``) must not come back as a normal finding.
+    """
     data = event.model_dump(mode="json", exclude_none=True)
+    for name, field in type(event).model_fields.items():
+        if field.default is not None and getattr(event, name) is None:
+            data[name] = None
     return {"type": data.pop("type"), **data}
 
 

@@ -34,15 +34,36 @@ ALERTS: dict[str, AlertKind] = {
         AlertKind(
             "red_flag_secondary_hfs",
             _C,
-            "Signs that suggest a secondary cause",
-            "Weakness or numbness of the face, hearing loss, other cranial nerve signs, a tonic (sustained) "
-            "contraction, known demyelination or a previous posterior fossa or parotid lesion are not part of "
-            "primary hemifacial spasm; a tumour, demyelination or another lesion has to be excluded first.",
-            ("R133", "R134", "R17", "R145b", "R16", "R2"),
+            "Signs that suggest a secondary cause: urgent imaging",
+            "A new or progressive deficit (facial weakness or numbness, hearing loss, other cranial nerve signs, "
+            "long-tract or cerebellar signs), a fast course or spasm in a child points to a tumour, demyelination "
+            "or another lesion of the facial nerve or brainstem; contrast-enhanced MRI is needed within two weeks, "
+            "before spasm-directed treatment is relied on.",
+            ("R133", "R145b", "R17", "R135", "R2"),
+        ),
+        AlertKind(
+            "contrast_mri_indicated",
+            _W,
+            "Features that call for contrast-enhanced MRI",
+            "Onset before 40 or in childhood, onset in the lower face, tonic spasms, spasm on both sides, multiple "
+            "sclerosis, facial trauma, a previous facial palsy, a posterior fossa or parotid lesion, trigeminal "
+            "pain, a cancer history or an examination not recorded make a secondary cause more likely without "
+            "being an emergency. Hemifacial spasm itself is clonic and/or tonic, so tonic spasm does not exclude "
+            "it; contrast shows tumour, demyelination and inflammation as well as the conflict.",
+            ("R5", "R16", "R17", "R2", "R134", "R60", "R25"),
+        ),
+        AlertKind(
+            "emergency_assessment",
+            _C,
+            "A deficit of acute onset: assess today",
+            "A deficit that began within days, such as sudden hearing loss or facial weakness with other signs, "
+            "may be a stroke, a haemorrhage or an inflammatory or infective lesion; it needs same-day specialist "
+            "assessment, not an outpatient scan.",
+            ("R133", "R145b"),
         ),
         AlertKind(
             "young_onset",
-            _W,
+            _I,
             "Onset before the usual age",
             "Onset before 40 is unusual in primary hemifacial spasm and can herald another neurological "
             "illness such as multiple sclerosis; most young-onset patients still have a vascular conflict.",
@@ -50,7 +71,7 @@ ALERTS: dict[str, AlertKind] = {
         ),
         AlertKind(
             "bilateral_symptoms",
-            _W,
+            _I,
             "Spasm on both sides",
             "Primary hemifacial spasm is bilateral in under 5% of patients, and then not synchronous; "
             "bilateral spasm also suggests blepharospasm or a functional disorder.",
@@ -58,7 +79,7 @@ ALERTS: dict[str, AlertKind] = {
         ),
         AlertKind(
             "atypical_onset",
-            _W,
+            _I,
             "Spasm began in the lower face",
             "Typical spasm starts around the eye and spreads down; onset in the lower face is the uncommon "
             "atypical form and is among the features that call for a careful search for another cause.",
@@ -66,18 +87,20 @@ ALERTS: dict[str, AlertKind] = {
         ),
         AlertKind(
             "alternative_diagnosis",
-            _I,
+            _W,
             "Another diagnosis explains the movements",
             "Blepharospasm, post-palsy synkinesis, myokymia, tics, functional spasm, hemimasticatory spasm "
-            "and focal seizures mimic hemifacial spasm and follow other care pathways.",
+            "and focal seizures mimic hemifacial spasm and follow other care pathways; with a new neurological "
+            "deficit the patient is imaged first, whatever the impression.",
             ("R16", "R20", "R106"),
         ),
         AlertKind(
             "ct_only_imaging",
             _W,
             "Only CT imaging",
-            "CT cannot show the contact between vessel and facial nerve and misses small posterior fossa "
-            "lesions; MRI is the study of choice.",
+            "CT cannot show a neurovascular conflict (the contact between a vessel and the facial nerve) and "
+            "misses small posterior fossa lesions; MRI is the study of choice, and a conflict reported on CT "
+            "needs MRI to be confirmed.",
             ("R21", "R115", "R9"),
         ),
         AlertKind(
@@ -258,6 +281,66 @@ ALERTS: dict[str, AlertKind] = {
             ("R103", "R24", "R104"),
         ),
         AlertKind(
+            "imaging_workup_incomplete",
+            _C,
+            "The imaging work-up is not complete",
+            "The study on record cannot answer the work-up's question: CT cannot show the conflict and misses "
+            "small lesions, and an MRI without contrast can miss tumour, demyelination and inflammation when "
+            "contrast is indicated. Symptomatic treatment may go on, but the study the indication needs is still "
+            "outstanding. Critical for an urgent indication, a warning otherwise.",
+            ("R21", "R115", "R9", "R10", "R133"),
+        ),
+        AlertKind(
+            "urgent_imaging_overdue",
+            _C,
+            "Urgent imaging is overdue",
+            "An urgent indication (a new or progressive deficit, a fast course, a child) was not followed by a "
+            "contrast-enhanced MRI within two weeks; a lesion that causes progressive deficits should not wait.",
+            ("R133", "R145b", "R135"),
+        ),
+        AlertKind(
+            "imaging_finding_not_coded",
+            _W,
+            "The finding of a study is not recorded",
+            "A study is on record but its finding is not recorded in structured form, so the record cannot show "
+            "whether a secondary cause was excluded: review the report and record its finding.",
+            ("R9", "R21"),
+        ),
+        AlertKind(
+            "ct_limits",
+            _W,
+            "The work-up was closed by CT: know its limits",
+            "MRI was not possible, so CT closed the work-up. CT cannot exclude small lesions of the "
+            "cerebellopontine angle or brainstem or demyelination, and cannot show a neurovascular conflict; a "
+            "new or progressing sign calls for another look.",
+            ("R21", "R115", "R9"),
+        ),
+        AlertKind(
+            "contrast_withheld",
+            _W,
+            "Urgent work-up closed without contrast",
+            "Contrast was withheld for a recorded reason. High-resolution MRI without contrast shows most "
+            "structural lesions and the conflict, but small enhancing tumours, inflammation and active "
+            "demyelination can be missed; repeat with contrast if the deficit progresses.",
+            ("R10", "R9", "R133"),
+        ),
+        AlertKind(
+            "imaging_declined",
+            _W,
+            "The patient declined the imaging work-up",
+            "A secondary cause has not been excluded. The refusal, and what the patient was told, are part of "
+            "the record; the offer of imaging stays open, and a referral for surgery needs a recorded override.",
+            ("R9", "R58", "R133"),
+        ),
+        AlertKind(
+            "imaging_booked_late",
+            _C,
+            "The study is booked after its due date",
+            "The booked date is later than the indication allows; ask for an earlier slot. Critical for an "
+            "urgent indication, a warning otherwise.",
+            ("R133", "R145b", "R58"),
+        ),
+        AlertKind(
             "imaging_overdue",
             _W,
             "Imaging is overdue",
@@ -304,9 +387,58 @@ RECOMMENDATIONS: dict[str, RecommendationKind] = {
         RecommendationKind(
             "urgent_contrast_mri",
             "Order an urgent contrast-enhanced MRI of the brain",
-            "Red flags make a secondary cause more likely; contrast-enhanced MRI with high-resolution T2 and "
-            "angiography is needed before treatment.",
-            ("R133", "R134", "R9", "R10"),
+            "A new or progressive deficit, a fast course or spasm in a child makes a secondary cause more likely; "
+            "contrast-enhanced MRI with high-resolution T2 and angiography is needed within two weeks.",
+            ("R133", "R145b", "R9", "R10"),
+        ),
+        RecommendationKind(
+            "order_contrast_mri",
+            "Order a contrast-enhanced MRI of the brain",
+            "Features that favour a secondary cause call for contrast-enhanced MRI with high-resolution T2 and "
+            "angiography, which shows tumour, demyelination and inflammation as well as the conflict.",
+            ("R9", "R10", "R5", "R134"),
+        ),
+        RecommendationKind(
+            "emergency_assessment",
+            "Arrange same-day specialist assessment",
+            "A deficit that began within days needs assessment today (emergency department, stroke or ENT "
+            "service), not an outpatient scan.",
+            ("R133", "R145b"),
+        ),
+        RecommendationKind(
+            "document_presentation",
+            "Complete the record of the presentation",
+            "The work-up depends on the side, where the spasm began, the examination for deficits and the age at "
+            "onset; a finding not recorded is not a normal finding.",
+            ("R106", "R142", "R2"),
+        ),
+        RecommendationKind(
+            "record_imaging_finding",
+            "Record the finding of the study on record",
+            "The study the work-up needs has been done, but its finding is not recorded in structured form: "
+            "review the report and record its finding (imaging_finding_recorded) rather than repeat the scan.",
+            ("R9", "R21"),
+        ),
+        RecommendationKind(
+            "consider_sedated_or_open_mri",
+            "Consider MRI under sedation or in an open scanner",
+            "Claustrophobia often yields to anxiolysis, sedation or an open or wide-bore scanner, and MRI shows "
+            "what CT cannot.",
+            ("R21", "R115"),
+        ),
+        RecommendationKind(
+            "contact_neurosurgery",
+            "Contact the neurosurgical team",
+            "New facial weakness or hearing loss in the weeks after decompression is a complication of the "
+            "operation (delayed facial palsy is common and usually recovers); the operating team assesses it.",
+            ("R70", "R26", "R105"),
+        ),
+        RecommendationKind(
+            "order_dedicated_mri",
+            "Obtain a dedicated MRI of the facial nerve before surgery",
+            "Heavily T2-weighted high-resolution sequences with angiography show the offending vessel and plan "
+            "the operation; no such study is on record.",
+            ("R9", "R10"),
         ),
         RecommendationKind(
             "consider_emg",

@@ -115,6 +115,9 @@ class Route(NamedTuple):
     """This route is the one the event's checkpoint guards (its ``checkpoint_not_satisfied`` requirements):
     diagrams draw the checkpoint on this way only. When no route of a rule says so, all of them are drawn
     through it."""
+    resumes: bool = False
+    """The route returns the patient to a stage a red flag interrupted: what entering that stage resets
+    (``StageInfo.on_enter``) is kept, so a toxin patient continues the same cycles."""
 
     @property
     def condition_text(self) -> str | None:

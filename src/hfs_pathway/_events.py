@@ -189,6 +189,47 @@ class ImagingResult(_Event):
         return self
 
 
+class ImagingFindingRecorded(_Event):
+    """The finding of an earlier study, coded from its report (R2.15)."""
+
+    type: Literal["imaging_finding_recorded"] = "imaging_finding_recorded"
+    study_date: ClinicalDate
+    """The date of the study on record whose finding this is."""
+    finding: ImagingFinding
+    offending_vessel: Vessel | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.study_date > self.date:
+            raise ValueError("study_date cannot be after the date the finding is recorded")
+        if self.finding is ImagingFinding.NOT_CODED:
+            raise ValueError("finding not_coded records nothing; give the finding the report states")
+        if self.offending_vessel is not None and self.finding is not ImagingFinding.NEUROVASCULAR_CONFLICT:
+            raise ValueError("offending_vessel is only allowed with finding neurovascular_conflict")
+        return self
+
+
+class ImagingBooked(_Event):
+    """The outstanding study is booked (R2.15)."""
+
+    type: Literal["imaging_booked"] = "imaging_booked"
+    booked_for: ClinicalDate
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.booked_for < self.date:
+            raise ValueError("booked_for cannot be before the date of the booking")
+        return self
+
+
+class ImagingDeclined(_Event):
+    """The patient declined the outstanding imaging (R2.15)."""
+
+    type: Literal["imaging_declined"] = "imaging_declined"
+    informed: StrictBool
+    """The patient was told what the study is for and what declining it risks."""
+
+
 class SecondaryCauseOutcomeEvent(_Event):
     """What happened once the specialty managing a secondary cause has acted."""
 
@@ -375,7 +416,10 @@ Event: TypeAlias = Annotated[
     | RedFlag
     | ReviewVisit
     | PathwayExit
-    | Recurrence,
+    | Recurrence
+    | ImagingFindingRecorded
+    | ImagingBooked
+    | ImagingDeclined,
     Field(discriminator="type"),
 ]
 """Any clinical event, told apart by its ``type``."""
@@ -403,6 +447,9 @@ EVENT_MODELS: dict[str, type[_Event]] = {
         ReviewVisit,
         PathwayExit,
         Recurrence,
+        ImagingFindingRecorded,
+        ImagingBooked,
+        ImagingDeclined,
     )
 }
 """Event ``type`` string to its model."""

@@ -104,7 +104,7 @@ def requirements_for(
         record = pathway._record
         on = on_date or record.last_date or dt.date.today()
         for condition in checkpoint_conditions(
-            None, on, risk=record.risk, imaging=record.imaging, any_mri=record.any_mri
+            None, on, risk=record.risk, imaging=record.imaging, any_mri=record.any_mri, workup=record.workup
         ):
             (met if condition.met else unmet).append(condition.text)
         if stage is not Stage.SURGICAL_EVALUATION:

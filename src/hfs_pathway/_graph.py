@@ -418,11 +418,16 @@ def _checkpoint_passages(pathway: Pathway, step_of: dict[int, int]) -> tuple[Che
             before._extend_typed(pathway.events[: entry.index])
             record = before._record
             for condition in checkpoint_conditions(
-                decision, decision.date, risk=record.risk, imaging=record.imaging, any_mri=record.any_mri
+                decision,
+                decision.date,
+                risk=record.risk,
+                imaging=record.imaging,
+                any_mri=record.any_mri,
+                workup=record.workup,
             ):
                 if condition.code in statuses:
                     statuses[condition.code] = "met" if condition.met else "not met"
-            needed = override_needed(record.risk, record.imaging, record.any_mri)
+            needed = override_needed(record.risk, record.imaging, record.any_mri, record.workup)
             verdict = record.risk.verdict.value if record.risk is not None else None
             if needed and "override_reason" in statuses:
                 notes = (("override_reason", " and ".join(needed)),)

@@ -126,6 +126,24 @@ class Guideline(BaseModel):
         evidence=("R58", "R9", "R21"),
         description="Design: MRI is due this many days after presentation (or after a red flag).",
     )
+    urgent_imaging_due_days: Days = _param(
+        14,
+        unit="days",
+        evidence=("R133", "R145b", "R135"),
+        description=(
+            "Design: contrast MRI for an urgent indication (a new or progressive deficit, a fast course, a child) "
+            "is due this many days after the presentation or red flag; urgent_imaging_overdue fires after it."
+        ),
+    )
+    paediatric_age_years: Annotated[int, Field(strict=True, ge=1, le=120)] = _param(
+        18,
+        unit="years",
+        evidence=("R2", "R135"),
+        description=(
+            "A patient younger than this at presentation is in the urgent imaging tier (tumours are more likely "
+            "in childhood-onset spasm); childhood onset in an adult is a contrast-tier feature."
+        ),
+    )
     imaging_overdue_days: Days = _param(
         90,
         unit="days",
@@ -455,6 +473,15 @@ class Guideline(BaseModel):
             "resolution; earlier, delayed cure remains common."
         ),
     )
+    post_mvd_complication_window_days: Annotated[int, Field(strict=True, ge=0, le=365)] = _param(
+        30,
+        unit="days",
+        evidence=("R70", "R26"),
+        description=(
+            "New facial weakness or hearing loss this many days or fewer after MVD is recorded as a complication "
+            "of the operation (delayed facial palsy is common), with contact_neurosurgery, not as a red flag."
+        ),
+    )
     post_mvd_discharge_months: Annotated[int, Field(strict=True, ge=1, le=120)] = _param(
         24,
         unit="months",
@@ -467,6 +494,8 @@ class Guideline(BaseModel):
     @model_validator(mode="after")
     def _coherent(self) -> Self:
         problems: list[str] = []
+        if self.urgent_imaging_due_days > self.mri_due_days:
+            problems.append("urgent_imaging_due_days must not exceed mri_due_days")
         if self.imaging_overdue_days < self.mri_due_days:
             problems.append("imaging_overdue_days must not be less than mri_due_days")
         if self.response_assessment_overdue_days <= self.response_review_days:

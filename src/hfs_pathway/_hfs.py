@@ -10,7 +10,7 @@ Everything else (the state machine, diagrams, tables, explanations) is generated
 from __future__ import annotations
 
 from ._definition import PathwayDefinition
-from ._rules import stages, surgery, toxin, treatment, workup
+from ._rules import imaging, stages, surgery, toxin, treatment, workup
 
 HFS_PATHWAY = PathwayDefinition(
     name="hemifacial-spasm",
@@ -18,7 +18,10 @@ HFS_PATHWAY = PathwayDefinition(
     stages=stages.STAGES,
     rules=(
         workup.PRESENTATION,
-        workup.IMAGING_RESULT,
+        imaging.IMAGING_RESULT,
+        imaging.IMAGING_FINDING_RECORDED,
+        imaging.IMAGING_BOOKED,
+        imaging.IMAGING_DECLINED,
         workup.SECONDARY_CAUSE_OUTCOME,
         treatment.TREATMENT_DECISION,
         treatment.MEDICATION_STARTED,

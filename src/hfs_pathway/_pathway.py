@@ -314,7 +314,7 @@ class Pathway:
             after.stage = dest
             after.stage_entered = date
             on_enter = self._definition.stage_info(dest).on_enter
-            if on_enter is not None:
+            if on_enter is not None and not route.resumes:
                 on_enter(change)
         # Accepted: publish. Nothing below can fail, so a refusal above has changed nothing.
         self._record = after

@@ -9,10 +9,14 @@ copying it costs the same at the first event and at the ten-thousandth.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from ._events import BotoxResponse, ImagingResult, MedicationStarted, Presentation
 from ._results import BotoxCycle, RiskBenefitAssessment
 from ._vocabulary import SpasmOutcome, Stage, WaningReason
+
+if TYPE_CHECKING:
+    from ._workup import Workup
 
 
 class Record:
@@ -27,15 +31,22 @@ class Record:
         self.stage_entered: dt.date | None = None
         self.last_date: dt.date | None = None
         self.presentation: Presentation | None = None
-        self.red_flags: tuple[str, ...] = ()
         self.imaging_clock: dt.date | None = None
-        self.urgent_imaging = False
-        self.workup_open = False
-        """True while the diagnostic work-up the patient needs is neither closed nor declined with informed
-        refusal; work-up alerts are active while it holds (``hfs_pathway._active``)."""
         self.imaging: ImagingResult | None = None
+        """The latest study (with its finding as coded later, when it was recorded as not coded)."""
+        self.studies: tuple[ImagingResult, ...] = ()
+        """Every study on record, in order, each with its finding as coded so far."""
         self.any_mri = False
+        self.any_dedicated_mri = False
+        """An MRI with high-resolution T2 is on record."""
         self.any_imaging = False
+        self.workup: Workup | None = None
+        """The imaging work-up in force (see ``_workup``); ``None`` before the presentation."""
+        self.interrupted: Stage | None = None
+        """The stage a red flag interrupted: a study without a secondary cause returns the patient there."""
+        self.neurosurgery_contact: tuple[int, dt.date | None] | None = None
+        """A red flag recorded as a complication soon after surgery: its event index, and the date of the last
+        review after surgery when it was recorded (contact_neurosurgery stands until a later review)."""
         self.medication: MedicationStarted | None = None
         self.last_review: dt.date | None = None
         self.cycles: tuple[BotoxCycle, ...] = ()
@@ -59,6 +70,12 @@ class Record:
         """The stage the patient was discharged from (``secondary_cause`` or ``post_mvd``)."""
         self.recurrence_date: dt.date | None = None
         """When spasm was recorded as recurring after discharge (the ``recurrence`` event)."""
+
+    @property
+    def workup_open(self) -> bool:
+        """True while the work-up the tier requires is neither closed nor declined with informed refusal."""
+        workup = self.workup
+        return workup is not None and workup.is_open
 
     def copy(self) -> Record:
         # A plain instance dictionary makes the copy one C-level dict copy; every field holds an

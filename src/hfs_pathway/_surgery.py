@@ -15,6 +15,7 @@ from ._events import ImagingResult, RiskBenefitDecision, SurgicalRiskAssessment
 from ._guideline import Guideline, PercentRange
 from ._results import RiskBenefitAssessment, RiskFigure, RiskModifier
 from ._vocabulary import ImagingFinding, RiskBenefitChoice, Verdict, Vessel
+from ._workup import Workup, override_reasons
 
 _BENEFITS = (
     ("complete_relief", "Complete relief of spasm", "mvd_complete_relief", None),
@@ -62,6 +63,7 @@ def assess_risk(
     birth_date: dt.date | None,
     guideline: Guideline,
     prior_mvd: dt.date | None = None,
+    dedicated_mri: bool = True,
 ) -> RiskBenefitAssessment:
     """Turn a surgical risk assessment into the checkpoint's verdict, modifiers and figures.
 
@@ -127,6 +129,13 @@ def assess_risk(
         )
     if imaging is not None and not any_mri:
         add("ct_only_imaging", "Only CT imaging: the conflict and small lesions cannot be judged", "R21", "R115")
+    elif not dedicated_mri:
+        add(
+            "no_dedicated_mri",
+            "No MRI with high-resolution T2 on record: the offending vessel cannot be planned for",
+            "R9",
+            "R10",
+        )
 
     if assessment.asa_class >= g.asa_unfavourable_class:
         verdict, reason = Verdict.UNFAVOURABLE, f"ASA class {assessment.asa_class} ({g.asa_unfavourable_class} or more)"
@@ -160,7 +169,12 @@ class CheckpointCondition(NamedTuple):
     met: bool
 
 
-def override_needed(risk: RiskBenefitAssessment | None, imaging: ImagingResult | None, any_mri: bool) -> list[str]:
+def override_needed(
+    risk: RiskBenefitAssessment | None,
+    imaging: ImagingResult | None,
+    any_mri: bool,
+    workup: Workup | None = None,
+) -> list[str]:
     """Why a referral would need a recorded override reason (empty when it does not)."""
     reasons = []
     if risk is not None and risk.verdict is Verdict.UNFAVOURABLE:
@@ -169,6 +183,7 @@ def override_needed(risk: RiskBenefitAssessment | None, imaging: ImagingResult |
         reasons.append("only CT imaging was done")
     if imaging is not None and imaging.finding.is_secondary_cause:
         reasons.append(f"the latest imaging showed a secondary cause ({imaging.finding.value})")
+    reasons += override_reasons(workup, None if imaging is None else imaging.finding)
     return reasons
 
 
@@ -179,6 +194,7 @@ def checkpoint_conditions(
     risk: RiskBenefitAssessment | None,
     imaging: ImagingResult | None,
     any_mri: bool,
+    workup: Workup | None = None,
 ) -> list[CheckpointCondition]:
     """Every condition a referral for MVD must meet on a date, met or not.
 
@@ -204,7 +220,7 @@ def checkpoint_conditions(
             "patient_consents", "the patient consents to referral", bool(decision and decision.patient_consents)
         ),
     ]
-    needs = override_needed(risk, imaging, any_mri)
+    needs = override_needed(risk, imaging, any_mri, workup)
     if needs:
         given = decision is not None and decision.override_reason is not None
         conditions.append(

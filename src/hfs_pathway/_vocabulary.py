@@ -51,6 +51,9 @@ class EventType(StrEnum):
     REVIEW_VISIT = "review_visit"
     PATHWAY_EXIT = "pathway_exit"
     RECURRENCE = "recurrence"
+    IMAGING_FINDING_RECORDED = "imaging_finding_recorded"
+    IMAGING_BOOKED = "imaging_booked"
+    IMAGING_DECLINED = "imaging_declined"
 
 
 class Severity(StrEnum):

@@ -7,6 +7,7 @@ from hfs_pathway._definition import Change, Condition, EventRule, Requirement, R
 from hfs_pathway._events import MvdPerformed, PostMvdReview, RiskBenefitDecision
 from hfs_pathway._surgery import assess_risk, checkpoint_conditions, override_needed, refers
 from hfs_pathway._vocabulary import RiskBenefitChoice, Severity, SpasmOutcome, Verdict
+from hfs_pathway._workup import WorkupTier, require_imaging
 
 from .common import ACTIVE_STAGES, E, S
 
@@ -23,6 +24,7 @@ def _risk_effect(c: Change) -> None:
         birth_date=c.patient.birth_date,
         guideline=c.guideline,
         prior_mvd=a.mvd_date,
+        dedicated_mri=a.any_dedicated_mri,
     )
     a.risk = risk
     if risk.verdict is Verdict.UNFAVOURABLE:
@@ -35,7 +37,9 @@ def _checkpoint_requirement(code: str, description: str) -> Requirement:
         if not refers(decision):
             return True
         b = c.before
-        conditions = checkpoint_conditions(decision, decision.date, risk=b.risk, imaging=b.imaging, any_mri=b.any_mri)
+        conditions = checkpoint_conditions(
+            decision, decision.date, risk=b.risk, imaging=b.imaging, any_mri=b.any_mri, workup=b.workup
+        )
         return all(cond.met for cond in conditions if cond.code == code)
 
     return Requirement(
@@ -48,7 +52,9 @@ def _checkpoint_requirement(code: str, description: str) -> Requirement:
 def _checkpoint_refusal(c: Change) -> str:
     decision: RiskBenefitDecision = c.event
     b = c.before
-    conditions = checkpoint_conditions(decision, decision.date, risk=b.risk, imaging=b.imaging, any_mri=b.any_mri)
+    conditions = checkpoint_conditions(
+        decision, decision.date, risk=b.risk, imaging=b.imaging, any_mri=b.any_mri, workup=b.workup
+    )
     return "referral for microvascular decompression is refused by the risk-benefit checkpoint; still needed: " + (
         "; ".join(cond.text for cond in conditions if not cond.met)
     )
@@ -57,7 +63,7 @@ def _checkpoint_refusal(c: Change) -> str:
 def _override_alert(c: Change) -> None:
     decision: RiskBenefitDecision = c.event
     b = c.before
-    needs = override_needed(b.risk, b.imaging, b.any_mri)
+    needs = override_needed(b.risk, b.imaging, b.any_mri, b.workup)
     if needs:
         c.alert(
             "checkpoint_override",
@@ -165,6 +171,9 @@ def _recurrence_effect(c: Change) -> None:
     a.recurrence_date = c.event.date
     # Recurrence after a decompression on record makes a second one an option (R2.9).
     a.mvd_unsuccessful = a.mvd_date is not None
+    if _after_secondary_cause(c):
+        # The cause may have recurred: contrast MRI before anything else (R2.14).
+        require_imaging(a, WorkupTier.CONTRAST, c.event.date, "spasm recurred after a secondary cause", c.guideline)
 
 
 def enter_discharged(c: Change) -> None:
@@ -195,8 +204,8 @@ RISK_BENEFIT_DECISION = EventRule(
         _checkpoint_requirement("patient_consents", "the patient consents to the referral"),
         _checkpoint_requirement(
             "override_reason",
-            "an override reason is given when the verdict is unfavourable, imaging was CT only, "
-            "or the latest imaging showed a secondary cause",
+            "an override reason is given when the verdict is unfavourable, imaging was CT only, the latest "
+            "imaging showed a secondary cause or is not coded, or the imaging work-up is incomplete or declined",
         ),
     ),
     routes=(

@@ -1,60 +1,39 @@
-"""Presentation, imaging, secondary causes and red flags: the diagnostic work-up (spec §3)."""
+"""Presentation, secondary causes and red flags: the start of the diagnostic work-up (spec §3, revision 2
+R2.1, R2.3, R2.14, R2.15). The imaging events that carry the work-up on are in ``imaging``."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-from hfs_pathway._dates import age_on
 from hfs_pathway._definition import Change, Condition, EventRule, Requirement, Route
-from hfs_pathway._events import ImagingResult, Presentation
+from hfs_pathway._events import Presentation, RedFlag
 from hfs_pathway._vocabulary import (
     ClinicalImpression,
-    ImagingFinding,
-    Modality,
     OnsetRegion,
+    RedFlagFinding,
     SecondaryCauseOutcome,
     Side,
+    Stage,
 )
+from hfs_pathway._workup import WorkupTier, open_workup, presentation_features, red_flag_tier
 
 from .common import E, S
 
-# Presentation ------------------------------------------------------------------------------------
-
-RED_FLAG_FIELDS = (
-    ("facial_weakness", "facial weakness"),
-    ("facial_numbness", "facial numbness"),
-    ("hearing_loss", "hearing loss"),
-    ("other_cranial_nerve_signs", "other cranial nerve signs"),
-    ("tonic_contraction", "tonic contraction"),
-    ("multiple_sclerosis", "multiple sclerosis"),
-    ("prior_posterior_fossa_or_parotid_lesion", "a previous posterior fossa or parotid lesion"),
+RETURN_STAGES = (
+    S.OBSERVATION,
+    S.ORAL_MEDICATION,
+    S.BOTULINUM_TOXIN,
+    S.WANING_RESPONSE,
+    S.SURGICAL_EVALUATION,
+    S.POST_MVD,
+    S.DISCHARGED,
 )
+"""Stages a red flag can interrupt and a clear study (or an informed refusal) returns the patient to; a red flag in
+``treatment_selection`` returns there by the default route."""
 
+RESUMED_AT = {S.MVD_REFERRAL: S.SURGICAL_EVALUATION}
+"""A referral interrupted by a red flag goes back through the checkpoint with the new imaging (invariant 1: the
+referral stage is only ever entered through the checkpoint)."""
 
-def onset_age(presentation: Presentation, birth_date: dt.date | None) -> int | None:
-    """Age at onset: from the symptom onset date when recorded, else the presentation date."""
-    if birth_date is None:
-        return None
-    return age_on(birth_date, presentation.symptom_onset_date or presentation.date)
-
-
-def _presentation_effect(c: Change) -> None:
-    p: Presentation = c.event
-    a = c.after
-    a.presentation = p
-    a.imaging_clock = p.date
-    flags = tuple(text for name, text in RED_FLAG_FIELDS if getattr(p, name))
-    a.red_flags = flags
-    a.urgent_imaging = bool(flags)
-    if flags:
-        c.alert("red_flag_secondary_hfs", "Red flags at presentation: " + ", ".join(flags) + ".")
-    age = onset_age(p, c.patient.birth_date)
-    if age is not None and age < c.guideline.young_onset_age_years:
-        c.alert("young_onset", f"Spasm began at age {age}, before {c.guideline.young_onset_age_years}.")
-    if p.side is Side.BILATERAL:
-        c.alert("bilateral_symptoms", "Spasm is reported on both sides of the face.")
-    if p.onset_region is OnsetRegion.LOWER_FACE:
-        c.alert("atypical_onset", "Spasm began in the lower face rather than around the eye.")
+# Presentation ------------------------------------------------------------------------------------
 
 
 def _impression_is_hfs(c: Change) -> bool:
@@ -62,9 +41,52 @@ def _impression_is_hfs(c: Change) -> bool:
     return impression in (ClinicalImpression.HEMIFACIAL_SPASM, ClinicalImpression.UNCERTAIN)
 
 
+def _urgent_at_presentation(c: Change) -> bool:
+    return bool(presentation_features(c.event, c.patient.birth_date, c.guideline).urgent)
+
+
+def _presentation_effect(c: Change) -> None:
+    p: Presentation = c.event
+    a, g = c.after, c.guideline
+    a.presentation = p
+    a.imaging_clock = p.date
+    features = presentation_features(p, c.patient.birth_date, g)
+    enters = _impression_is_hfs(c) or bool(features.urgent)
+    if features.urgent:
+        text = "Urgent contrast-enhanced MRI: " + ", ".join(features.urgent) + "."
+        if features.contrast:
+            text += " Other features favouring a secondary cause: " + ", ".join(features.contrast) + "."
+        c.alert("red_flag_secondary_hfs", text)
+    elif features.contrast and enters:
+        c.alert("contrast_mri_indicated", "Contrast-enhanced MRI is indicated: " + ", ".join(features.contrast) + ".")
+    if features.acute:
+        c.alert("emergency_assessment", "A deficit began within days: arrange specialist assessment today.")
+    if enters:
+        reasons = features.urgent or features.contrast
+        a.workup = open_workup(None, features.tier, p.date, reasons, g, acute=features.acute)
+    age = features.onset_age
+    if age is not None and age < g.young_onset_age_years:
+        c.alert("young_onset", f"Spasm began at age {age}, before {g.young_onset_age_years}.")
+    if p.side is Side.BILATERAL:
+        c.alert("bilateral_symptoms", "Spasm is reported on both sides of the face.")
+    if p.onset_region is OnsetRegion.LOWER_FACE:
+        c.alert("atypical_onset", "Spasm began in the lower face rather than around the eye.")
+
+
+def _impression(c: Change) -> str:
+    return str(c.event.clinical_impression.value.replace("_", " "))
+
+
 def _alternative_diagnosis(c: Change) -> None:
-    impression = c.event.clinical_impression.value.replace("_", " ")
-    c.alert("alternative_diagnosis", f"The clinical impression is {impression}, not hemifacial spasm.")
+    c.alert("alternative_diagnosis", f"The clinical impression is {_impression(c)}, not hemifacial spasm.")
+
+
+def _alternative_diagnosis_imaged(c: Change) -> None:
+    c.alert(
+        "alternative_diagnosis",
+        f"The clinical impression is {_impression(c)}, not hemifacial spasm, but an urgent red flag is imaged first; "
+        "the patient leaves the pathway afterwards (pathway_exit, alternative_diagnosis).",
+    )
 
 
 def _onset_after_birth(c: Change) -> bool:
@@ -73,40 +95,52 @@ def _onset_after_birth(c: Change) -> bool:
     return birth is None or p.symptom_onset_date is None or p.symptom_onset_date >= birth
 
 
-# Imaging -----------------------------------------------------------------------------------------
-
-
-def _imaging_effect(c: Change) -> None:
-    r: ImagingResult = c.event
-    a = c.after
-    a.imaging = r
-    a.any_imaging = True
-    a.workup_open = False  # revision 1's reading: any imaging result completes the work-up
-    a.any_mri = a.any_mri or r.modality is Modality.MRI
-    if r.modality is Modality.CT:
-        c.alert("ct_only_imaging", "The imaging was CT, which cannot show the nerve and vessel; MRI is preferred.")
-    if r.finding is ImagingFinding.NO_ABNORMALITY:
-        c.alert("no_nvc_on_imaging", "No neurovascular conflict was seen; this is not a contraindication to MVD.")
-    if r.finding.is_secondary_cause:
-        c.alert("secondary_cause_on_imaging", f"Imaging shows {r.finding.value.replace('_', ' ')}.")
-
-
-def _secondary_finding(c: Change) -> bool:
-    finding: ImagingFinding = c.event.finding
-    return finding.is_secondary_cause
-
-
 def enter_imaging(c: Change) -> None:
     c.after.imaging_clock = c.event.date
-    c.after.workup_open = True
+
+
+# Red flags ---------------------------------------------------------------------------------------------
+
+_COMPLICATION_FINDINGS = (RedFlagFinding.FACIAL_WEAKNESS, RedFlagFinding.HEARING_LOSS)
+
+
+def _complication_after_surgery(c: Change) -> bool:
+    """New weakness or hearing loss soon after MVD is a complication of the operation (delayed palsy is common)."""
+    surgery = c.before.mvd_date
+    return (
+        c.before.stage is S.POST_MVD
+        and surgery is not None
+        and c.event.finding in _COMPLICATION_FINDINGS
+        and (c.event.date - surgery).days <= c.guideline.post_mvd_complication_window_days
+    )
 
 
 def _red_flag_effect(c: Change) -> None:
-    finding = c.event.finding.value.replace("_", " ")
-    a = c.after
-    a.red_flags = (*a.red_flags, finding)
-    a.urgent_imaging = True
-    c.alert("red_flag_secondary_hfs", f"New red flag: {finding}. Urgent contrast-enhanced MRI is needed.")
+    flag: RedFlag = c.event
+    a, b, g = c.after, c.before, c.guideline
+    finding = flag.finding.value.replace("_", " ")
+    if _complication_after_surgery(c):
+        assert b.mvd_date is not None
+        days = (flag.date - b.mvd_date).days
+        a.neurosurgery_contact = (c.index, b.last_post_mvd_review)
+        c.alert(
+            "mvd_complication",
+            f"New {finding} {days} days after surgery, recorded as a complication of the operation: contact the "
+            "neurosurgical team.",
+        )
+        return
+    tier = red_flag_tier(flag)
+    a.workup = open_workup(a.workup, tier, flag.date, (f"new {finding}",), g, acute=flag.acute_onset)
+    a.imaging_clock = flag.date
+    if b.stage is not S.IMAGING:
+        a.interrupted = RESUMED_AT.get(b.stage, b.stage)
+    due = a.workup.due.isoformat()
+    if tier is WorkupTier.URGENT:
+        c.alert("red_flag_secondary_hfs", f"New red flag: {finding}. Urgent contrast-enhanced MRI is needed by {due}.")
+    else:
+        c.alert("contrast_mri_indicated", f"New {finding}: contrast-enhanced MRI is indicated by {due}.")
+    if flag.acute_onset:
+        c.alert("emergency_assessment", f"New {finding} of acute onset: arrange specialist assessment today.")
 
 
 def _secondary_outcome_is(outcome: SecondaryCauseOutcome) -> Condition:
@@ -117,10 +151,39 @@ def _secondary_outcome_is(outcome: SecondaryCauseOutcome) -> Condition:
     )
 
 
+def interrupted_is(stage: Stage, also: Condition | None = None) -> Condition:
+    """The red flag that sent the patient to imaging interrupted ``stage`` (and ``also`` holds)."""
+    where = stage.value.replace("_", " ")
+    if also is None:
+        return Condition(
+            f"interrupted_{stage.value}", f"a red flag interrupted {where}", lambda c: c.before.interrupted is stage
+        )
+    return Condition(
+        f"{also.name}_interrupted_{stage.value}",
+        f"{also.description}, and a red flag interrupted {where}",
+        lambda c: c.before.interrupted is stage and also.test(c),
+    )
+
+
+def return_routes(rationale: str, also: Condition | None = None) -> tuple[Route, ...]:
+    """Routes from ``imaging`` back to the stage a red flag interrupted (R2.15)."""
+    return tuple(
+        Route(
+            stage,
+            rationale,
+            when=interrupted_is(stage, also),
+            sources=(S.IMAGING,),
+            evidence=("R133", "R9"),
+            resumes=True,
+        )
+        for stage in RETURN_STAGES
+    )
+
+
 PRESENTATION = EventRule(
     E.PRESENTATION,
     (S.PRESENTATION,),
-    description="The first assessment; its impression decides whether the patient enters the pathway.",
+    description="The first assessment; its impression and findings decide whether and how urgently to image.",
     requires=(
         Requirement(
             Condition("onset_after_birth", "the symptom onset date is not before the birth date", _onset_after_birth),
@@ -140,36 +203,22 @@ PRESENTATION = EventRule(
             evidence=("R58", "R106", "R9"),
         ),
         Route(
+            S.IMAGING,
+            "A red flag is never dropped without imaging, whatever the impression; the patient leaves afterwards.",
+            when=Condition(
+                "urgent_red_flag",
+                "another impression, with an urgent red flag (a new or progressive deficit, a fast course, a child)",
+                _urgent_at_presentation,
+            ),
+            evidence=("R133", "R145b", "R20"),
+            alert=_alternative_diagnosis_imaged,
+        ),
+        Route(
             S.EXITED,
             "Another diagnosis explains the movements; its own pathway applies.",
             evidence=("R16", "R20"),
             alert=_alternative_diagnosis,
-            otherwise="any other clinical impression",
-        ),
-    ),
-)
-
-IMAGING_RESULT = EventRule(
-    E.IMAGING_RESULT,
-    (S.IMAGING,),
-    description="The imaging result separates secondary causes from primary hemifacial spasm.",
-    effect=_imaging_effect,
-    routes=(
-        Route(
-            S.SECONDARY_CAUSE,
-            "A structural or demyelinating cause is managed by its specialty first.",
-            when=Condition(
-                "secondary_cause_found",
-                "imaging shows a tumour, demyelination, vascular malformation or other structural cause",
-                _secondary_finding,
-            ),
-            evidence=("R9", "R135", "R159"),
-        ),
-        Route(
-            S.TREATMENT_SELECTION,
-            "A conflict, or no abnormality, establishes primary hemifacial spasm.",
-            evidence=("R9", "R113"),
-            otherwise="imaging shows a neurovascular conflict or no abnormality",
+            otherwise="any other clinical impression, without an urgent red flag",
         ),
     ),
 )
@@ -199,24 +248,48 @@ SECONDARY_CAUSE_OUTCOME = EventRule(
     ),
 )
 
+_INTERRUPTIBLE = (
+    S.TREATMENT_SELECTION,
+    S.OBSERVATION,
+    S.ORAL_MEDICATION,
+    S.BOTULINUM_TOXIN,
+    S.WANING_RESPONSE,
+    S.SURGICAL_EVALUATION,
+    S.MVD_REFERRAL,
+    S.POST_MVD,
+    S.DISCHARGED,
+)
+
 RED_FLAG = EventRule(
     E.RED_FLAG,
-    (
-        S.TREATMENT_SELECTION,
-        S.OBSERVATION,
-        S.ORAL_MEDICATION,
-        S.BOTULINUM_TOXIN,
-        S.WANING_RESPONSE,
-        S.SURGICAL_EVALUATION,
-        S.MVD_REFERRAL,
-    ),
-    description="A new sign that suggests a secondary cause.",
+    (*_INTERRUPTIBLE, S.IMAGING),
+    description="A new sign that suggests a secondary cause, at any point of care.",
     effect=_red_flag_effect,
     routes=(
         Route(
+            None,
+            "New facial weakness or hearing loss within 30 days of MVD is a complication of the operation.",
+            when=Condition(
+                "complication_after_surgery",
+                "new facial weakness or hearing loss within the complication window after MVD",
+                _complication_after_surgery,
+            ),
+            sources=(S.POST_MVD,),
+            evidence=("R70", "R26"),
+        ),
+        Route(
+            None,
+            "A red flag while imaging is awaited raises the order (the earliest urgent due date stands).",
+            sources=(S.IMAGING,),
+            evidence=("R133", "R145b"),
+            otherwise="a red flag while imaging is awaited",
+        ),
+        Route(
             S.IMAGING,
-            "A new red flag sends the patient back to urgent imaging.",
+            "A new red flag sends the patient back to imaging; a clear study returns them where they were.",
+            sources=_INTERRUPTIBLE,
             evidence=("R133", "R134", "R145b"),
+            otherwise="any other red flag",
         ),
     ),
 )

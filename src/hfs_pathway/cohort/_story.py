@@ -61,6 +61,7 @@ class Story:
         self.injected: int | None = None
         self.vessel: str | None = None
         self.onset = -rng.randint(90, 1100)
+        self.needs_contrast = self.age < 44  # onset may be before 40: a contrast-tier feature
 
     def wait(self, low: int, high: int) -> None:
         self.day += self.rng.randint(low, high)
@@ -82,9 +83,18 @@ class Story:
             "smc_grade": rng.randint(1, 3),
         }
         if rng.random() < 0.04:
-            fields[rng.choice(RED_FLAG_FIELDS)] = True
+            flag = rng.choice(RED_FLAG_FIELDS)
+            if impression == "hemifacial_spasm" or flag == "tonic_contraction":
+                fields[flag] = True  # a mimic with a new deficit would be imaged first (R2.1), not a mimic story
         if rng.random() < 0.05:
             fields["prior_facial_palsy"] = True
+        # A clinic orders contrast when any feature calls for it (spec revision 2, R2.1).
+        self.needs_contrast = self.needs_contrast or any(
+            fields.get(name) is True for name in (*RED_FLAG_FIELDS, "prior_facial_palsy")
+        )
+        self.needs_contrast = (
+            self.needs_contrast or fields["side"] == "bilateral" or fields["onset_region"] != "periocular"
+        )
         if rng.random() < 0.5:
             fields["hfs7"] = rng.randint(4, 22)
         self.add("presentation", **fields)
@@ -99,6 +109,10 @@ class Story:
         if modality == "mri":
             fields["high_resolution_t2"] = True
             fields["angiography"] = rng.random() < 0.7
+        else:
+            fields["mri_not_possible"] = "device"  # CT is done when MRI is not possible
+        if self.needs_contrast:
+            fields["contrast"] = True
         if finding == "neurovascular_conflict":
             self.vessel = rng.choice(VESSELS)
             fields["offending_vessel"] = self.vessel

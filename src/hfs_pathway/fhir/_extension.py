@@ -4,7 +4,9 @@ A complex extension (url ``EVENT_EXTENSION``) whose sub-extensions are named aft
 (``onset_region``, ``benefit_duration_days``...), each with the value type of the field: ``valueBoolean``,
 ``valueInteger``, ``valueDecimal``, ``valueCode``, ``valueDate``, ``valueString`` (``valueMarkdown`` for free text with
 white space a FHIR string cannot hold); a list repeats the
-sub-extension; a complication is a sub-extension with its own ``type`` and ``permanent``.
+sub-extension; a complication is a sub-extension with its own ``type`` and ``permanent``. A field recorded as
+``null`` where its default is not (an examination finding not examined) is a sub-extension holding only a
+``data-absent-reason`` extension (``not-performed``), read back as ``null``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ LIST_FIELDS = frozenset({("botox_response", "adverse_effects"), ("post_mvd_revie
 _VALUE_KEYS = ("valueBoolean", "valueInteger", "valueDecimal", "valueCode", "valueDate", "valueString", "valueMarkdown")
 _FREE_TEXT = frozenset({"note", "override_reason", "system", "reference"})
 _RESERVED = frozenset({"type", "date"})
+DATA_ABSENT_REASON = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
+_NOT_EXAMINED = {"url": DATA_ABSENT_REASON, "valueCode": "not-performed"}
 """An event's type and date come from the resource's code and date elements, never from the extension."""
 
 
@@ -50,6 +54,8 @@ def _part(part: Any, where: Where, path: str) -> tuple[str, Any]:
     if not is_object(part) or not isinstance(part.get("url"), str):
         raise where.error(path, "must be an Extension object with a url")
     name: str = part["url"]
+    if part.get("extension") == [_NOT_EXAMINED]:
+        return name, None
     if "extension" in part:
         nested = {}
         for k, inner in enumerate(seq(part, "extension", where, path + ".")):
@@ -91,6 +97,8 @@ def fact_extension(facts: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 def _element(name: str, value: Any) -> dict[str, Any]:
+    if value is None:
+        return {"url": name, "extension": [dict(_NOT_EXAMINED)]}
     if is_object(value):
         return {"url": name, "extension": [_element(k, v) for k, v in value.items()]}
     if isinstance(value, bool):

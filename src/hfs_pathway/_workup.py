@@ -1,0 +1,389 @@
+"""The diagnostic work-up (revision 2: R2.1-R2.3, R2.14, R2.15): which imaging a presentation or a red flag
+calls for, what closes that work-up, and what is still outstanding.
+
+The work-up has a *tier*: ``urgent`` (a new or progressive deficit, a fast course, a child; contrast MRI within
+``urgent_imaging_due_days``), ``contrast`` (features that favour a secondary cause without being emergencies;
+contrast MRI within ``mri_due_days``) or ``routine`` (MRI with high-resolution T2 and angiography within
+``mri_due_days``). It is *open* until a study *closes* it, *closed* by a study that answers its question, or
+*declined* when the patient refused imaging after being informed. A study that does not close it leaves it open
+and the order outstanding in every later stage.
+
+Everything here is a pure function of events, dates and guideline parameters. The rules call
+:func:`open_workup` (or :func:`require_imaging` on a record) to open or raise a work-up and :func:`judge_study`
+when a study is recorded; the advice calls :func:`outstanding_order` and :func:`undocumented`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import TYPE_CHECKING, NamedTuple
+
+from ._dates import age_on
+from ._vocabulary import ImagingFinding, Modality, MriNotPossible, OnsetRegion, RedFlagFinding, Severity, Side
+
+if TYPE_CHECKING:
+    from ._case import Patient
+    from ._events import Presentation, RedFlag
+    from ._guideline import Guideline
+    from ._record import Record
+
+
+class WorkupTier(StrEnum):
+    """How much imaging the work-up needs, and how soon."""
+
+    ROUTINE = "routine"
+    """MRI with high-resolution T2 and angiography, within ``mri_due_days``."""
+    CONTRAST = "contrast"
+    """Contrast-enhanced MRI, within ``mri_due_days``: features that favour a secondary cause."""
+    URGENT = "urgent"
+    """Contrast-enhanced MRI within ``urgent_imaging_due_days``: a new or progressive deficit or a fast course."""
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+    @property
+    def needs_contrast(self) -> bool:
+        return self is not WorkupTier.ROUTINE
+
+    @property
+    def order(self) -> str:
+        """The code of the recommendation that orders this tier's study."""
+        return _ORDER[self]
+
+
+_RANK = {WorkupTier.ROUTINE: 0, WorkupTier.CONTRAST: 1, WorkupTier.URGENT: 2}
+_ORDER = {
+    WorkupTier.ROUTINE: "order_mri",
+    WorkupTier.CONTRAST: "order_contrast_mri",
+    WorkupTier.URGENT: "urgent_contrast_mri",
+}
+
+
+class WorkupStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+    DECLINED = "declined"
+    """Declined with informed refusal: the order is no longer pursued, and the checkpoint needs an override."""
+
+
+class Workup(NamedTuple):
+    """The imaging work-up in force: its tier, dates and what has been done about it."""
+
+    tier: WorkupTier
+    opened: dt.date
+    """The presentation, red flag or other event that opened (or last raised) it: only studies dated on or after
+    this day can close it."""
+    due: dt.date
+    reasons: tuple[str, ...]
+    """The features that set the tier, in words."""
+    status: WorkupStatus = WorkupStatus.OPEN
+    incomplete: bool = False
+    """A study that cannot close this tier (wrong modality or no contrast) is on record."""
+    not_coded_study: dt.date | None = None
+    """The date of a study that would close the tier but whose finding is not recorded in structured form."""
+    booked_for: dt.date | None = None
+    claustrophobia: bool = False
+    """MRI was not possible because of claustrophobia: sedation or an open scanner may make it possible."""
+    acute: dt.date | None = None
+    """The date of an acute deficit that calls for emergency assessment."""
+    closed_by: str | None = None
+    """How it was closed, in words."""
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is WorkupStatus.OPEN
+
+    @property
+    def outstanding(self) -> str | None:
+        """The code of what is still to be done, or ``None`` once closed or declined.
+
+        A study on record with the modality and contrast the tier needs is not re-ordered: its finding is to be
+        recorded (``record_imaging_finding``).
+        """
+        if not self.is_open:
+            return None
+        if self.not_coded_study is not None:
+            return "record_imaging_finding"
+        return self.tier.order
+
+
+# Tiers ------------------------------------------------------------------------------------------------------
+
+DEFICITS = (
+    ("facial_weakness", "facial weakness"),
+    ("facial_numbness", "facial numbness"),
+    ("hearing_loss", "hearing loss"),
+    ("other_cranial_nerve_signs", "other cranial nerve signs"),
+    ("long_tract_or_cerebellar_signs", "long-tract or cerebellar signs"),
+)
+"""Neurological deficits: urgent unless recorded as long-standing and stable (R2.15)."""
+
+EXAMINATION = (*DEFICITS, ("tonic_contraction", "tonic contraction"), ("rapid_progression", "rapid progression"))
+"""The examination findings that may be ``None`` (not examined or not documented)."""
+
+HISTORY_FEATURES = (
+    ("tonic_contraction", "tonic contraction"),
+    ("multiple_sclerosis", "multiple sclerosis"),
+    ("facial_trauma", "facial trauma"),
+    ("prior_facial_palsy", "a previous facial palsy"),
+    ("prior_posterior_fossa_or_parotid_lesion", "a previous posterior fossa or parotid lesion"),
+    ("facial_pain", "facial pain"),
+    ("head_neck_or_skin_cancer_history", "a history of head and neck or skin cancer"),
+)
+"""Findings and history that favour a secondary cause without being emergencies: the contrast tier."""
+
+
+class PresentationFeatures(NamedTuple):
+    """What a presentation says about the work-up."""
+
+    urgent: tuple[str, ...]
+    contrast: tuple[str, ...]
+    acute: bool
+    onset_age: int | None
+
+    @property
+    def tier(self) -> WorkupTier:
+        if self.urgent:
+            return WorkupTier.URGENT
+        if self.contrast:
+            return WorkupTier.CONTRAST
+        return WorkupTier.ROUTINE
+
+
+def onset_age(presentation: Presentation, birth_date: dt.date | None) -> int | None:
+    """Age at onset: from the symptom onset date when recorded, else the presentation date."""
+    if birth_date is None:
+        return None
+    return age_on(birth_date, presentation.symptom_onset_date or presentation.date)
+
+
+def presentation_features(p: Presentation, birth_date: dt.date | None, g: Guideline) -> PresentationFeatures:
+    """Sort a presentation's findings and history into the urgent and contrast tiers (R2.1, R2.14, R2.15)."""
+    urgent: list[str] = []
+    contrast: list[str] = []
+    progressive = p.rapid_progression is True
+    for name, text in DEFICITS:
+        if getattr(p, name) is not True:
+            continue
+        explained = name == "facial_weakness" and p.prior_facial_palsy
+        if progressive:
+            urgent.append(text)
+        elif p.deficits_stable:
+            contrast.append(f"long-standing stable {text}")
+        elif explained:
+            contrast.append("facial weakness explained by the previous facial palsy")
+        else:
+            urgent.append(text)
+    if progressive:
+        urgent.append("rapid progression")
+    if p.acute_onset:
+        urgent.append("a deficit of acute onset")
+    age = onset_age(p, birth_date)
+    if birth_date is not None and age_on(birth_date, p.date) < g.paediatric_age_years:
+        urgent.append(f"onset in childhood (age {age})")
+    elif age is not None and age < g.young_onset_age_years:
+        contrast.append(f"onset at age {age}, before {g.young_onset_age_years}")
+    if p.onset_region is OnsetRegion.LOWER_FACE:
+        contrast.append("onset in the lower face")
+    if p.side is Side.BILATERAL:
+        contrast.append("spasm on both sides of the face")
+    for name, text in HISTORY_FEATURES:
+        if getattr(p, name) is True:
+            contrast.append(text)
+    missing = [text for name, text in EXAMINATION if getattr(p, name) is None]
+    if missing:
+        contrast.append("not examined or not documented: " + ", ".join(missing))
+    return PresentationFeatures(tuple(urgent), tuple(contrast), p.acute_onset, age)
+
+
+def undocumented(p: Presentation | None, patient: Patient) -> tuple[str, ...]:
+    """What the pathway needs but the record does not say (R2.13, R2.15): ``document_presentation`` lists them."""
+    if p is None:
+        return ()
+    missing = [text for name, text in EXAMINATION if getattr(p, name) is None]
+    if patient.birth_date is None:
+        missing.append("birth date (age at onset)")
+    if p.onset_region is OnsetRegion.UNKNOWN:
+        missing.append("where the spasm began")
+    return tuple(missing)
+
+
+def red_flag_tier(flag: RedFlag) -> WorkupTier:
+    """A tonic contraction is a contrast-tier feature (HFS itself may be tonic); the other red flags are urgent,
+    and an acute deficit always is (R2.14, R2.15)."""
+    if flag.finding is RedFlagFinding.TONIC_CONTRACTION and not flag.acute_onset:
+        return WorkupTier.CONTRAST
+    return WorkupTier.URGENT
+
+
+def due_days(tier: WorkupTier, g: Guideline) -> int:
+    return g.urgent_imaging_due_days if tier is WorkupTier.URGENT else g.mri_due_days
+
+
+# Opening ----------------------------------------------------------------------------------------------------
+
+
+def open_workup(
+    current: Workup | None,
+    tier: WorkupTier,
+    on: dt.date,
+    reasons: tuple[str, ...],
+    g: Guideline,
+    *,
+    acute: bool = False,
+) -> Workup:
+    """The work-up after an event on ``on`` that calls for ``tier`` imaging for ``reasons``.
+
+    Only a study dated on or after ``on`` can close it. An open work-up is raised, never lowered: the higher of the
+    two tiers applies, and an urgent due date never moves later (the earliest stands, R2.15). A closed or declined
+    work-up is replaced by a new one.
+    """
+    due = on + dt.timedelta(days=due_days(tier, g))
+    if current is None or not current.is_open:
+        return Workup(tier, on, due, reasons, acute=on if acute else None)
+    if current.tier.rank > tier.rank:
+        tier, due = current.tier, current.due
+    elif current.tier is WorkupTier.URGENT and tier is WorkupTier.URGENT:
+        due = min(due, current.due)
+    return Workup(
+        tier,
+        on,
+        due,
+        (*current.reasons, *(r for r in reasons if r not in current.reasons)),
+        claustrophobia=current.claustrophobia,
+        acute=on if acute else current.acute,
+    )
+
+
+def require_imaging(record: Record, tier: WorkupTier, on: dt.date, reason: str, g: Guideline) -> None:
+    """Open (or raise) the work-up of ``record`` for a reason given in words, e.g. a recurrence after a secondary
+    cause was treated. For rules of other stage groups; the record is the change's private copy (``c.after``)."""
+    record.workup = open_workup(record.workup, tier, on, (reason,), g)
+
+
+# Studies ----------------------------------------------------------------------------------------------------
+
+
+class Finding(NamedTuple):
+    """An alert a study raises about the work-up: its code, severity and case-specific text."""
+
+    code: str
+    severity: Severity | None
+    """``None`` for the catalogue's severity."""
+    text: str
+
+
+class Study(NamedTuple):
+    """What the work-up needs to know of one imaging study."""
+
+    date: dt.date
+    modality: Modality
+    contrast: bool
+    finding: ImagingFinding
+    mri_not_possible: MriNotPossible | None = None
+    contrast_withheld: str | None = None
+
+
+def _closes(w: Workup, s: Study) -> tuple[bool, str | None]:
+    """Whether the study, once its finding is known, closes the work-up, and the warning that goes with it."""
+    if s.date < w.opened:
+        return False, None
+    if s.modality is Modality.MRI:
+        if s.contrast or not w.tier.needs_contrast:
+            return True, None
+        if s.contrast_withheld is not None:
+            return True, ("contrast_withheld" if w.tier is WorkupTier.URGENT else None)
+        return False, None
+    possible = s.mri_not_possible
+    if possible is None or possible is MriNotPossible.CLAUSTROPHOBIA:
+        return False, None
+    if w.tier.needs_contrast and not s.contrast:
+        return False, None
+    return True, "ct_limits"
+
+
+def judge_study(w: Workup | None, s: Study) -> tuple[Workup | None, list[Finding]]:
+    """The work-up after a study, and the alerts the study raises about it (R2.2, R2.14, R2.15)."""
+    if w is None:
+        return None, []
+    findings: list[Finding] = []
+    claustrophobia = w.claustrophobia or s.mri_not_possible is MriNotPossible.CLAUSTROPHOBIA
+    closes, warning = _closes(w, s)
+    severity = Severity.CRITICAL if w.tier is WorkupTier.URGENT else Severity.WARNING
+    if s.finding.is_secondary_cause:
+        # The question the work-up asks is answered: the cause's own specialty takes over its imaging.
+        return w._replace(status=WorkupStatus.CLOSED, closed_by="a secondary cause was found", not_coded_study=None), []
+    if not w.is_open:
+        if w.status is WorkupStatus.DECLINED and closes and s.finding is not ImagingFinding.NOT_CODED:
+            return w._replace(status=WorkupStatus.CLOSED, closed_by=_closed_by(s)), _close_warnings(w, s, warning)
+        return w, []
+    if s.finding is ImagingFinding.NOT_CODED:
+        if closes:
+            return w._replace(not_coded_study=s.date, claustrophobia=claustrophobia), []
+        findings.append(Finding("imaging_workup_incomplete", severity, _incomplete_text(w, s)))
+        return w._replace(incomplete=True, claustrophobia=claustrophobia), findings
+    if closes:
+        closed = w._replace(status=WorkupStatus.CLOSED, closed_by=_closed_by(s), not_coded_study=None)
+        return closed, _close_warnings(w, s, warning)
+    findings.append(Finding("imaging_workup_incomplete", severity, _incomplete_text(w, s)))
+    return w._replace(incomplete=True, claustrophobia=claustrophobia), findings
+
+
+def _closed_by(s: Study) -> str:
+    kind = "MRI" if s.modality is Modality.MRI else "CT"
+    contrast = " with contrast" if s.contrast else " without contrast"
+    return f"{kind}{contrast} on {s.date.isoformat()}"
+
+
+def _close_warnings(w: Workup, s: Study, warning: str | None) -> list[Finding]:
+    if warning == "ct_limits":
+        reason = s.mri_not_possible.value.replace("_", " ") if s.mri_not_possible else "not recorded"
+        return [
+            Finding(
+                "ct_limits",
+                None,
+                f"The {w.tier.value} work-up was closed by CT because MRI was not possible ({reason}); CT cannot "
+                "exclude small lesions or demyelination.",
+            )
+        ]
+    if warning == "contrast_withheld":
+        reason = (s.contrast_withheld or "not recorded").replace("_", " ")
+        return [
+            Finding(
+                "contrast_withheld",
+                None,
+                f"The urgent work-up was closed by an MRI without contrast (contrast withheld: {reason}); small "
+                "lesions and inflammation may be missed.",
+            )
+        ]
+    return []
+
+
+def _incomplete_text(w: Workup, s: Study) -> str:
+    needed = "an MRI with contrast" if w.tier.needs_contrast else "an MRI"
+    if s.date < w.opened:
+        why = f"it is dated before the red flag of {w.opened.isoformat()}"
+    elif s.modality is Modality.CT:
+        why = "CT cannot show the nerve and vessel or exclude small lesions"
+        if s.mri_not_possible is MriNotPossible.CLAUSTROPHOBIA:
+            why += " (MRI was not possible because of claustrophobia: consider sedation or an open scanner)"
+    else:
+        why = "it was done without contrast"
+    return f"The {w.tier.value} work-up needs {needed}; this study does not complete it: {why}."
+
+
+# Checkpoint -------------------------------------------------------------------------------------------------
+
+
+def override_reasons(w: Workup | None, latest_finding: ImagingFinding | None) -> list[str]:
+    """Why the imaging work-up asks for a recorded override before a referral for MVD (R2.2, R2.15)."""
+    reasons = []
+    if w is not None and w.status is WorkupStatus.DECLINED:
+        reasons.append("the imaging work-up was declined")
+    elif w is not None and w.is_open and w.not_coded_study is None:
+        reasons.append(f"the {w.tier.value} imaging work-up is incomplete")
+    if latest_finding is ImagingFinding.NOT_CODED or (w is not None and w.is_open and w.not_coded_study is not None):
+        reasons.append("the finding of the latest imaging is not recorded")
+    return reasons
