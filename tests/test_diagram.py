@@ -307,7 +307,11 @@ def test_every_stage_keeps_its_place_from_one_patients_picture_to_the_next() -> 
     reference = node_positions(diagram("dot"))
     for case_file in EXAMPLES:
         pathway, as_of = example_pathway(case_file)
-        assert node_positions(diagram("dot", pathway=pathway, as_of=as_of)) == reference, case_file.stem
+        positions = node_positions(diagram("dot", pathway=pathway, as_of=as_of))
+        assert positions.keys() == reference.keys(), case_file.stem
+        for name, (x, y) in positions.items():  # Graphviz may round a coordinate a hundredth the other way
+            assert abs(x - reference[name][0]) <= 0.02, (case_file.stem, name)
+            assert abs(y - reference[name][1]) <= 0.02, (case_file.stem, name)
 
 
 def test_next_shows_the_most_pressing_recommendation() -> None:

@@ -181,7 +181,9 @@ def test_no_orders_are_proposed_on_the_toxin_stage() -> None:
         [PATIENT_RESOURCE, hfs_condition(), mri_report("2025-01-20"), decision("2025-02-01"), toxin("2025-02-01")]
     )
     evaluation = Pathway.replay(imported.case).evaluate(dt.date(2025, 3, 1))
-    assert proposed_orders(evaluation, imported.case) == []
+    # The record says nothing of the examination (null findings: R2.15, not examined is not normal), so the only
+    # order proposed is the contrast MRI of the work-up, never one of the toxin stage.
+    assert [o["id"] for o in proposed_orders(evaluation, imported.case)] == ["p1-order-contrast-mri"]
 
 
 def test_bad_fhir_is_a_typed_error_naming_the_resource_and_element() -> None:

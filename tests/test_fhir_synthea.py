@@ -153,11 +153,6 @@ def test_hearing_loss_recorded_before_the_diagnosis_is_a_presentation_finding_ra
     assert "CPA" in (imported.case.events[1].note or "") or "cerebellopontine" in (imported.case.events[1].note or "")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R2.2 (engineer A's work-up rules): a study that does not satisfy the urgent work-up keeps "
-    "urgent_contrast_mri and the red flag active",
-)
 def test_hearing_loss_and_a_free_text_cpa_lesion_keep_the_urgent_work_up_open() -> None:
     g = Graft("Alfreda_Wyman")
     hearing_loss_and_free_text_lesion(g, coded=False)
