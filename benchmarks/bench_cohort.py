@@ -296,7 +296,8 @@ def main() -> None:
             print(f"          outputs identical across --jobs {args.jobs} (sha256 of the five files)")
     if args.breakdown:
         breakdown(args.breakdown, args.seed)
-    import_times(args.import_runs)
+    if args.import_runs:
+        import_times(args.import_runs)
 
 
 if __name__ == "__main__":
