@@ -59,7 +59,7 @@ ALERTS: dict[str, AlertKind] = {
             "A deficit that began within days, such as sudden hearing loss or facial weakness with other signs, "
             "may be a stroke, a haemorrhage or an inflammatory or infective lesion; it needs same-day specialist "
             "assessment, not an outpatient scan.",
-            ("R133", "R145b"),
+            ("R202", "R133", "R145b"),
         ),
         AlertKind(
             "young_onset",
@@ -296,7 +296,7 @@ ALERTS: dict[str, AlertKind] = {
             "Urgent imaging is overdue",
             "An urgent indication (a new or progressive deficit, a fast course, a child) was not followed by a "
             "contrast-enhanced MRI within two weeks; a lesion that causes progressive deficits should not wait.",
-            ("R133", "R145b", "R135"),
+            ("R201", "R133", "R145b", "R135"),
         ),
         AlertKind(
             "imaging_finding_not_coded",
@@ -389,7 +389,7 @@ RECOMMENDATIONS: dict[str, RecommendationKind] = {
             "Order an urgent contrast-enhanced MRI of the brain",
             "A new or progressive deficit, a fast course or spasm in a child makes a secondary cause more likely; "
             "contrast-enhanced MRI with high-resolution T2 and angiography is needed within two weeks.",
-            ("R133", "R145b", "R9", "R10"),
+            ("R201", "R133", "R145b", "R9", "R10"),
         ),
         RecommendationKind(
             "order_contrast_mri",
@@ -403,7 +403,7 @@ RECOMMENDATIONS: dict[str, RecommendationKind] = {
             "Arrange same-day specialist assessment",
             "A deficit that began within days needs assessment today (emergency department, stroke or ENT "
             "service), not an outpatient scan.",
-            ("R133", "R145b"),
+            ("R202", "R133", "R145b"),
         ),
         RecommendationKind(
             "document_presentation",

@@ -129,9 +129,9 @@ class Guideline(BaseModel):
     urgent_imaging_due_days: Days = _param(
         14,
         unit="days",
-        evidence=("R133", "R145b", "R135"),
+        evidence=("R201", "R133", "R145b", "R135"),
         description=(
-            "Design: contrast MRI for an urgent indication (a new or progressive deficit, a fast course, a child) "
+            "Contrast MRI for an urgent indication (a new or progressive deficit, a fast course, a child) "
             "is due this many days after the presentation or red flag; urgent_imaging_overdue fires after it."
         ),
     )
