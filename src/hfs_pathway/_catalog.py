@@ -117,8 +117,9 @@ ALERTS: dict[str, AlertKind] = {
             _W,
             "Imaging shows a secondary cause",
             "A tumour, demyelination, vascular malformation or other structural lesion causes the spasm; the "
-            "lesion is treated by the relevant specialty before any spasm-directed surgery.",
-            ("R9", "R135", "R159"),
+            "lesion is treated by the relevant specialty before any spasm-directed surgery. A vertebrobasilar "
+            "dolichoectasia compressing the nerve is a neurovascular conflict, not a malformation: MVD can treat it.",
+            ("R9", "R135", "R159", "R138"),
         ),
         AlertKind(
             "hla_b1502_screen_required",

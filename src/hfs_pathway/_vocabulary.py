@@ -109,10 +109,13 @@ class Modality(StrEnum):
 
 class ImagingFinding(StrEnum):
     NEUROVASCULAR_CONFLICT = "neurovascular_conflict"
+    """A vessel compresses the facial nerve; a vertebrobasilar dolichoectasia compressing it is recorded here (vessel
+    ``vertebral``), not as a vascular malformation: decompression can treat it [R138]."""
     NO_ABNORMALITY = "no_abnormality"
     TUMOUR = "tumour"
     DEMYELINATION = "demyelination"
     VASCULAR_MALFORMATION = "vascular_malformation"
+    """An arteriovenous malformation, aneurysm or cavernoma: a secondary cause."""
     OTHER_STRUCTURAL = "other_structural"
     NOT_CODED = "not_coded"
     """A study is on record but its finding is not recorded in structured form (revision 2, R2.2)."""

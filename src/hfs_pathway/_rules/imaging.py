@@ -205,9 +205,10 @@ IMAGING_RESULT = EventRule(
         *return_routes("A study without a secondary cause returns the patient to the stage the red flag interrupted."),
         Route(
             S.TREATMENT_SELECTION,
-            "A conflict, or no abnormality, establishes primary hemifacial spasm.",
+            "A conflict (a vertebrobasilar dolichoectasia compressing the nerve included), or no abnormality, "
+            "establishes primary hemifacial spasm.",
             sources=(S.IMAGING,),
-            evidence=("R9", "R113"),
+            evidence=("R9", "R113", "R138"),
             otherwise="imaging shows no secondary cause",
         ),
         Route(
