@@ -226,3 +226,30 @@ def test_an_operation_through_the_checkpoint_marked_outside_raises_nothing() -> 
     evaluation = story.evaluate()
     assert evaluation.stage is Stage.POST_MVD
     assert alerts(evaluation, "mvd_outside_checkpoint") == []
+
+
+# With the imaging work-up (R2.14, R2.15) -------------------------------------------------------------------------
+
+
+def test_recurrence_after_a_resolved_secondary_cause_orders_a_contrast_mri() -> None:
+    """The cause may have come back: the recurrence opens a contrast-tier work-up, so imaging recommends
+    order_contrast_mri due 30 days after the recurrence, not a routine MRI."""
+    story = CaseBuilder().presentation().after(10).mri(finding="tumour", contrast=True).after(120)
+    story.event("secondary_cause_outcome", outcome="resolved").on("2029-01-10").event("recurrence")
+    evaluation = story.evaluate("2029-01-20")
+    assert evaluation.stage is Stage.IMAGING
+    codes = rec_codes(evaluation)
+    assert "order_contrast_mri" in codes
+    assert "order_mri" not in codes
+    assert rec(evaluation, "order_contrast_mri").due == dt.date(2029, 2, 9)
+
+
+def test_an_operation_outside_the_pathway_with_the_work_up_still_open_is_a_warning() -> None:
+    """mvd_outside_checkpoint is a warning while the work-up is open: here a contrast-tier presentation (facial
+    trauma) imaged with CT only, which does not close it."""
+    story = CaseBuilder().presentation(facial_trauma=True).after(20).ct().after(14).operate(outside_pathway=True)
+    evaluation = story.evaluate()
+    assert evaluation.stage is Stage.POST_MVD
+    found = alerts(evaluation, "mvd_outside_checkpoint")
+    assert [(a.severity, a.event_index) for a in found] == [(Severity.WARNING, last_index(story))]
+    assert "work-up" in found[0].text

@@ -104,7 +104,7 @@ def _mvd_effect(c: Change) -> None:
     a.referral_date = None
     if c.before.stage in OUTSIDE_PATHWAY_STAGES:
         # Recorded from a stage without a passed checkpoint: it only gets here with outside_pathway.
-        workup_open = bool(getattr(c.before, "workup_open", False))
+        workup_open = c.before.workup_open
         text = "The operation was done outside this pathway; its risk-benefit checkpoint is not on record."
         if workup_open:
             text += " The imaging work-up was still incomplete: a secondary cause had not been excluded."
