@@ -58,8 +58,8 @@ S = Stage
 # Which guideline thresholds a clinician meets at each stage. Values, units, descriptions and evidence come
 # from the guideline itself; every parameter must appear on at least one stage page.
 STAGE_PARAMETERS: dict[Stage, tuple[str, ...]] = {
-    S.PRESENTATION: ("young_onset_age_years",),
-    S.IMAGING: ("mri_due_days", "imaging_overdue_days"),
+    S.PRESENTATION: ("young_onset_age_years", "paediatric_age_years"),
+    S.IMAGING: ("mri_due_days", "urgent_imaging_due_days", "imaging_overdue_days"),
     S.SECONDARY_CAUSE: ("follow_up_secondary_cause_days",),
     S.TREATMENT_SELECTION: ("follow_up_treatment_selection_days",),
     S.OBSERVATION: ("observation_review_months",),
@@ -125,6 +125,7 @@ STAGE_PARAMETERS: dict[Stage, tuple[str, ...]] = {
         "mvd_recurrence_5_years",
         "bridging_toxin_effect_days",
         "min_reinjection_interval_days",
+        "post_mvd_complication_window_days",
     ),
 }
 
