@@ -252,3 +252,13 @@ def test_a_recurrence_after_discharge_is_on_the_timeline() -> None:
     story.after(900).event("recurrence")
     timeline = _sections(_report(story))["TIMELINE"]
     assert "Spasm returned after the pathway was complete -> treatment selection" in timeline
+
+
+def test_the_presentation_line_names_findings_history_and_what_was_not_examined() -> None:
+    story = CaseBuilder().presentation(
+        facial_weakness=True, deficits_stable=True, multiple_sclerosis=True, hearing_loss=None
+    )
+    timeline = _sections(_report(story))["TIMELINE"]
+    assert "findings: facial weakness, long-standing and not progressing" in timeline
+    assert "history of multiple sclerosis" in timeline
+    assert "not examined or not documented: hearing loss" in timeline

@@ -284,9 +284,27 @@ def _presentation(p: Presentation) -> str:
         for name in ("facial_weakness", "facial_numbness", "hearing_loss", "other_cranial_nerve_signs")
         if getattr(p, name) is None
     ]
+    if signs and p.deficits_stable:
+        signs.append("long-standing and not progressing")
+    if signs and p.acute_onset:
+        signs.append("of acute onset")
+    history = [
+        words
+        for name, words in (
+            ("prior_facial_palsy", "a previous facial palsy"),
+            ("facial_trauma", "facial trauma"),
+            ("multiple_sclerosis", "multiple sclerosis"),
+            ("prior_posterior_fossa_or_parotid_lesion", "a posterior fossa or parotid lesion"),
+            ("facial_pain", "facial pain"),
+            ("head_neck_or_skin_cancer_history", "head and neck or skin cancer"),
+        )
+        if getattr(p, name)
+    ]
     text = f"Presentation: clinical impression {impression}; spasm {_ONSET[p.onset_region]}"
     if signs:
         text += "; findings: " + ", ".join(signs)
+    if history:
+        text += "; history of " + ", ".join(history)
     if unexamined:
         text += "; not examined or not documented: " + ", ".join(unexamined)
     return text
