@@ -98,7 +98,7 @@ def test_the_timeline_shows_the_key_events_and_skips_routine_cycles() -> None:
     timeline = _sections(_report(story))["TIMELINE"]
     for words in (
         "1. Presentation: clinical impression hemifacial spasm",
-        "2. MRI (high-resolution T2, angiography): neurovascular conflict (AICA) -> treatment selection",
+        "2. MRI without contrast (high-resolution T2, angiography): neurovascular conflict (AICA) -> treatment selection",
         "3. Treatment chosen: botulinum toxin",
         "toxin benefit waning: the recent cycles each gave too little or too short a benefit",
         "Surgical risk assessment at the checkpoint",
@@ -262,3 +262,11 @@ def test_the_presentation_line_names_findings_history_and_what_was_not_examined(
     assert "findings: facial weakness, long-standing and not progressing" in timeline
     assert "history of multiple sclerosis" in timeline
     assert "not examined or not documented: hearing loss" in timeline
+
+
+def test_the_work_up_events_read_in_words() -> None:
+    story = CaseBuilder().presentation(hearing_loss=True).after(3).event("imaging_booked", booked_for="2025-01-15")
+    story.after(10).mri(contrast=False)
+    timeline = _sections(_report(story))["TIMELINE"]
+    assert "Imaging booked for 2025-01-15" in timeline
+    assert "MRI without contrast (high-resolution T2, angiography)" in timeline

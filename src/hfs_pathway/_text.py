@@ -18,6 +18,9 @@ from ._events import (
     BotoxPlanAdjusted,
     BotoxResponse,
     Event,
+    ImagingBooked,
+    ImagingDeclined,
+    ImagingFindingRecorded,
     ImagingResult,
     MedicationReview,
     MedicationStarted,
@@ -329,13 +332,25 @@ def _imaging(r: ImagingResult) -> str:
         )
         if done
     ]
-    study = "MRI" + (f" ({', '.join(sequences)})" if sequences else "")
+    study = ("MRI" if r.contrast else "MRI without contrast") + (f" ({', '.join(sequences)})" if sequences else "")
     if r.contrast_withheld is not None:
         study += f", contrast withheld ({_plain(r.contrast_withheld.value)})"
     return f"{study}: {_finding(r)}"
 
 
-def _finding(r: ImagingResult) -> str:
+def _finding_recorded(r: ImagingFindingRecorded) -> str:
+    return f"Finding of the study of {r.study_date.isoformat()} recorded from its report: {_finding(r)}"
+
+
+def _booked(b: ImagingBooked) -> str:
+    return f"Imaging booked for {b.booked_for.isoformat()}"
+
+
+def _declined(d: ImagingDeclined) -> str:
+    return "Imaging declined" + (" after informed discussion" if d.informed else " (refusal not recorded as informed)")
+
+
+def _finding(r: ImagingResult | ImagingFindingRecorded) -> str:
     if r.finding is ImagingFinding.NOT_CODED:
         return "finding not coded in the record (read the report)"
     text = _plain(r.finding.value)
@@ -461,6 +476,9 @@ def _exit(x: PathwayExit) -> str:
 _DESCRIBE: dict[type, Callable[[Any], str]] = {
     Presentation: _presentation,
     ImagingResult: _imaging,
+    ImagingFindingRecorded: _finding_recorded,
+    ImagingBooked: _booked,
+    ImagingDeclined: _declined,
     TreatmentDecision: _decision,
     MedicationStarted: _medication,
     MedicationReview: _medication_review,
