@@ -98,7 +98,7 @@ def test_the_timeline_shows_the_key_events_and_skips_routine_cycles() -> None:
     timeline = _sections(_report(story))["TIMELINE"]
     for words in (
         "1. Presentation: clinical impression hemifacial spasm",
-        "2. MRI without contrast (high-resolution T2, angiography): neurovascular conflict (AICA) -> treatment selection",
+        "2. MRI without contrast (high-resolution T2, angiography): neurovascular conflict (AICA)",
         "3. Treatment chosen: botulinum toxin",
         "toxin benefit waning: the recent cycles each gave too little or too short a benefit",
         "Surgical risk assessment at the checkpoint",
