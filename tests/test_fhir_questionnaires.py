@@ -227,7 +227,9 @@ def test_every_form_renders_in_lhc_forms_and_the_responses_it_produces_import_to
         PATIENT_RESOURCE,
         hfs_condition(),
         *responses,
-        mri_report("2025-01-20"),
+        # A contrast MRI with a coded finding: the presentation form names tonic spasm and leaves facial numbness
+        # undocumented, both contrast-tier features, so only a contrast study closes the work-up before the checkpoint.
+        mri_report("2025-01-20", code={"coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": "70553"}]}),
         toxin("2025-02-01"),
         {
             "resourceType": "Procedure",
