@@ -118,12 +118,12 @@ def _fhir_cohort(folder: Path, n: int) -> tuple[Path, Path, Path, list[str]]:
     for i, item in enumerate(synthetic_cases(n, seed=4, as_of=AS_OF)):
         lines.append(json.dumps(item.case))
         case = load_case(item.case)
-        if not item.case["events"] or item.case["events"][0].get("clinical_impression") not in (
-            "hemifacial_spasm",
-            "uncertain",
-        ):
-            refused.append(item.case["patient"]["id"])
         bundle = export_evaluation(Pathway.replay(case).evaluate(AS_OF), case)
+        # The importer refuses a record without a diagnosis: a patient referred but not yet seen has no Condition.
+        # (The export writes the presentation's Condition with its clinical impression in an extension, so a
+        # patient who left with an alternative diagnosis reads back as exported.)
+        if not any(entry["resource"]["resourceType"] == "Condition" for entry in bundle["entry"]):
+            refused.append(item.case["patient"]["id"])
         (bundles / f"{i:03d}.json").write_text(json.dumps(bundle))
         text = json.dumps([entry["resource"] for entry in bundle["entry"]])
         for entry in bundle["entry"]:

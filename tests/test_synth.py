@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hfs_pathway import Pathway, Stage, load_case
+from hfs_pathway import Pathway, PathwayError, Stage, load_case
 from hfs_pathway.cli import main
 from hfs_pathway.cohort import STORIES, synthetic_cases, write_synthetic
 
@@ -74,3 +74,27 @@ def test_synth_command_writes_one_case_per_line(tmp_path: Path) -> None:
     assert len(lines) == 25
     last_dates = [json.loads(line)["events"][-1]["date"] for line in lines if json.loads(line)["events"]]
     assert max(last_dates) <= "2025-06-30"
+
+
+def test_thousands_of_cases_replay_without_a_refusal_and_show_the_revision_2_situations() -> None:
+    """The stories record what revision 2 needs (a contrast MRI where the tier calls for it, an override reason
+    where the work-up was left open) and some of its new courses: a response completed after an ongoing one,
+    bridging toxin after MVD, a recurrence after discharge."""
+    refused: Counter[str] = Counter()
+    seen: Counter[str] = Counter()
+    for item in synthetic_cases(3000, seed=1, as_of=AS_OF):
+        try:
+            Pathway.replay(load_case(item.case))
+        except PathwayError as error:
+            refused[error.code] += 1
+            continue
+        events = item.case["events"]
+        types = [event["type"] for event in events]
+        seen["ongoing_then_completed"] += any(e.get("benefit_ongoing") for e in events)
+        seen["recurrence_after_discharge"] += "recurrence" in types
+        seen["override_reason"] += any("override_reason" in e for e in events)
+        if "mvd_performed" in types:
+            seen["bridging_toxin"] += "botox_injection" in types[types.index("mvd_performed") :]
+    assert refused == Counter()
+    assert all(seen[name] > 0 for name in ("ongoing_then_completed", "recurrence_after_discharge")), seen
+    assert all(seen[name] > 0 for name in ("override_reason", "bridging_toxin")), seen

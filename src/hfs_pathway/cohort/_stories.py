@@ -155,7 +155,8 @@ def _conservative(s: Story) -> tuple[str, int]:
 
 
 def _mvd_referral(s: Story) -> tuple[str, int]:
-    s.opening("botulinum_toxin", mri=True)
+    # Some patients decline the contrast their presentation calls for: the referral then records an override reason.
+    s.opening("botulinum_toxin", mri=True, skip_contrast=s.rng.random() < 0.2)
     s.refer()
     if s.rng.random() < 0.15:
         s.wait(30, 120)
@@ -168,7 +169,7 @@ def _post_mvd(s: Story) -> tuple[str, int]:
     s.opening("botulinum_toxin", mri=True)
     s.operate()
     months = (3, 6, 12)[: s.rng.randint(0, 3)]
-    s.reviews_after_surgery(months)
+    s.reviews_after_surgery(months, bridging=s.rng.random() < 0.15)  # toxin while delayed cure is awaited
     return "post_mvd", 200
 
 
@@ -176,6 +177,10 @@ def _discharged(s: Story) -> tuple[str, int]:
     s.opening("botulinum_toxin", mri=True)
     s.operate()
     s.reviews_after_surgery((3, 6, 12, 24))
+    if s.rng.random() < 0.15:  # the spasm returns years after the pathway was complete (R2.9)
+        s.wait(90, 1500)
+        s.add("recurrence")
+        return "treatment_selection", 90
     return "discharged", 365
 
 

@@ -36,6 +36,7 @@ DRUGS = (
     ("baclofen", 15, 60),
     ("levetiracetam", 500, 2000),
 )
+MIN_REINJECTION_INTERVAL = 84  # days: a bridging injection after surgery keeps the usual interval
 MONTH = 31  # days per month when placing reviews "m months after surgery": never earlier than the calendar month
 
 
@@ -62,6 +63,7 @@ class Story:
         self.vessel: str | None = None
         self.onset = -rng.randint(90, 1100)
         self.needs_contrast = self.age < 44  # onset may be before 40: a contrast-tier feature
+        self.workup_open = False  # a contrast-tier work-up closed by nothing better than an MRI without contrast
 
     def wait(self, low: int, high: int) -> None:
         self.day += self.rng.randint(low, high)
@@ -99,7 +101,9 @@ class Story:
             fields["hfs7"] = rng.randint(4, 22)
         self.add("presentation", **fields)
 
-    def image(self, finding: str | None = None, *, mri: bool = False) -> None:
+    def image(self, finding: str | None = None, *, mri: bool = False, skip_contrast: bool = False) -> None:
+        """The first study. ``skip_contrast``: an MRI without contrast although the presentation calls for it, which
+        leaves the work-up open (an override reason is then recorded at the checkpoint)."""
         rng = self.rng
         self.wait(7, 45)
         modality = "mri" if mri or rng.random() >= 0.03 else "ct"
@@ -111,8 +115,9 @@ class Story:
             fields["angiography"] = rng.random() < 0.7
         else:
             fields["mri_not_possible"] = "device"  # CT is done when MRI is not possible
-        if self.needs_contrast:
+        if self.needs_contrast and not (skip_contrast and modality == "mri"):
             fields["contrast"] = True
+        self.workup_open = self.needs_contrast and "contrast" not in fields and modality == "mri"
         if finding == "neurovascular_conflict":
             self.vessel = rng.choice(VESSELS)
             fields["offending_vessel"] = self.vessel
@@ -122,9 +127,9 @@ class Story:
         self.wait(7, 35)
         self.add("treatment_decision", option=option, shared_decision=True)
 
-    def opening(self, option: str | None = None, *, mri: bool = False) -> None:
+    def opening(self, option: str | None = None, *, mri: bool = False, skip_contrast: bool = False) -> None:
         self.present()
-        self.image(mri=mri)
+        self.image(mri=mri, skip_contrast=skip_contrast)
         if option is not None:
             self.decide(option)
 
@@ -150,6 +155,10 @@ class Story:
             "benefit_duration_days": benefit,
             "onset_days": rng.randint(2, 10),
         }
+        if good and rng.random() < 0.1:
+            # Recorded at the 28-day review while the benefit lasts, completed at the next visit (R2.5).
+            self.day = self.injected + rng.randint(25, 35)
+            self.add("botox_response", peak_improvement_percent=peak, benefit_ongoing=True)
         if rng.random() < 0.12:
             fields["adverse_effects"] = [rng.choice(("ptosis", "dry_eye", "facial_weakness"))]
             fields["adverse_effect_severity"] = "mild"
@@ -191,7 +200,10 @@ class Story:
         self.to_checkpoint()
         self.assess()
         self.wait(7, 60)
-        self.add("risk_benefit_decision", decision="refer_for_mvd", patient_informed=True, patient_consents=True)
+        fields: dict[str, Any] = {"decision": "refer_for_mvd", "patient_informed": True, "patient_consents": True}
+        if self.workup_open:
+            fields["override_reason"] = "Contrast MRI declined by the patient; the MRI without contrast is typical."
+        self.add("risk_benefit_decision", **fields)
 
     def operate(self) -> None:
         self.refer()
@@ -201,9 +213,15 @@ class Story:
             fields["offending_vessel"] = self.vessel
         self.add("mvd_performed", **fields)
 
-    def reviews_after_surgery(self, months: tuple[int, ...], last: str = "resolved") -> None:
+    def reviews_after_surgery(self, months: tuple[int, ...], last: str = "resolved", *, bridging: bool = False) -> None:
+        """Reviews ``months`` after surgery; ``bridging``: a toxin injection while delayed cure is awaited (R2.5)."""
         rng = self.rng
         surgery = self.day
+        if bridging:
+            since = self.day - self.injected if self.injected is not None else MIN_REINJECTION_INTERVAL
+            low = max(14, MIN_REINJECTION_INTERVAL - since)
+            self.wait(low, low + 60)
+            self.inject()
         for i, m in enumerate(months):
             self.day = max(self.day, surgery + m * MONTH + rng.randint(0, 21))
             spasm = "improved" if m < 6 and rng.random() < 0.3 else "resolved"
