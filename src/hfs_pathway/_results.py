@@ -3,7 +3,8 @@ risk-benefit assessment and the evaluation that gathers them.
 
 These are immutable values built by the library (never parsed from users), so they skip validation and
 stay cheap on the evaluation path and at import: they are typed named tuples. ``to_dict`` gives the
-JSON form of spec §5.
+JSON form of spec §5; it reads an enum member's ``_value_``, the same string ``.value`` returns, without
+going through the enum's property on every field of every case.
 """
 
 from __future__ import annotations
@@ -48,8 +49,8 @@ class HistoryEntry(NamedTuple):
             "index": self.index,
             "date": self.date.isoformat(),
             "event": self.event,
-            "from_stage": self.from_stage.value,
-            "to_stage": self.to_stage.value,
+            "from_stage": self.from_stage._value_,
+            "to_stage": self.to_stage._value_,
             "source": None
             if source is None
             else {"system": source.system, "reference": source.reference, "inferred": source.inferred},
@@ -76,7 +77,7 @@ class Alert(NamedTuple):
     def to_dict(self) -> dict[str, Any]:
         return {
             "code": self.code,
-            "severity": self.severity.value,
+            "severity": self.severity._value_,
             "text": self.text,
             "rationale": self.rationale,
             "evidence": list(self.evidence),
@@ -127,10 +128,10 @@ class BotoxCycle(NamedTuple):
         return {
             "number": self.number,
             "injection_date": self.injection_date.isoformat(),
-            "product": self.product.value,
+            "product": self.product._value_,
             "total_units": self.total_units,
             "interval_days": self.interval_days,
-            "response_class": None if self.response_class is None else self.response_class.value,
+            "response_class": None if self.response_class is None else self.response_class._value_,
             "benefit_duration_days": self.benefit_duration_days,
             "peak_improvement_percent": self.peak_improvement_percent,
             "poorly_tolerated": self.poorly_tolerated,
@@ -188,7 +189,7 @@ class RiskBenefitAssessment(NamedTuple):
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "verdict": self.verdict.value,
+            "verdict": self.verdict._value_,
             "verdict_reason": self.verdict_reason,
             "modifiers": [m.to_dict() for m in self.modifiers],
             "benefits": [b.to_dict() for b in self.benefits],
@@ -228,9 +229,9 @@ class Evaluation(NamedTuple):
             "patient_id": self.patient_id,
             "as_of": self.as_of.isoformat(),
             "guideline": {"name": self.guideline_name, "version": self.guideline_version},
-            "stage": self.stage.value,
+            "stage": self.stage._value_,
             "final": self.final,
-            "exit_reason": None if self.exit_reason is None else self.exit_reason.value,
+            "exit_reason": None if self.exit_reason is None else self.exit_reason._value_,
             "recommendations": [r.to_dict() for r in self.recommendations],
             "alerts": [a.to_dict() for a in self.alerts],
             "history": [h.to_dict() for h in self.history],

@@ -18,6 +18,10 @@ from hfs_pathway._vocabulary import AdverseEffectSeverity, ToxinAdverseEffect, W
 from .common import E, S
 from .drugs import pregnancy_review
 
+_new_tuple = tuple.__new__
+"""Builds a cycle from all its fields at once, without the named tuple's keyword-and-default constructor:
+one is built after every injection and every response."""
+
 
 def enter_toxin(c: Change) -> None:
     c.after.plan_start = len(c.after.cycles)
@@ -33,7 +37,11 @@ def _injection_effect(c: Change) -> None:
     a = c.after
     previous = a.cycles[-1].injection_date if a.cycles else None
     interval = None if previous is None else (inj.date - previous).days
-    a.cycles = (*a.cycles, BotoxCycle(len(a.cycles) + 1, c.index, inj.date, inj.product, inj.total_units, interval))
+    cycle = _new_tuple(
+        BotoxCycle,
+        (len(a.cycles) + 1, c.index, inj.date, inj.product, inj.total_units, interval, *_NO_RESPONSE_YET),
+    )
+    a.cycles = (*a.cycles, cycle)
     a.ongoing_response = None
     if interval is not None and interval < g.min_reinjection_interval_days:
         c.alert(
@@ -53,6 +61,12 @@ def _injection_effect(c: Change) -> None:
     # Only the interval test can change with an injection; the response tests gave no reason before it.
     if c.before.stage is S.BOTULINUM_TOXIN and intervals_shortening(a.cycles, a.plan_start, g):
         a.waning_reason = WaningReason.SHORTENING_INTERVALS
+
+
+_INJECTION_FIELDS = BotoxCycle._fields.index("response_index")
+"""The cycle's fields known at the injection; the rest come with its response."""
+_NO_RESPONSE_YET = tuple(BotoxCycle._field_defaults[f] for f in BotoxCycle._fields[_INJECTION_FIELDS:])
+"""The response fields of a cycle whose response is not recorded yet: the named tuple's defaults."""
 
 
 def _awaiting_response(c: Change) -> bool:
@@ -98,20 +112,18 @@ def _response_effect(c: Change) -> None:
     a = c.after
     first = c.before.ongoing_response
     merged = _completed(first, r)
-    last = a.cycles[-1]
-    cycle = BotoxCycle(
-        last.number,
-        last.injection_index,
-        last.injection_date,
-        last.product,
-        last.total_units,
-        last.interval_days,
-        c.index,
-        classify_response(merged, c.guideline),
-        merged.peak_improvement_percent,
-        merged.benefit_duration_days,
-        merged.adverse_effect_severity is AdverseEffectSeverity.SIGNIFICANT,
-        merged.benefit_ongoing,
+    ongoing = merged.benefit_ongoing
+    cycle = _new_tuple(
+        BotoxCycle,
+        (
+            *a.cycles[-1][:_INJECTION_FIELDS],
+            c.index,
+            classify_response(merged, c.guideline),
+            merged.peak_improvement_percent,
+            merged.benefit_duration_days,
+            merged.adverse_effect_severity is AdverseEffectSeverity.SIGNIFICANT,
+            ongoing,
+        ),
     )
     a.cycles = (*a.cycles[:-1], cycle)
     if first is not None:
@@ -121,10 +133,11 @@ def _response_effect(c: Change) -> None:
             a.durations = a.durations[:-1]
     else:
         a.responses = (*a.responses, cycle)
-    if merged.benefit_duration_days is not None and not merged.benefit_ongoing:
+    if merged.benefit_duration_days is not None and not ongoing:
         a.durations = (*a.durations, (cycle.number, merged.benefit_duration_days))
-    a.ongoing_response = merged if merged.benefit_ongoing else None
-    _spread_alerts(c, first, r)
+    a.ongoing_response = merged if ongoing else None
+    if r.adverse_effects:
+        _spread_alerts(c, first, r)
     # Only the response tests can change with a response; the interval test gave no reason before it.
     # In waning_response a response completes the table without reopening the verdict already reached.
     if c.before.stage is S.BOTULINUM_TOXIN:
