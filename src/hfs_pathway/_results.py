@@ -44,13 +44,13 @@ class HistoryEntry(NamedTuple):
         return f"inferred from {where}" if source.inferred else f"from {where}"
 
     def to_dict(self) -> dict[str, Any]:
-        source = self.source
+        index, date, event, from_stage, to_stage, source = self  # one unpacking: a case has many entries
         return {
-            "index": self.index,
-            "date": self.date.isoformat(),
-            "event": self.event,
-            "from_stage": self.from_stage._value_,
-            "to_stage": self.to_stage._value_,
+            "index": index,
+            "date": date.isoformat(),
+            "event": event,
+            "from_stage": from_stage._value_,
+            "to_stage": to_stage._value_,
             "source": None
             if source is None
             else {"system": source.system, "reference": source.reference, "inferred": source.inferred},

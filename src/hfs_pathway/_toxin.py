@@ -48,14 +48,19 @@ def benefit_has_shortened(durations: Sequence[tuple[int, int]], plan_start: int,
     n = guideline.waning_consecutive_cycles
     if len(durations) < n + guideline.waning_baseline_min_cycles or durations[-n][0] <= plan_start:
         return False
+    recent = durations[-n:]
+    # The floor first: it needs no baseline, and a benefit that lasts the minimum interval is the usual case.
+    floor = guideline.min_reinjection_interval_days
+    for _, days in recent:
+        if days >= floor:
+            return False
     # The median is written out: this runs after every recorded response.
     earlier = sorted([days for _, days in durations[-n - guideline.waning_baseline_max_cycles : -n]])
     middle = len(earlier) // 2
     baseline = earlier[middle] if len(earlier) % 2 else (earlier[middle - 1] + earlier[middle]) / 2
     ceiling = baseline * (100 - guideline.waning_drop_percent) / 100
-    floor = guideline.min_reinjection_interval_days
-    for _, days in durations[-n:]:
-        if days > ceiling or days >= floor:
+    for _, days in recent:
+        if days > ceiling:
             return False
     return baseline > 0
 
