@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from hypothesis import strategies as st
 
 if TYPE_CHECKING:
-    from tests.strategies import Context
+    from tests.strategies_base import Context
 
 Strategy = st.SearchStrategy
 
