@@ -195,6 +195,22 @@ def test_insufficient_response_after_two_good_cycles_suggests_toxin_resistance(
     assert "review_diagnosis_and_technique" not in codes
 
 
+def test_benefit_that_became_insufficient_after_good_cycles_is_named_insufficient_not_shortened() -> None:
+    """Three 100-day cycles, then two of 50 days: the benefit both shortened (30% below the median, under 12
+    weeks) and became insufficient (8 weeks or less). It is named insufficient_response, so the review for
+    toxin resistance that follows earlier adequate cycles is not hidden behind shortening_benefit (R2.15)."""
+    story = CaseBuilder().to_toxin()
+    for _ in range(3):
+        story.cycle(peak=80, benefit=100, interval=120)
+    story.cycle(peak=80, benefit=50, interval=120).cycle(peak=80, benefit=50, interval=120)
+    evaluation = story.evaluate()
+    assert evaluation.stage is Stage.WANING_RESPONSE
+    (waning,) = alerts(evaluation, "waning_response")
+    assert "insufficient_response" in waning.text
+    assert "shortening_benefit" not in waning.text
+    assert "review_toxin_resistance" in rec_codes(evaluation)
+
+
 # Side effects that suggest spread -----------------------------------------------------------------------------
 
 

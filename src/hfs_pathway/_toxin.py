@@ -86,10 +86,13 @@ def response_waning_reason(
     ``responses`` are the cycles with a recorded response, in order, and ``durations`` the
     ``(number, days)`` of those with a known benefit duration; each test reads only the last few, so
     the cost does not grow with the history.
+
+    Order: primary non-response, then an insufficient response, then a shortened benefit, then poor
+    tolerance. Cycles that became insufficient after good ones usually also count as shortened (their
+    benefit fell below 8 weeks); naming them insufficient keeps the advice that belongs to that reading
+    (a review for toxin resistance after earlier adequate cycles, R2.15) instead of hiding it.
     """
     g = guideline
-    if benefit_has_shortened(durations, plan_start, g):
-        return WaningReason.SHORTENING_BENEFIT
     count = len(responses)
     k = g.primary_non_response_cycles
     if plan_start == 0 and count == k and responses[-1].number == k:
@@ -110,6 +113,8 @@ def response_waning_reason(
             tolerated_badly += 1
     if poor >= n:
         return WaningReason.INSUFFICIENT_RESPONSE
+    if benefit_has_shortened(durations, plan_start, g):
+        return WaningReason.SHORTENING_BENEFIT
     if tolerated_badly >= g.poorly_tolerated_min_cycles:
         return WaningReason.POORLY_TOLERATED
     return None
