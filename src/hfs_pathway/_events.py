@@ -121,6 +121,18 @@ class _Event(_Strict):
     source: EventSource | None = None
 
 
+EXAMINATION_FINDINGS = (
+    "tonic_contraction",
+    "facial_weakness",
+    "facial_numbness",
+    "hearing_loss",
+    "other_cranial_nerve_signs",
+    "rapid_progression",
+    "long_tract_or_cerebellar_signs",
+)
+"""The presentation findings that accept ``None``: not examined or not documented, never read as normal (R2.15)."""
+
+
 class Presentation(_Event):
     """The first assessment: history, examination and the clinician's impression."""
 

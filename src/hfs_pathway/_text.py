@@ -14,6 +14,7 @@ from typing import Any
 
 from ._dates import age_on
 from ._events import (
+    EXAMINATION_FINDINGS,
     BotoxInjection,
     BotoxPlanAdjusted,
     BotoxResponse,
@@ -269,19 +270,7 @@ def _generic_details(event: Event | None) -> str:
 
 def _presentation(p: Presentation) -> str:
     impression = _plain(p.clinical_impression.value)
-    signs = [
-        _plain(name)
-        for name in (
-            "tonic_contraction",
-            "facial_weakness",
-            "facial_numbness",
-            "hearing_loss",
-            "other_cranial_nerve_signs",
-            "rapid_progression",
-            "long_tract_or_cerebellar_signs",
-        )
-        if getattr(p, name) is True
-    ]
+    signs = [_plain(name) for name in EXAMINATION_FINDINGS if getattr(p, name) is True]
     unexamined = [
         _plain(name)
         for name in ("facial_weakness", "facial_numbness", "hearing_loss", "other_cranial_nerve_signs")

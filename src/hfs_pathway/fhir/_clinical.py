@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from hfs_pathway._events import EVENT_MODELS
+from hfs_pathway._events import EVENT_MODELS, EXAMINATION_FINDINGS
 from hfs_pathway._vocabulary import Side
 
 from ._codes import (
@@ -39,15 +39,7 @@ from ._codes import (
 from ._context import OBSERVATION_VALUE, Context, RedFlagFact, concepts, dated, text_of
 from ._read import Where, codings, concept, date_of, first_date, is_object, obj, quantity, seq
 
-NULLABLE_FINDINGS = (
-    "tonic_contraction",
-    "facial_weakness",
-    "facial_numbness",
-    "hearing_loss",
-    "other_cranial_nerve_signs",
-    "rapid_progression",
-    "long_tract_or_cerebellar_signs",
-)
+NULLABLE_FINDINGS = EXAMINATION_FINDINGS
 """Presentation findings a record may leave unsaid: ``null`` (not examined or not documented), never ``false``."""
 NOT_OBSERVATIONS = frozenset(
     {"presentation", "imaging_result", "medication_started", "botox_injection", "mvd_performed"}
