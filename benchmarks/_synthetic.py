@@ -104,6 +104,16 @@ class _Story:
         if rng.random() < 0.5:
             presentation["hfs7"] = rng.randint(4, 22)
         self.add("presentation", **presentation)
+        # An atypical onset, an uncertain impression or onset before 40 puts the work-up in the contrast tier
+        # (revision 2): the study is then done with contrast, so the work-up closes and the checkpoint needs
+        # no override.
+        birth = dt.date.fromisoformat(self.patient["birth_date"])
+        onset_age = onset.year - birth.year - ((onset.month, onset.day) < (birth.month, birth.day))
+        contrast = (
+            presentation["onset_region"] != "periocular"
+            or presentation["clinical_impression"] != "hemifacial_spasm"
+            or onset_age < 40
+        )
         self.after(rng.randint(7, 42))
         if rng.random() < 0.85:
             self.vessel = rng.choice(_VESSELS)
@@ -112,11 +122,14 @@ class _Story:
                 modality="mri",
                 high_resolution_t2=True,
                 angiography=rng.random() < 0.7,
+                contrast=contrast,
                 finding="neurovascular_conflict",
                 offending_vessel=self.vessel,
             )
         else:
-            self.add("imaging_result", modality="mri", high_resolution_t2=True, finding="no_abnormality")
+            self.add(
+                "imaging_result", modality="mri", high_resolution_t2=True, contrast=contrast, finding="no_abnormality"
+            )
         self.after(rng.randint(7, 28))
         self.add("treatment_decision", option="botulinum_toxin", shared_decision=True)
         self.after(rng.randint(0, 21))
