@@ -147,8 +147,10 @@ class StepPlan(NamedTuple):
     checks: tuple[Callable[[Change], bool], ...]
     """The tests of the rule's requirements, in order."""
     effect: Callable[[Change], None] | None
-    choices: tuple[tuple[Callable[[Change], bool] | None, Route], ...]
-    """Each route leaving this stage with its guard's test (``None``: unconditional), in order."""
+    choices: tuple[tuple[Callable[[Change], bool] | None, Route, Callable[[Change], None] | None], ...]
+    """Each route leaving this stage, in order, with its guard's test (``None``: unconditional) and what entering
+    its destination resets (the destination's ``StageInfo.on_enter``; ``None`` when the route stays, resumes an
+    interrupted stage, or the stage resets nothing)."""
 
 
 class StageInfo(NamedTuple):
@@ -287,10 +289,17 @@ class PathwayDefinition:
                 rule,
                 tuple(r.condition.test for r in rule.requires),
                 rule.effect,
-                tuple((None if r.when is None else r.when.test, r) for r in routes),
+                tuple((None if r.when is None else r.when.test, r, self.entering(key[0], r)) for r in routes),
             )
             for key, (rule, routes) in self.dispatch.items()
         }
+
+    def entering(self, source: str, route: Route) -> Callable[[Change], None] | None:
+        """What taking ``route`` from ``source`` resets on entering its destination (``StageInfo.on_enter``):
+        nothing when it stays, or when it returns to a stage a red flag interrupted (``Route.resumes``)."""
+        if route.dest is None or route.dest == source or route.resumes:
+            return None
+        return self._stage_info[route.dest].on_enter
 
     @cached_property
     def machine(self) -> Machine:

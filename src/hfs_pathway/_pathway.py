@@ -45,6 +45,7 @@ SAVE_FORMAT_VERSION = 1
 
 _new_tuple = tuple.__new__
 """Builds a named tuple from a plain tuple of its fields in one C call (its constructor is a Python function)."""
+_new_object = object.__new__
 
 
 @cache
@@ -84,6 +85,7 @@ class Pathway:
 
     __slots__ = (
         "_alerts",
+        "_change",
         "_definition",
         "_engine",
         "_events",
@@ -91,6 +93,7 @@ class Pathway:
         "_history",
         "_older_revision",
         "_patient",
+        "_plans",
         "_record",
         "_views",
     )
@@ -123,6 +126,12 @@ class Pathway:
         record = _BLANK_RECORD.copy()
         record.stage = definition.initial
         self._record = record
+        self._plans = definition.plans
+        # The event under consideration: one per pathway, refilled by every step (which sets the rest).
+        change = self._change = _new_object(Change)
+        change.patient = patient
+        change.guideline = guideline
+        change.alerts = []
 
     # Building ------------------------------------------------------------------------------------
 
@@ -261,6 +270,10 @@ class Pathway:
 
         Everything that can fail runs on ``change.after``, a private copy of the record. Only the last lines,
         which cannot fail, publish the result.
+
+        This runs for every event of every case, so it is written for speed (see docs/performance.md): the
+        pathway keeps one ``Change`` and refills it (an event is considered only after the previous one is
+        done), copies the record inline, and reads each route's stage entry from the plan.
         """
         if self._older_revision:
             from ._revision import check_revision  # only for a guideline of an earlier contract revision
@@ -282,7 +295,7 @@ class Pathway:
                 event_index=index,
             )
         stage = record.stage
-        plan = self._definition.plans.get((stage, event.type))
+        plan = self._plans.get((stage, event.type))
         if plan is None:
             accepted = self._definition.accepted_events(stage)
             raise EventNotAllowed(
@@ -292,7 +305,18 @@ class Pathway:
                 event_type=event.type,
                 accepted=[e.value for e in accepted],
             )
-        change = Change(event, index, record, self._patient, self._guideline)
+        # The record's copy is one dictionary copy (every field holds an immutable value; see ``Record.copy``).
+        after = _new_object(Record)
+        after.__dict__ = record.__dict__.copy()
+        change = self._change
+        change.event = event
+        change.index = index
+        change.before = record
+        change.after = after
+        change.route = None
+        alerts = change.alerts
+        if alerts:
+            alerts.clear()  # left over from an event refused after raising an alert
         for check in plan.checks:
             if not check(change):
                 self._refuse(plan.rule, change)
@@ -300,28 +324,28 @@ class Pathway:
         if effect is not None:
             effect(change)
         if self._engine == "table":
-            for when, route in plan.choices:  # noqa: B007  # the route the loop stops at is the one taken
+            for when, route, enter in plan.choices:  # noqa: B007  # the route the loop stops at is the one taken
                 if when is None or when(change):
                     break
         else:
             route = self._choose_by_machine(change)
+            enter = self._definition.entering(stage, route)
         if route.alert is not None:
             route.alert(change)
-        after = change.after
         after.last_date = date
         dest = route.dest or stage
         if dest is not stage:
             after.stage = dest
             after.stage_entered = date
-            on_enter = self._definition.stage_info(dest).on_enter
-            if on_enter is not None and not route.resumes:
-                on_enter(change)
+            if enter is not None:
+                enter(change)
         # Accepted: publish. Nothing below can fail, so a refusal above has changed nothing.
         self._record = after
         self._events.append(event)
         self._history.append(_new_tuple(HistoryEntry, (index, date, event.type, stage, dest, event.source)))
-        if change.alerts:
-            self._alerts.extend(change.alerts)
+        if alerts:
+            self._alerts.extend(alerts)
+            alerts.clear()
         self._views = None
 
     def _choose_by_machine(self, change: Change) -> Route:
