@@ -97,6 +97,31 @@ ClinicalDate = Annotated[
 StrictCount = Annotated[int, Field(strict=True)]
 StrictNumber = StrictInt | StrictFloat
 """A number written as a number: ``20`` stays ``20`` and ``20.5`` stays ``20.5``; ``"20"`` is refused."""
+
+
+def _bounded(*, gt: int | None = None, ge: int | None = None, le: int) -> GetPydanticSchema:
+    """The schema of a ``StrictNumber`` within bounds (``gt`` or ``ge``, and ``le``).
+
+    pydantic checks bounds on a union of types with a Python function after it, one call per bound; JSON text
+    has them checked inside pydantic-core instead, on each member of the union. A Python value keeps the
+    union and the functions, whose errors word a refusal (the case loader re-checks text that fails through
+    it); both paths accept the same numbers, as for ``ClinicalDate``.
+    """
+
+    def schema(source: Any, handler: Any) -> core_schema.CoreSchema:
+        return core_schema.json_or_python_schema(
+            json_schema=core_schema.union_schema(
+                [
+                    core_schema.int_schema(strict=True, gt=gt, ge=ge, le=le),
+                    core_schema.float_schema(strict=True, gt=gt, ge=ge, le=le),
+                ]
+            ),
+            python_schema=handler(Annotated[StrictNumber, Field(gt=gt, ge=ge, le=le)]),
+        )
+
+    return GetPydanticSchema(schema)
+
+
 Note = Annotated[str, Field(max_length=4000)]
 
 
@@ -260,7 +285,7 @@ class TreatmentDecision(_Event):
 class MedicationStarted(_Event):
     type: Literal["medication_started"] = "medication_started"
     drug: Drug
-    dose_mg_per_day: Annotated[StrictNumber, Field(gt=0, le=10000)]
+    dose_mg_per_day: Annotated[int | float, _bounded(gt=0, le=10000)]
     hla_b1502_tested: StrictBool | None = None
     hla_b1502_result: HlaResult | None = None
     pregnant: StrictBool | None = None
@@ -275,7 +300,7 @@ class MedicationReview(_Event):
 class BotoxInjection(_Event):
     type: Literal["botox_injection"] = "botox_injection"
     product: ToxinProduct
-    total_units: Annotated[StrictNumber, Field(gt=0, le=5000)]
+    total_units: Annotated[int | float, _bounded(gt=0, le=5000)]
     sites: Annotated[StrictCount, Field(ge=1, le=50)] | None = None
     pregnant: StrictBool | None = None
 
@@ -284,7 +309,7 @@ class BotoxResponse(_Event):
     """How the latest injection worked, recorded once its benefit is known."""
 
     type: Literal["botox_response"] = "botox_response"
-    peak_improvement_percent: Annotated[StrictNumber, Field(ge=0, le=100)]
+    peak_improvement_percent: Annotated[int | float, _bounded(ge=0, le=100)]
     benefit_duration_days: Annotated[StrictCount, Field(ge=0, le=365)] | None = None
     onset_days: Annotated[StrictCount, Field(ge=0, le=60)] | None = None
     adverse_effects: tuple[ToxinAdverseEffect, ...] = ()
@@ -294,17 +319,17 @@ class BotoxResponse(_Event):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        if len(set(self.adverse_effects)) != len(self.adverse_effects):
-            raise ValueError("adverse_effects lists the same effect twice")
-        if self.adverse_effects and self.adverse_effect_severity is AdverseEffectSeverity.NONE:
-            raise ValueError("adverse_effects are listed but adverse_effect_severity is none")
-        if not self.adverse_effects and self.adverse_effect_severity is not AdverseEffectSeverity.NONE:
+        # Written for the usual response (no adverse effects, no onset): it is checked at every injection.
+        effects = self.adverse_effects
+        if effects:
+            if len(set(effects)) != len(effects):
+                raise ValueError("adverse_effects lists the same effect twice")
+            if self.adverse_effect_severity is AdverseEffectSeverity.NONE:
+                raise ValueError("adverse_effects are listed but adverse_effect_severity is none")
+        elif self.adverse_effect_severity is not AdverseEffectSeverity.NONE:
             raise ValueError("adverse_effect_severity is given but no adverse_effects are listed")
-        if (
-            self.onset_days is not None
-            and self.benefit_duration_days is not None
-            and self.onset_days > self.benefit_duration_days
-        ):
+        onset = self.onset_days
+        if onset is not None and self.benefit_duration_days is not None and onset > self.benefit_duration_days:
             raise ValueError("onset_days cannot exceed benefit_duration_days")
         return self
 
