@@ -130,3 +130,28 @@ def test_an_explanation_says_where_the_fact_behind_it_came_from() -> None:
     )
     assert "inferred" not in plain.met[0]
     assert "(" not in plain.met[0]
+
+
+@given(plausible_cases())
+def test_every_field_of_an_evaluation_holds_what_its_name_says(case: dict[str, Any]) -> None:
+    # ``Pathway.evaluate`` builds the named tuple from its fields in order, for speed: this checks the order.
+    pathway = Pathway.replay(case)
+    last = pathway.events[-1].date if pathway.events else dt.date(2024, 1, 1)
+    as_of = last + dt.timedelta(days=40)
+    evaluation = pathway.evaluate(as_of)
+    assert evaluation.patient_id == pathway.patient.id
+    assert evaluation.patient is pathway.patient
+    assert evaluation.as_of == as_of
+    assert (evaluation.guideline_name, evaluation.guideline_version) == (
+        pathway.guideline.name,
+        pathway.guideline.version,
+    )
+    assert evaluation.stage is pathway.stage
+    assert evaluation.final is pathway.final
+    assert all(type(r).__name__ == "Recommendation" for r in evaluation.recommendations)
+    assert evaluation.alerts[: len(pathway.alerts)] == pathway.alerts
+    assert evaluation.history == pathway.history
+    assert evaluation.botox_cycles == pathway.botox_cycles
+    assert evaluation.risk_benefit == pathway.risk_benefit
+    assert (evaluation.exit_reason is None) == (pathway.stage is not Stage.EXITED)
+    assert evaluation.events == pathway.events

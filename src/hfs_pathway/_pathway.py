@@ -35,6 +35,7 @@ from ._vocabulary import CONTRACT_REVISION, Stage
 from ._words import with_article
 
 if TYPE_CHECKING:
+    from ._advice import Advice
     from ._guideline import Guideline
 
 Engine = Literal["table", "transitions"]
@@ -55,6 +56,14 @@ def _defaults() -> tuple[PathwayDefinition, Guideline]:
     from ._hfs import HFS_PATHWAY
 
     return HFS_PATHWAY, default_guideline()
+
+
+@cache
+def _advice_type() -> type[Advice]:
+    """The advice module, loaded on the first evaluation (not at import)."""
+    from ._advice import Advice
+
+    return Advice
 
 
 _BLANK_RECORD = Record()
@@ -392,34 +401,40 @@ class Pathway:
         anything else raises :class:`~hfs_pathway.InvalidArgument`.
         """
         record = self._record
-        as_of = dt.date.today() if as_of is None else as_date(as_of)
+        if type(as_of) is not dt.date:
+            as_of = dt.date.today() if as_of is None else as_date(as_of)
         if record.last_date is not None and as_of < record.last_date:
             raise OutOfOrder(
                 f"the evaluation date {as_of.isoformat()} is before the date of the last event "
                 f"(event {len(self._history) - 1})"
             )
         views = self._read()
-        from ._advice import Advice  # loaded on the first evaluation, not at import
-
-        advice = Advice(record, self._patient, self._guideline, as_of)
-        final = record.stage in self._definition.final_stages
-        return Evaluation(
-            patient_id=self._patient.id,
-            as_of=as_of,
-            guideline_name=self._guideline.name,
-            guideline_version=self._guideline.version,
-            stage=record.stage,
-            final=final,
-            recommendations=tuple(advice.recommendations),
-            alerts=(*views.alerts, *mark_active(advice.alerts, views.history, record.stage, record.workup_open, final))
-            if advice.alerts
-            else views.alerts,
-            history=views.history,
-            botox_cycles=record.cycles,
-            risk_benefit=record.risk,
-            exit_reason=exit_reason(views.events[-1]) if record.stage is Stage.EXITED else None,
-            patient=self._patient,
-            events=views.events,
+        patient, guideline, stage = self._patient, self._guideline, record.stage
+        advice = _advice_type()(record, patient, guideline, as_of)
+        final = stage in self._definition.final_stages
+        alerts = views.alerts
+        if advice.alerts:
+            alerts = (*alerts, *mark_active(advice.alerts, views.history, stage, record.workup_open, final))
+        # Built from its fields in order with one C call (the named tuple's keyword constructor is a Python
+        # function with fourteen arguments; an evaluation is made for every case of a cohort).
+        return _new_tuple(
+            Evaluation,
+            (
+                patient.id,  # patient_id
+                as_of,
+                guideline.name,  # guideline_name
+                guideline.version,  # guideline_version
+                stage,
+                final,
+                tuple(advice.recommendations),
+                alerts,
+                views.history,
+                record.cycles,  # botox_cycles
+                record.risk,  # risk_benefit
+                exit_reason(views.events[-1]) if stage is Stage.EXITED else None,
+                patient,
+                views.events,
+            ),
         )
 
     # Saving -----------------------------------------------------------------------------------------------
