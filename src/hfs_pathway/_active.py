@@ -124,32 +124,45 @@ def active_while(code: str) -> ActiveWhile:
 
 
 class _Clock:
-    """What the rules need from the history, read in one backward pass."""
+    """What the rules need from the history, each read in a backward pass only when a rule asks for it.
 
-    __slots__ = ("final", "history", "injection", "medication", "review", "stage", "stay_start", "workup_open")
+    Most alerts need only the start of the current stay, which a short backward scan finds (it stops at the
+    latest change of stage); the latest injection, drug start and review after surgery are looked up only for
+    the few alerts whose rules name them. Work-up and time-based alerts read no history at all.
+    """
+
+    __slots__ = ("_latest", "_stay_start", "final", "history", "stage", "workup_open")
 
     def __init__(self, history: Sequence[HistoryEntry], stage: Stage, workup_open: bool, final: bool) -> None:
         self.history = history
         self.final = final
         self.stage = stage
         self.workup_open = workup_open
-        self.stay_start = 0
-        self.injection = -1
-        self.medication = -1
-        self.review = -1
-        stay_found = False
-        for entry in reversed(history):
-            if not stay_found and entry.from_stage is not entry.to_stage:
-                self.stay_start = entry.index
-                stay_found = True
-            if self.injection < 0 and entry.event == EventType.BOTOX_INJECTION:
-                self.injection = entry.index
-            if self.medication < 0 and entry.event == EventType.MEDICATION_STARTED:
-                self.medication = entry.index
-            if self.review < 0 and entry.event == EventType.POST_MVD_REVIEW:
-                self.review = entry.index
-            if stay_found and self.injection >= 0 and self.medication >= 0 and self.review >= 0:
-                break
+        self._stay_start = -1
+        self._latest: dict[str, int] = {}
+
+    @property
+    def stay_start(self) -> int:
+        """The index of the event that entered the current stage (0 when the pathway never moved)."""
+        if self._stay_start < 0:
+            self._stay_start = 0
+            for entry in reversed(self.history):
+                if entry.from_stage is not entry.to_stage:
+                    self._stay_start = entry.index
+                    break
+        return self._stay_start
+
+    def latest(self, event: str) -> int:
+        """The index of the latest accepted event of this type, or -1."""
+        found = self._latest.get(event)
+        if found is None:
+            found = -1
+            for entry in reversed(self.history):
+                if entry.event == event:
+                    found = entry.index
+                    break
+            self._latest[event] = found
+        return found
 
     def is_active(self, alert: Alert) -> bool:
         rule = ALERT_ACTIVE_WHILE.get(alert.code, _DEFAULT)
@@ -162,22 +175,30 @@ class _Clock:
             return self._cycle_current(index)
         if rule is ActiveWhile.DRUG_COURSE:
             history = self.history
-            if index < len(history) and history[index].event == EventType.BOTOX_INJECTION:
+            if index < len(history) and history[index].event == _INJECTION:
                 return self._cycle_current(index)
             return self._course_current(index)
         if rule is ActiveWhile.NEXT_REVIEW:
-            return index >= self.stay_start and self.review <= index
+            return index >= self.stay_start and self.latest(_REVIEW) <= index
         return index >= self.stay_start
 
     def _cycle_current(self, index: int) -> bool:
-        return not self.final and self.injection <= index
+        return not self.final and self.latest(_INJECTION) <= index
 
     def _course_current(self, index: int) -> bool:
         # The alert's course is the latest drug started at or before the raising event: it is current when no
         # drug was started after it and the patient is still in the oral_medication stay it began in.
         if self.final or self.stage is not Stage.ORAL_MEDICATION:
             return False
-        return 0 <= self.medication <= index and self.medication >= self.stay_start
+        medication = self.latest(_MEDICATION)
+        return 0 <= medication <= index and medication >= self.stay_start
+
+
+# The event types the rules look up, as plain strings: ``HistoryEntry.event`` is a ``str``, and comparing two
+# plain strings skips the enum's reflected comparison.
+_INJECTION = EventType.BOTOX_INJECTION.value
+_MEDICATION = EventType.MEDICATION_STARTED.value
+_REVIEW = EventType.POST_MVD_REVIEW.value
 
 
 def mark_active(
@@ -186,9 +207,14 @@ def mark_active(
     """Every alert, in the same order, with ``active`` set by its code's rule for a pathway whose accepted
     events made ``history`` and left it in ``stage`` (``final`` when that stage is final), its work-up open or not.
     """
+    alerts = tuple(alerts)
+    if not alerts:
+        return alerts  # most cases: nothing to mark, and no history to read
     clock = _Clock(history, stage, workup_open, final)
     marked = []
     for alert in alerts:
         active = clock.is_active(alert)
-        marked.append(alert if alert.active is active else alert._replace(active=active))
+        # ``Alert._make`` of the fields with ``active`` last is what ``_replace`` does, without its keyword
+        # mapping (an alert that is history is made on every evaluation of a long course).
+        marked.append(alert if alert.active is active else Alert._make((*alert[:-1], active)))
     return tuple(marked)

@@ -27,9 +27,12 @@ _SPECIALTY = {
 }
 
 
-def _rec(code: str, text: str | None = None, due: dt.date | None = None) -> Recommendation:
-    kind = RECOMMENDATIONS[code]
-    return Recommendation(code, text or kind.title + ".", kind.rationale, kind.evidence, due)
+_PLAIN = {
+    code: Recommendation(code, kind.title + ".", kind.rationale, kind.evidence)
+    for code, kind in RECOMMENDATIONS.items()
+}
+"""Each recommendation in its catalogued words and with no due date, made once: a recommendation is an immutable
+value, so the evaluations that make one of these (most recommendations are) share it."""
 
 
 def _time_alert(code: str, text: str, as_of: dt.date) -> Alert:
@@ -56,7 +59,11 @@ class Advice:
             handler(self)
 
     def recommend(self, code: str, text: str | None = None, due: dt.date | None = None) -> None:
-        self.recommendations.append(_rec(code, text, due))
+        if not text and due is None:
+            self.recommendations.append(_PLAIN[code])
+            return
+        kind = RECOMMENDATIONS[code]
+        self.recommendations.append(Recommendation(code, text or kind.title + ".", kind.rationale, kind.evidence, due))
 
     def overdue(self, code: str, text: str) -> None:
         self.alerts.append(_time_alert(code, text, self.as_of))

@@ -5,6 +5,10 @@ These are immutable values built by the library (never parsed from users), so th
 stay cheap on the evaluation path and at import: they are typed named tuples. ``to_dict`` gives the
 JSON form of spec §5; it reads an enum member's ``_value_``, the same string ``.value`` returns, without
 going through the enum's property on every field of every case.
+
+Each kind of value has one function that builds the dicts of many values at once (``_history_dicts`` and the
+like): ``Evaluation.to_dict`` calls it once per list, with no method call per entry, and each value's own
+``to_dict`` calls it with that one value, so the JSON form of a kind is written in one place.
 """
 
 from __future__ import annotations
@@ -19,8 +23,23 @@ if TYPE_CHECKING:
     from ._events import Event, EventSource
 
 
+class _DateTexts(dict[dt.date, str]):
+    """``date -> date.isoformat()``, each made once: an evaluation writes a dozen dates or more, a cohort has few
+    distinct ones, and a dictionary look-up costs a fraction of ``isoformat``."""
+
+    def __missing__(self, date: dt.date) -> str:
+        if len(self) >= _MOST_DATE_TEXTS:
+            self.clear()  # bounded, whatever the span of the dates seen
+        text = self[date] = date.isoformat()
+        return text
+
+
+_MOST_DATE_TEXTS = 100_000
+_DATE_TEXT = _DateTexts()
+
+
 def _iso(value: dt.date | None) -> str | None:
-    return None if value is None else value.isoformat()
+    return None if value is None else _DATE_TEXT[value]
 
 
 class HistoryEntry(NamedTuple):
@@ -44,10 +63,15 @@ class HistoryEntry(NamedTuple):
         return f"inferred from {where}" if source.inferred else f"from {where}"
 
     def to_dict(self) -> dict[str, Any]:
-        index, date, event, from_stage, to_stage, source = self  # one unpacking: a case has many entries
-        return {
+        return _history_dicts((self,))[0]
+
+
+def _history_dicts(entries: tuple[HistoryEntry, ...]) -> list[dict[str, Any]]:
+    dates = _DATE_TEXT
+    return [
+        {
             "index": index,
-            "date": date.isoformat(),
+            "date": dates[date],
             "event": event,
             "from_stage": from_stage._value_,
             "to_stage": to_stage._value_,
@@ -55,6 +79,8 @@ class HistoryEntry(NamedTuple):
             if source is None
             else {"system": source.system, "reference": source.reference, "inferred": source.inferred},
         }
+        for index, date, event, from_stage, to_stage, source in entries
+    ]
 
 
 class Alert(NamedTuple):
@@ -75,16 +101,23 @@ class Alert(NamedTuple):
     active: bool = True
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "severity": self.severity._value_,
-            "text": self.text,
-            "rationale": self.rationale,
-            "evidence": list(self.evidence),
-            "date": _iso(self.date),
-            "event_index": self.event_index,
-            "active": self.active,
+        return _alert_dicts((self,))[0]
+
+
+def _alert_dicts(alerts: tuple[Alert, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": code,
+            "severity": severity._value_,
+            "text": text,
+            "rationale": rationale,
+            "evidence": list(evidence),
+            "date": None if date is None else _DATE_TEXT[date],
+            "event_index": event_index,
+            "active": active,
         }
+        for code, severity, text, rationale, evidence, date, event_index, active in alerts
+    ]
 
 
 class Recommendation(NamedTuple):
@@ -97,13 +130,20 @@ class Recommendation(NamedTuple):
     due: dt.date | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "text": self.text,
-            "rationale": self.rationale,
-            "evidence": list(self.evidence),
-            "due": _iso(self.due),
+        return _recommendation_dicts((self,))[0]
+
+
+def _recommendation_dicts(recommendations: tuple[Recommendation, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": code,
+            "text": text,
+            "rationale": rationale,
+            "evidence": list(evidence),
+            "due": None if due is None else _DATE_TEXT[due],
         }
+        for code, text, rationale, evidence, due in recommendations
+    ]
 
 
 class BotoxCycle(NamedTuple):
@@ -125,20 +165,41 @@ class BotoxCycle(NamedTuple):
     """The benefit had not worn off when the response was recorded: the duration is a lower bound."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "number": self.number,
-            "injection_date": self.injection_date.isoformat(),
-            "product": self.product._value_,
-            "total_units": self.total_units,
-            "interval_days": self.interval_days,
-            "response_class": None if self.response_class is None else self.response_class._value_,
-            "benefit_duration_days": self.benefit_duration_days,
-            "peak_improvement_percent": self.peak_improvement_percent,
-            "poorly_tolerated": self.poorly_tolerated,
-            "benefit_ongoing": self.benefit_ongoing,
-            "injection_index": self.injection_index,
-            "response_index": self.response_index,
+        return _cycle_dicts((self,))[0]
+
+
+def _cycle_dicts(cycles: tuple[BotoxCycle, ...]) -> list[dict[str, Any]]:
+    dates = _DATE_TEXT
+    return [
+        {
+            "number": number,
+            "injection_date": dates[injection_date],
+            "product": product._value_,
+            "total_units": total_units,
+            "interval_days": interval_days,
+            "response_class": None if response_class is None else response_class._value_,
+            "benefit_duration_days": benefit_duration_days,
+            "peak_improvement_percent": peak_improvement_percent,
+            "poorly_tolerated": poorly_tolerated,
+            "benefit_ongoing": benefit_ongoing,
+            "injection_index": injection_index,
+            "response_index": response_index,
         }
+        for (
+            number,
+            injection_index,
+            injection_date,
+            product,
+            total_units,
+            interval_days,
+            response_index,
+            response_class,
+            peak_improvement_percent,
+            benefit_duration_days,
+            poorly_tolerated,
+            benefit_ongoing,
+        ) in cycles
+    ]
 
 
 class RiskFigure(NamedTuple):
@@ -152,14 +213,21 @@ class RiskFigure(NamedTuple):
     evidence: tuple[str, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "text": self.text,
-            "percent_low": self.percent_low,
-            "percent_high": self.percent_high,
-            "permanent": self.permanent,
-            "evidence": list(self.evidence),
+        return _figure_dicts((self,))[0]
+
+
+def _figure_dicts(figures: tuple[RiskFigure, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": code,
+            "text": text,
+            "percent_low": percent_low,
+            "percent_high": percent_high,
+            "permanent": permanent,
+            "evidence": list(evidence),
         }
+        for code, text, percent_low, percent_high, permanent, evidence in figures
+    ]
 
 
 class RiskModifier(NamedTuple):
@@ -170,7 +238,11 @@ class RiskModifier(NamedTuple):
     evidence: tuple[str, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "text": self.text, "evidence": list(self.evidence)}
+        return _modifier_dicts((self,))[0]
+
+
+def _modifier_dicts(modifiers: tuple[RiskModifier, ...]) -> list[dict[str, Any]]:
+    return [{"code": code, "text": text, "evidence": list(evidence)} for code, text, evidence in modifiers]
 
 
 class RiskBenefitAssessment(NamedTuple):
@@ -191,13 +263,13 @@ class RiskBenefitAssessment(NamedTuple):
         return {
             "verdict": self.verdict._value_,
             "verdict_reason": self.verdict_reason,
-            "modifiers": [m.to_dict() for m in self.modifiers],
-            "benefits": [b.to_dict() for b in self.benefits],
-            "risks": [r.to_dict() for r in self.risks],
+            "modifiers": _modifier_dicts(self.modifiers),
+            "benefits": _figure_dicts(self.benefits),
+            "risks": _figure_dicts(self.risks),
             "evidence": list(self.evidence),
-            "date": self.date.isoformat(),
+            "date": _DATE_TEXT[self.date],
             "event_index": self.event_index,
-            "valid_until": self.valid_until.isoformat(),
+            "valid_until": _DATE_TEXT[self.valid_until],
         }
 
 
@@ -227,15 +299,15 @@ class Evaluation(NamedTuple):
         """The evaluation as the JSON object of the contract (spec §5, revision 2)."""
         return {
             "patient_id": self.patient_id,
-            "as_of": self.as_of.isoformat(),
+            "as_of": _DATE_TEXT[self.as_of],
             "guideline": {"name": self.guideline_name, "version": self.guideline_version},
             "stage": self.stage._value_,
             "final": self.final,
             "exit_reason": None if self.exit_reason is None else self.exit_reason._value_,
-            "recommendations": [r.to_dict() for r in self.recommendations],
-            "alerts": [a.to_dict() for a in self.alerts],
-            "history": [h.to_dict() for h in self.history],
-            "botox_cycles": [c.to_dict() for c in self.botox_cycles],
+            "recommendations": _recommendation_dicts(self.recommendations),
+            "alerts": _alert_dicts(self.alerts),
+            "history": _history_dicts(self.history),
+            "botox_cycles": _cycle_dicts(self.botox_cycles),
             "risk_benefit": None if self.risk_benefit is None else self.risk_benefit.to_dict(),
         }
 
