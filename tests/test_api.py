@@ -41,6 +41,19 @@ def test_importing_the_package_loads_neither_pydantic_nor_transitions() -> None:
     assert out.split() == ["False", "False"]
 
 
+def test_importing_pathway_and_load_case_leaves_the_rules_and_guideline_for_first_use() -> None:
+    # What importing needs is the event models and the pathway class; the definition and its rules, the guideline
+    # model and the advice load on the first pathway and the first evaluation (import time, docs/performance.md).
+    later = ("_hfs", "_rules", "_guideline", "_advice", "_toxin", "_workup", "_surgery", "transitions", "difflib")
+    code = (
+        "import sys\n"
+        "from hfs_pathway import Pathway, load_case\n"
+        f"print(sorted(m for m in sys.modules if m.rpartition('.')[2] in {later!r} or m.split('.')[0] in {later!r}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
 def test_using_the_core_loads_no_optional_extra() -> None:
     # Evaluating a case, and the command line's parser (which lists every command), stay free of the extras.
     extras = ("fhir", "fastapi", "uvicorn", "jwt", "httpx", "matplotlib", "tqdm", "orjson", "mkdocs")
