@@ -33,16 +33,39 @@ _RISKS = (
 )
 
 
-_FIGURES: dict[int, tuple[Guideline, tuple[RiskFigure, ...], tuple[RiskFigure, ...]]] = {}
+class _GuidelineTerms(NamedTuple):
+    """What an assessment takes from a guideline that is the same for every patient, built once per guideline."""
+
+    guideline: Guideline
+    benefits: tuple[RiskFigure, ...]
+    risks: tuple[RiskFigure, ...]
+    validity: dt.timedelta
+    """How long an assessment stays valid (``risk_assessment_validity_days``)."""
+    older_age: RiskModifier
 
 
-def _counselling_figures(guideline: Guideline) -> tuple[tuple[RiskFigure, ...], tuple[RiskFigure, ...]]:
-    """The benefit and risk figures of a guideline, built once per guideline object."""
-    cached = _FIGURES.get(id(guideline))
-    if cached is None or cached[0] is not guideline:
-        cached = (guideline, _figures(_BENEFITS, guideline), _figures(_RISKS, guideline))
-        _FIGURES[id(guideline)] = cached
-    return cached[1], cached[2]
+_TERMS: dict[int, _GuidelineTerms] = {}
+
+
+def _guideline_terms(guideline: Guideline) -> _GuidelineTerms:
+    """The counselling figures, validity and age modifier of a guideline, built once per guideline object (a
+    guideline is frozen)."""
+    terms = _TERMS.get(id(guideline))
+    if terms is None or terms.guideline is not guideline:
+        terms = _GuidelineTerms(
+            guideline,
+            _figures(_BENEFITS, guideline),
+            _figures(_RISKS, guideline),
+            dt.timedelta(days=guideline.risk_assessment_validity_days),
+            RiskModifier(
+                "older_age",
+                f"Age {guideline.older_age_hearing_years} or more: more ear and hearing complications; "
+                "age alone is not a contraindication",
+                ("R68", "R69", "R70"),
+            ),
+        )
+        _TERMS[id(guideline)] = terms
+    return terms
 
 
 def _figures(table: tuple[tuple[str, str, str, bool | None], ...], guideline: Guideline) -> tuple[RiskFigure, ...]:
@@ -52,6 +75,51 @@ def _figures(table: tuple[tuple[str, str, str, bool | None], ...], guideline: Gu
         evidence = guideline.evidence_for(parameter)
         figures.append(RiskFigure(code, text, float(value.low), float(value.high), permanent, evidence))
     return tuple(figures)
+
+
+# The modifiers whose words do not depend on the patient, built once: an assessment lists these same (immutable)
+# objects, so assessing risk costs attribute reads and list appends rather than building each modifier anew.
+_DIABETES = RiskModifier("diabetes", "Diabetes: more readmissions after surgery", ("R120",))
+_HYPERTENSION = RiskModifier("hypertension", "Hypertension: more late recurrence", ("R122",))
+_VERTEBRAL_OFFENDER = RiskModifier(
+    "vertebral_artery_offender",
+    "Vertebral artery offender: more hearing and lower cranial nerve deficits",
+    ("R119", "R28"),
+)
+_PRIOR_POSTERIOR_FOSSA_SURGERY = RiskModifier(
+    "prior_posterior_fossa_surgery",
+    "Previous posterior fossa surgery: higher complication rates",
+    ("R105", "R118"),
+)
+_ANTICOAGULATION_CANNOT_PAUSE = RiskModifier("anticoagulation", "Anticoagulation that cannot be paused for surgery", ())
+_ANTICOAGULATION_PAUSE_UNKNOWN = RiskModifier(
+    "anticoagulation", "Anticoagulation: whether it can be paused is not recorded", ()
+)
+_ANTICOAGULATION_TO_PAUSE = RiskModifier(
+    "anticoagulation", "Anticoagulation: needs a peri-operative plan to pause it", ()
+)
+_NO_CONFLICT_ON_IMAGING = RiskModifier(
+    "no_conflict_on_imaging",
+    "No conflict seen on imaging: surgery can still help, but less predictably",
+    ("R113", "R112"),
+)
+_CT_ONLY_IMAGING = RiskModifier(
+    "ct_only_imaging", "Only CT imaging: the conflict and small lesions cannot be judged", ("R21", "R115")
+)
+_NO_DEDICATED_MRI = RiskModifier(
+    "no_dedicated_mri",
+    "No MRI with high-resolution T2 on record: the offending vessel cannot be planned for",
+    ("R9", "R10"),
+)
+# Enum members read on every assessment, looked up once: on Python 3.11 reading a member off its class goes
+# through EnumType.__getattr__, several times the cost of reading a module name.
+_VERTEBRAL = Vessel.VERTEBRAL
+_NO_ABNORMALITY = ImagingFinding.NO_ABNORMALITY
+_FAVOURABLE, _CAUTION, _UNFAVOURABLE = Verdict.FAVOURABLE, Verdict.CAUTION, Verdict.UNFAVOURABLE
+_REFER_FOR_MVD = RiskBenefitChoice.REFER_FOR_MVD
+_ASSESSMENT_EVIDENCE = ("R26", "R27", "R105", "R76", "R122", "R118", "R119", "R120", "R68", "R69", "R70")
+_new_tuple = tuple.__new__
+"""Builds a named tuple from a plain tuple of its fields in one C call (its constructor is a Python function)."""
 
 
 def assess_risk(
@@ -71,93 +139,72 @@ def assess_risk(
     posterior fossa surgery whatever the assessment says (R2.8).
     """
     g = guideline
+    terms = _guideline_terms(g)
+    asa = assessment.asa_class
     modifiers: list[RiskModifier] = []
+    add = modifiers.append
 
-    def add(code: str, text: str, *evidence: str) -> None:
-        modifiers.append(RiskModifier(code, text, evidence))
-
-    if assessment.asa_class >= g.asa_caution_class:
-        add("asa_class", f"ASA class {assessment.asa_class}: more adverse events and longer stays", "R120")
+    if asa >= g.asa_caution_class:
+        add(RiskModifier("asa_class", f"ASA class {asa}: more adverse events and longer stays", ("R120",)))
     if assessment.diabetes:
-        add("diabetes", "Diabetes: more readmissions after surgery", "R120")
+        add(_DIABETES)
     if assessment.hypertension:
-        add("hypertension", "Hypertension: more late recurrence", "R122")
-    if imaging is not None and imaging.offending_vessel is Vessel.VERTEBRAL:
-        add(
-            "vertebral_artery_offender",
-            "Vertebral artery offender: more hearing and lower cranial nerve deficits",
-            "R119",
-            "R28",
-        )
+        add(_HYPERTENSION)
+    if imaging is not None and imaging.offending_vessel is _VERTEBRAL:
+        add(_VERTEBRAL_OFFENDER)
     if birth_date is not None and age_on(birth_date, assessment.date) >= g.older_age_hearing_years:
-        add(
-            "older_age",
-            f"Age {g.older_age_hearing_years} or more: more ear and hearing complications; "
-            "age alone is not a contraindication",
-            "R68",
-            "R69",
-            "R70",
-        )
+        add(terms.older_age)  # age alone is never a contraindication [R69][R70]: a modifier, not a verdict
     if assessment.prior_posterior_fossa_surgery or prior_mvd is not None:
-        add(
-            "prior_posterior_fossa_surgery",
-            "Previous posterior fossa surgery: higher complication rates",
-            "R105",
-            "R118",
-        )
+        add(_PRIOR_POSTERIOR_FOSSA_SURGERY)
     if prior_mvd is not None:
         add(
-            "redo_mvd",
-            f"A second decompression (the first on {prior_mvd.isoformat()}): more complications than a first "
-            "operation, and less often successful unless done early",
-            "R105",
-            "R118",
+            RiskModifier(
+                "redo_mvd",
+                f"A second decompression (the first on {prior_mvd.isoformat()}): more complications than a first "
+                "operation, and less often successful unless done early",
+                ("R105", "R118"),
+            )
         )
+    anticoagulation_cannot_pause = assessment.anticoagulation and assessment.anticoagulation_can_pause is False
     if assessment.anticoagulation:
-        if assessment.anticoagulation_can_pause is False:
-            add("anticoagulation", "Anticoagulation that cannot be paused for surgery")
+        if anticoagulation_cannot_pause:
+            add(_ANTICOAGULATION_CANNOT_PAUSE)
         elif assessment.anticoagulation_can_pause is None:
-            add("anticoagulation", "Anticoagulation: whether it can be paused is not recorded")
+            add(_ANTICOAGULATION_PAUSE_UNKNOWN)
         else:
-            add("anticoagulation", "Anticoagulation: needs a peri-operative plan to pause it")
-    if imaging is not None and imaging.finding is ImagingFinding.NO_ABNORMALITY:
-        add(
-            "no_conflict_on_imaging",
-            "No conflict seen on imaging: surgery can still help, but less predictably",
-            "R113",
-            "R112",
-        )
+            add(_ANTICOAGULATION_TO_PAUSE)
+    if imaging is not None and imaging.finding is _NO_ABNORMALITY:
+        add(_NO_CONFLICT_ON_IMAGING)
     if imaging is not None and not any_mri:
-        add("ct_only_imaging", "Only CT imaging: the conflict and small lesions cannot be judged", "R21", "R115")
+        add(_CT_ONLY_IMAGING)
     elif not dedicated_mri:
-        add(
-            "no_dedicated_mri",
-            "No MRI with high-resolution T2 on record: the offending vessel cannot be planned for",
-            "R9",
-            "R10",
-        )
+        add(_NO_DEDICATED_MRI)
 
-    if assessment.asa_class >= g.asa_unfavourable_class:
-        verdict, reason = Verdict.UNFAVOURABLE, f"ASA class {assessment.asa_class} ({g.asa_unfavourable_class} or more)"
-    elif assessment.anticoagulation and assessment.anticoagulation_can_pause is False:
-        verdict, reason = Verdict.UNFAVOURABLE, "anticoagulation cannot be paused"
+    if asa >= g.asa_unfavourable_class:
+        verdict, reason = _UNFAVOURABLE, f"ASA class {asa} ({g.asa_unfavourable_class} or more)"
+    elif anticoagulation_cannot_pause:
+        verdict, reason = _UNFAVOURABLE, "anticoagulation cannot be paused"
     elif modifiers:
-        verdict, reason = Verdict.CAUTION, "modifiers apply: " + ", ".join(m.code for m in modifiers)
+        verdict, reason = _CAUTION, "modifiers apply: " + ", ".join([m.code for m in modifiers])
     else:
-        verdict, reason = Verdict.FAVOURABLE, "no modifier applies"
+        verdict, reason = _FAVOURABLE, "no modifier applies"
 
-    benefits, risks = _counselling_figures(g)
-    return RiskBenefitAssessment(
-        verdict=verdict,
-        verdict_reason=reason,
-        modifiers=tuple(modifiers),
-        benefits=benefits,
-        risks=risks,
-        evidence=("R26", "R27", "R105", "R76", "R122", "R118", "R119", "R120", "R68", "R69", "R70"),
-        date=assessment.date,
-        event_index=index,
-        valid_until=assessment.date + dt.timedelta(days=g.risk_assessment_validity_days),
-        audiometry_done=assessment.baseline_audiometry_done,
+    date = assessment.date
+    # Built from its fields in order, in one C call (the keyword constructor costs three times as much).
+    return _new_tuple(
+        RiskBenefitAssessment,
+        (
+            verdict,
+            reason,  # verdict_reason
+            tuple(modifiers),
+            terms.benefits,
+            terms.risks,
+            _ASSESSMENT_EVIDENCE,
+            date,
+            index,  # event_index
+            date + terms.validity,  # valid_until
+            assessment.baseline_audiometry_done,  # audiometry_done
+        ),
     )
 
 
@@ -177,7 +224,7 @@ def override_needed(
 ) -> list[str]:
     """Why a referral would need a recorded override reason (empty when it does not)."""
     reasons = []
-    if risk is not None and risk.verdict is Verdict.UNFAVOURABLE:
+    if risk is not None and risk.verdict is _UNFAVOURABLE:
         reasons.append("the risk-benefit verdict is unfavourable")
     if imaging is not None and not any_mri:
         reasons.append("only CT imaging was done")
@@ -185,6 +232,24 @@ def override_needed(
         reasons.append(f"the latest imaging showed a secondary cause ({imaging.finding.value})")
     reasons += override_reasons(workup, None if imaging is None else imaging.finding)
     return reasons
+
+
+def assessment_current(risk: RiskBenefitAssessment | None, on: dt.date) -> bool:
+    """A surgical risk assessment is on record and still valid on ``on`` (the checkpoint's first condition)."""
+    return risk is not None and on <= risk.valid_until
+
+
+def override_given_or_not_needed(
+    decision: RiskBenefitDecision,
+    risk: RiskBenefitAssessment | None,
+    imaging: ImagingResult | None,
+    any_mri: bool,
+    workup: Workup | None = None,
+) -> bool:
+    """The checkpoint's override condition holds for a decision: it gives a reason, or it needs none.
+
+    The reason is looked at first, so a referral that gives one does not work out why it needed one."""
+    return decision.override_reason is not None or not override_needed(risk, imaging, any_mri, workup)
 
 
 def checkpoint_conditions(
@@ -201,7 +266,7 @@ def checkpoint_conditions(
     With no decision given (``None``), the patient's own answers (informed, consents, override) are
     reported as not yet met: they are what a referral still needs.
     """
-    valid = risk is not None and on <= risk.valid_until
+    valid = assessment_current(risk, on)
     # The assessment is named by its event index and age, not its date: a refusal repeats only what
     # the caller passed in for that call.
     age = "" if risk is None else f" (the last one, event {risk.event_index}, is {(on - risk.date).days} days old)"
@@ -230,4 +295,4 @@ def checkpoint_conditions(
 
 
 def refers(decision: RiskBenefitDecision) -> bool:
-    return decision.decision is RiskBenefitChoice.REFER_FOR_MVD
+    return decision.decision is _REFER_FOR_MVD

@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from hfs_pathway._dates import add_months
 from hfs_pathway._definition import Change, Condition, EventRule, Requirement, Route
 from hfs_pathway._events import MvdPerformed, PostMvdReview, RiskBenefitDecision
-from hfs_pathway._surgery import assess_risk, checkpoint_conditions, override_needed, refers
+from hfs_pathway._surgery import (
+    assess_risk,
+    assessment_current,
+    checkpoint_conditions,
+    override_given_or_not_needed,
+    override_needed,
+)
 from hfs_pathway._vocabulary import RiskBenefitChoice, Severity, SpasmOutcome, Verdict
 from hfs_pathway._workup import WorkupTier, require_imaging
 
 from .common import ACTIVE_STAGES, E, S
+
+if TYPE_CHECKING:
+    from hfs_pathway._record import Record
+
+# Enum members read on every event are looked up once, here: on Python 3.11 reading a member off its class goes
+# through EnumType.__getattr__, several times the cost of reading a module name.
+_REFER_FOR_MVD = RiskBenefitChoice.REFER_FOR_MVD
+_UNFAVOURABLE = Verdict.UNFAVOURABLE
+_RESOLVED = SpasmOutcome.RESOLVED
+_RECURRED = SpasmOutcome.RECURRED
+_PERSISTING = frozenset({SpasmOutcome.IMPROVED, SpasmOutcome.UNCHANGED})
+_REFERRED_OR_OPERATED = frozenset({S.MVD_REFERRAL, S.POST_MVD})
+_SECONDARY_CAUSE = S.SECONDARY_CAUSE
 
 # Risk-benefit checkpoint ----------------------------------------------------------------------------
 
@@ -27,20 +49,23 @@ def _risk_effect(c: Change) -> None:
         dedicated_mri=a.any_dedicated_mri,
     )
     a.risk = risk
-    if risk.verdict is Verdict.UNFAVOURABLE:
+    if risk.verdict is _UNFAVOURABLE:
         c.alert("surgical_risk_unfavourable", f"The risk-benefit verdict is unfavourable: {risk.verdict_reason}.")
 
 
-def _checkpoint_requirement(code: str, description: str) -> Requirement:
+def _checkpoint_requirement(
+    code: str, description: str, holds: Callable[[RiskBenefitDecision, Record], bool]
+) -> Requirement:
+    """The checkpoint's condition ``code`` (one of :func:`checkpoint_conditions`) as a requirement of a referral.
+
+    ``holds`` tests that one condition of a referral on the record before it, as ``checkpoint_conditions`` words
+    it: each requirement tests only its own condition instead of listing all of them (the refusal message,
+    built only when a referral is refused, lists them all)."""
+
     def test(c: Change) -> bool:
         decision: RiskBenefitDecision = c.event
-        if not refers(decision):
-            return True
-        b = c.before
-        conditions = checkpoint_conditions(
-            decision, decision.date, risk=b.risk, imaging=b.imaging, any_mri=b.any_mri, workup=b.workup
-        )
-        return all(cond.met for cond in conditions if cond.code == code)
+        # Only a referral passes through the checkpoint (``refers``, read inline: four tests run per decision).
+        return decision.decision is not _REFER_FOR_MVD or holds(decision, c.before)
 
     return Requirement(
         Condition(code, description, test, ("R105",)),
@@ -62,6 +87,10 @@ def _checkpoint_refusal(c: Change) -> str:
 
 def _override_alert(c: Change) -> None:
     decision: RiskBenefitDecision = c.event
+    if decision.override_reason is None:
+        # A referral without a reason got here only because it needs none (the override_reason requirement):
+        # nothing to say, and nothing to work out again.
+        return
     b = c.before
     needs = override_needed(b.risk, b.imaging, b.any_mri, b.workup)
     if needs:
@@ -88,11 +117,12 @@ def enter_referral(c: Change) -> None:
 
 OUTSIDE_PATHWAY_STAGES = (*ACTIVE_STAGES, S.SURGICAL_EVALUATION)
 """Stages from which an operation done outside the pathway's checkpoint is recorded (R2.14, R2.15)."""
+_OUTSIDE_PATHWAY = frozenset(OUTSIDE_PATHWAY_STAGES)  # the same stages, for a hashed membership test per event
 
 
 def _mvd_allowed(c: Change) -> bool:
     m: MvdPerformed = c.event
-    return bool(c.before.stage in (S.MVD_REFERRAL, S.POST_MVD) or m.outside_pathway)
+    return bool(c.before.stage in _REFERRED_OR_OPERATED or m.outside_pathway)
 
 
 def _mvd_effect(c: Change) -> None:
@@ -102,7 +132,7 @@ def _mvd_effect(c: Change) -> None:
     a.last_post_mvd_outcome = None
     a.mvd_unsuccessful = False
     a.referral_date = None
-    if c.before.stage in OUTSIDE_PATHWAY_STAGES:
+    if c.before.stage in _OUTSIDE_PATHWAY:
         # Recorded from a stage without a passed checkpoint: it only gets here with outside_pathway.
         workup_open = c.before.workup_open
         text = "The operation was done outside this pathway; its risk-benefit checkpoint is not on record."
@@ -127,19 +157,21 @@ def _post_mvd_effect(c: Change) -> None:
             f"{x.type.value.replace('_', ' ')} ({'permanent' if x.permanent else 'transient'})" for x in r.complications
         )
         c.alert("mvd_complication", f"Complications after surgery: {listed}.")
-    early = not _months_after_surgery_reached(c, g.post_mvd_failure_months)
-    if r.spasm in (SpasmOutcome.IMPROVED, SpasmOutcome.UNCHANGED) and early:
+    spasm = r.spasm
+    if spasm is _RESOLVED:
+        return  # whether it is a cure depends on how long after surgery (the route's guard, ``_cured``)
+    if _months_after_surgery_reached(c, g.post_mvd_failure_months):
+        a.mvd_unsuccessful = True
+    elif spasm in _PERSISTING:
         c.alert(
             "delayed_resolution_possible",
-            f"Spasm {r.spasm.value} before {g.post_mvd_failure_months} months after surgery; delayed cure is common.",
+            f"Spasm {spasm.value} before {g.post_mvd_failure_months} months after surgery; delayed cure is common.",
         )
-    if r.spasm is SpasmOutcome.RECURRED and early:
+    elif spasm is _RECURRED:
         c.alert(
             "early_recurrence",
             f"Spasm returned before {g.post_mvd_failure_months} months after surgery; it may still resolve.",
         )
-    if not early and r.spasm is not SpasmOutcome.RESOLVED:
-        a.mvd_unsuccessful = True
 
 
 def _masked_by_bridging_toxin(c: Change) -> bool:
@@ -156,7 +188,7 @@ def _masked_by_bridging_toxin(c: Change) -> bool:
 def _cured(c: Change) -> bool:
     r: PostMvdReview = c.event
     return (
-        r.spasm is SpasmOutcome.RESOLVED
+        r.spasm is _RESOLVED
         and _months_after_surgery_reached(c, c.guideline.post_mvd_discharge_months)
         and not _masked_by_bridging_toxin(c)
     )
@@ -181,7 +213,7 @@ def enter_discharged(c: Change) -> None:
 
 
 def _after_secondary_cause(c: Change) -> bool:
-    return c.before.discharged_from is S.SECONDARY_CAUSE
+    return c.before.discharged_from is _SECONDARY_CAUSE
 
 
 SURGICAL_RISK_ASSESSMENT = EventRule(
@@ -198,14 +230,25 @@ RISK_BENEFIT_DECISION = EventRule(
     description="Refer for surgery through the checkpoint, or continue conservative care.",
     requires=(
         _checkpoint_requirement(
-            "recent_risk_assessment", "a surgical risk assessment was recorded within the validity period"
+            "recent_risk_assessment",
+            "a surgical risk assessment was recorded within the validity period",
+            lambda decision, before: assessment_current(before.risk, decision.date),
         ),
-        _checkpoint_requirement("patient_informed", "the patient was informed of the benefits and risks"),
-        _checkpoint_requirement("patient_consents", "the patient consents to the referral"),
+        _checkpoint_requirement(
+            "patient_informed",
+            "the patient was informed of the benefits and risks",
+            lambda decision, _: decision.patient_informed,
+        ),
+        _checkpoint_requirement(
+            "patient_consents",
+            "the patient consents to the referral",
+            lambda decision, _: decision.patient_consents,
+        ),
         _checkpoint_requirement(
             "override_reason",
             "an override reason is given when the verdict is unfavourable, imaging was CT only, the latest "
             "imaging showed a secondary cause or is not coded, or the imaging work-up is incomplete or declined",
+            lambda decision, b: override_given_or_not_needed(decision, b.risk, b.imaging, b.any_mri, b.workup),
         ),
     ),
     routes=(
@@ -216,7 +259,7 @@ RISK_BENEFIT_DECISION = EventRule(
             when=Condition(
                 "refer_for_mvd",
                 "the decision is to refer for MVD",
-                lambda c: c.event.decision is RiskBenefitChoice.REFER_FOR_MVD,
+                lambda c: c.event.decision is _REFER_FOR_MVD,
             ),
             evidence=("R105", "R72", "R104"),
             alert=_override_alert,
