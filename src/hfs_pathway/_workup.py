@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 from ._dates import age_on
@@ -24,7 +25,7 @@ from ._vocabulary import ImagingFinding, Modality, MriNotPossible, OnsetRegion, 
 
 if TYPE_CHECKING:
     from ._case import Patient
-    from ._events import Presentation, RedFlag
+    from ._events import ImagingResult, Presentation, RedFlag
     from ._guideline import Guideline
     from ._record import Record
 
@@ -45,7 +46,7 @@ class WorkupTier(StrEnum):
 
     @property
     def needs_contrast(self) -> bool:
-        return self is not WorkupTier.ROUTINE
+        return self is not _ROUTINE
 
     @property
     def order(self) -> str:
@@ -68,6 +69,16 @@ class WorkupStatus(StrEnum):
     """Declined with informed refusal: the order is no longer pursued, and the checkpoint needs an override."""
 
 
+# Members read on every event, bound to module names once for speed: under Python 3.11 each ``Enum.MEMBER``
+# look-up goes through ``EnumType.__getattr__`` and costs about 100 ns, twenty times a module global.
+_ROUTINE, _CONTRAST, _URGENT = WorkupTier.ROUTINE, WorkupTier.CONTRAST, WorkupTier.URGENT
+_OPEN, _CLOSED = WorkupStatus.OPEN, WorkupStatus.CLOSED
+_MRI, _NOT_CODED = Modality.MRI, ImagingFinding.NOT_CODED
+
+_new_tuple = tuple.__new__
+_LOWER_FACE, _BILATERAL = OnsetRegion.LOWER_FACE, Side.BILATERAL
+
+
 class Workup(NamedTuple):
     """The imaging work-up in force: its tier, dates and what has been done about it."""
 
@@ -88,12 +99,34 @@ class Workup(NamedTuple):
     """MRI was not possible because of claustrophobia: sedation or an open scanner may make it possible."""
     acute: dt.date | None = None
     """The date of an acute deficit that calls for emergency assessment."""
-    closed_by: str | None = None
-    """How it was closed, in words."""
+    closed_with: ImagingResult | None = None
+    """The study that closed it (see :attr:`closed_by`)."""
 
     @property
     def is_open(self) -> bool:
-        return self.status is WorkupStatus.OPEN
+        return self.status is _OPEN
+
+    @property
+    def closed_by(self) -> str | None:
+        """How it was closed, in words; ``None`` unless a study closed it."""
+        # Worded when read rather than when closed: nearly every study closes a work-up, few are ever described.
+        s = self.closed_with
+        if s is None:
+            return None
+        if s.finding.is_secondary_cause:
+            # The question the work-up asks is answered: the cause's own specialty takes over its imaging.
+            return "a secondary cause was found"
+        kind = "MRI" if s.modality is _MRI else "CT"
+        contrast = " with contrast" if s.contrast else " without contrast"
+        return f"{kind}{contrast} on {s.date.isoformat()}"
+
+    def closed(self, study: ImagingResult) -> Workup:
+        """The work-up closed by ``study``: no study awaits its finding any more."""
+        # Built field by field as a plain tuple rather than with ``_replace`` (five times the cost): nearly every
+        # study closes a work-up.
+        tier, opened, due, reasons, _, incomplete, _, booked_for, claustrophobia, acute, _ = self
+        fields = (tier, opened, due, reasons, _CLOSED, incomplete, None, booked_for, claustrophobia, acute, study)
+        return _new_tuple(Workup, fields)
 
     @property
     def outstanding(self) -> str | None:
@@ -134,6 +167,21 @@ HISTORY_FEATURES = (
 )
 """Findings and history that favour a secondary cause without being emergencies: the contrast tier."""
 
+# For speed, each reads its findings from a presentation's fields in one call, in the order above (``vars(p)``:
+# one look-up on the model, then plain dictionary reads). Most presentations have none of them: one comparison
+# with ``_NORMAL_EXAMINATION`` or ``_NO_HISTORY`` then skips the loops over the names.
+_examination_of = itemgetter(*(name for name, _ in EXAMINATION))
+_history_of = itemgetter(*(name for name, _ in HISTORY_FEATURES))
+_NORMAL_EXAMINATION = (False,) * len(EXAMINATION)
+_NO_HISTORY = (False,) * len(HISTORY_FEATURES)
+
+
+def _unexamined(examination: tuple[bool | None, ...]) -> list[str]:
+    """The examination findings left ``None`` (not examined or not documented) in words, from ``_examination_of``."""
+    if examination == _NORMAL_EXAMINATION:
+        return []
+    return [text for (_, text), value in zip(EXAMINATION, examination, strict=True) if value is None]
+
 
 class PresentationFeatures(NamedTuple):
     """What a presentation says about the work-up."""
@@ -146,10 +194,10 @@ class PresentationFeatures(NamedTuple):
     @property
     def tier(self) -> WorkupTier:
         if self.urgent:
-            return WorkupTier.URGENT
+            return _URGENT
         if self.contrast:
-            return WorkupTier.CONTRAST
-        return WorkupTier.ROUTINE
+            return _CONTRAST
+        return _ROUTINE
 
 
 def onset_age(presentation: Presentation, birth_date: dt.date | None) -> int | None:
@@ -164,35 +212,40 @@ def presentation_features(p: Presentation, birth_date: dt.date | None, g: Guidel
     urgent: list[str] = []
     contrast: list[str] = []
     progressive = p.rapid_progression is True
-    for name, text in DEFICITS:
-        if getattr(p, name) is not True:
-            continue
-        explained = name == "facial_weakness" and p.prior_facial_palsy
-        if progressive:
-            urgent.append(text)
-        elif p.deficits_stable:
-            contrast.append(f"long-standing stable {text}")
-        elif explained:
-            contrast.append("facial weakness explained by the previous facial palsy")
-        else:
-            urgent.append(text)
+    fields = vars(p)
+    examination = _examination_of(fields)
+    if examination != _NORMAL_EXAMINATION:
+        for (name, text), value in zip(DEFICITS, examination[: len(DEFICITS)], strict=True):
+            if value is not True:
+                continue
+            explained = name == "facial_weakness" and p.prior_facial_palsy
+            if progressive:
+                urgent.append(text)
+            elif p.deficits_stable:
+                contrast.append(f"long-standing stable {text}")
+            elif explained:
+                contrast.append("facial weakness explained by the previous facial palsy")
+            else:
+                urgent.append(text)
     if progressive:
         urgent.append("rapid progression")
     if p.acute_onset:
         urgent.append("a deficit of acute onset")
     age = onset_age(p, birth_date)
-    if birth_date is not None and age_on(birth_date, p.date) < g.paediatric_age_years:
+    child = g.paediatric_age_years
+    # No one is younger at presentation than at onset: the age at presentation is needed only after a child's onset.
+    if birth_date is not None and age is not None and age < child and age_on(birth_date, p.date) < child:
         urgent.append(f"onset in childhood (age {age})")
     elif age is not None and age < g.young_onset_age_years:
         contrast.append(f"onset at age {age}, before {g.young_onset_age_years}")
-    if p.onset_region is OnsetRegion.LOWER_FACE:
+    if p.onset_region is _LOWER_FACE:
         contrast.append("onset in the lower face")
-    if p.side is Side.BILATERAL:
+    if p.side is _BILATERAL:
         contrast.append("spasm on both sides of the face")
-    for name, text in HISTORY_FEATURES:
-        if getattr(p, name) is True:
-            contrast.append(text)
-    missing = [text for name, text in EXAMINATION if getattr(p, name) is None]
+    history = _history_of(fields)
+    if history != _NO_HISTORY:
+        contrast += [text for (_, text), value in zip(HISTORY_FEATURES, history, strict=True) if value is True]
+    missing = _unexamined(examination)
     if missing:
         contrast.append("not examined or not documented: " + ", ".join(missing))
     return PresentationFeatures(tuple(urgent), tuple(contrast), p.acute_onset, age)
@@ -202,7 +255,7 @@ def undocumented(p: Presentation | None, patient: Patient) -> tuple[str, ...]:
     """What the pathway needs but the record does not say (R2.13, R2.15): ``document_presentation`` lists them."""
     if p is None:
         return ()
-    missing = [text for name, text in EXAMINATION if getattr(p, name) is None]
+    missing = _unexamined(_examination_of(vars(p)))
     if patient.birth_date is None:
         missing.append("birth date (age at onset)")
     if p.onset_region is OnsetRegion.UNKNOWN:
@@ -219,7 +272,7 @@ def red_flag_tier(flag: RedFlag) -> WorkupTier:
 
 
 def due_days(tier: WorkupTier, g: Guideline) -> int:
-    return g.urgent_imaging_due_days if tier is WorkupTier.URGENT else g.mri_due_days
+    return g.urgent_imaging_due_days if tier is _URGENT else g.mri_due_days
 
 
 # Opening ----------------------------------------------------------------------------------------------------
@@ -240,12 +293,12 @@ def open_workup(
     two tiers applies, and an urgent due date never moves later (the earliest stands, R2.15). A closed or declined
     work-up is replaced by a new one.
     """
-    due = on + dt.timedelta(days=due_days(tier, g))
+    due = on + dt.timedelta(due_days(tier, g))  # days, given by position: cheaper than by keyword
     if current is None or not current.is_open:
         return Workup(tier, on, due, reasons, acute=on if acute else None)
     if current.tier.rank > tier.rank:
         tier, due = current.tier, current.due
-    elif current.tier is WorkupTier.URGENT and tier is WorkupTier.URGENT:
+    elif current.tier is _URGENT and tier is _URGENT:
         due = min(due, current.due)
     return Workup(
         tier,
@@ -275,26 +328,15 @@ class Finding(NamedTuple):
     text: str
 
 
-class Study(NamedTuple):
-    """What the work-up needs to know of one imaging study."""
-
-    date: dt.date
-    modality: Modality
-    contrast: bool
-    finding: ImagingFinding
-    mri_not_possible: MriNotPossible | None = None
-    contrast_withheld: str | None = None
-
-
-def _closes(w: Workup, s: Study) -> tuple[bool, str | None]:
+def _closes(w: Workup, s: ImagingResult) -> tuple[bool, str | None]:
     """Whether the study, once its finding is known, closes the work-up, and the warning that goes with it."""
     if s.date < w.opened:
         return False, None
-    if s.modality is Modality.MRI:
+    if s.modality is _MRI:
         if s.contrast or not w.tier.needs_contrast:
             return True, None
         if s.contrast_withheld is not None:
-            return True, ("contrast_withheld" if w.tier is WorkupTier.URGENT else None)
+            return True, ("contrast_withheld" if w.tier is _URGENT else None)
         return False, None
     possible = s.mri_not_possible
     if possible is None or possible is MriNotPossible.CLAUSTROPHOBIA:
@@ -304,64 +346,57 @@ def _closes(w: Workup, s: Study) -> tuple[bool, str | None]:
     return True, "ct_limits"
 
 
-def judge_study(w: Workup | None, s: Study) -> tuple[Workup | None, list[Finding]]:
-    """The work-up after a study, and the alerts the study raises about it (R2.2, R2.14, R2.15)."""
+def judge_study(w: Workup | None, s: ImagingResult) -> tuple[Workup | None, tuple[Finding, ...]]:
+    """The work-up after a study (its finding as coded so far), and the alerts the study raises about it (R2.2,
+    R2.14, R2.15)."""
     if w is None:
-        return None, []
-    findings: list[Finding] = []
-    claustrophobia = w.claustrophobia or s.mri_not_possible is MriNotPossible.CLAUSTROPHOBIA
-    closes, warning = _closes(w, s)
-    severity = Severity.CRITICAL if w.tier is WorkupTier.URGENT else Severity.WARNING
+        return None, ()
     if s.finding.is_secondary_cause:
         # The question the work-up asks is answered: the cause's own specialty takes over its imaging.
-        return w._replace(status=WorkupStatus.CLOSED, closed_by="a secondary cause was found", not_coded_study=None), []
+        return w.closed(s), ()
+    closes, warning = _closes(w, s)
     if not w.is_open:
-        if w.status is WorkupStatus.DECLINED and closes and s.finding is not ImagingFinding.NOT_CODED:
-            return w._replace(status=WorkupStatus.CLOSED, closed_by=_closed_by(s)), _close_warnings(w, s, warning)
-        return w, []
-    if s.finding is ImagingFinding.NOT_CODED:
-        if closes:
-            return w._replace(not_coded_study=s.date, claustrophobia=claustrophobia), []
-        findings.append(Finding("imaging_workup_incomplete", severity, _incomplete_text(w, s)))
-        return w._replace(incomplete=True, claustrophobia=claustrophobia), findings
+        if w.status is WorkupStatus.DECLINED and closes and s.finding is not _NOT_CODED:
+            return w.closed(s), _close_warnings(w, s, warning)
+        return w, ()
     if closes:
-        closed = w._replace(status=WorkupStatus.CLOSED, closed_by=_closed_by(s), not_coded_study=None)
-        return closed, _close_warnings(w, s, warning)
-    findings.append(Finding("imaging_workup_incomplete", severity, _incomplete_text(w, s)))
-    return w._replace(incomplete=True, claustrophobia=claustrophobia), findings
+        if s.finding is _NOT_CODED:
+            return w._replace(not_coded_study=s.date, claustrophobia=_claustrophobia(w, s)), ()
+        return w.closed(s), (() if warning is None else _close_warnings(w, s, warning))
+    severity = Severity.CRITICAL if w.tier is WorkupTier.URGENT else Severity.WARNING
+    incomplete = Finding("imaging_workup_incomplete", severity, _incomplete_text(w, s))
+    return w._replace(incomplete=True, claustrophobia=_claustrophobia(w, s)), (incomplete,)
 
 
-def _closed_by(s: Study) -> str:
-    kind = "MRI" if s.modality is Modality.MRI else "CT"
-    contrast = " with contrast" if s.contrast else " without contrast"
-    return f"{kind}{contrast} on {s.date.isoformat()}"
+def _claustrophobia(w: Workup, s: ImagingResult) -> bool:
+    return w.claustrophobia or s.mri_not_possible is MriNotPossible.CLAUSTROPHOBIA
 
 
-def _close_warnings(w: Workup, s: Study, warning: str | None) -> list[Finding]:
+def _close_warnings(w: Workup, s: ImagingResult, warning: str | None) -> tuple[Finding, ...]:
     if warning == "ct_limits":
         reason = s.mri_not_possible.value.replace("_", " ") if s.mri_not_possible else "not recorded"
-        return [
+        return (
             Finding(
                 "ct_limits",
                 None,
                 f"The {w.tier.value} work-up was closed by CT because MRI was not possible ({reason}); CT cannot "
                 "exclude small lesions or demyelination.",
-            )
-        ]
+            ),
+        )
     if warning == "contrast_withheld":
         reason = (s.contrast_withheld or "not recorded").replace("_", " ")
-        return [
+        return (
             Finding(
                 "contrast_withheld",
                 None,
                 f"The urgent work-up was closed by an MRI without contrast (contrast withheld: {reason}); small "
                 "lesions and inflammation may be missed.",
-            )
-        ]
-    return []
+            ),
+        )
+    return ()
 
 
-def _incomplete_text(w: Workup, s: Study) -> str:
+def _incomplete_text(w: Workup, s: ImagingResult) -> str:
     needed = "an MRI with contrast" if w.tier.needs_contrast else "an MRI"
     if s.date < w.opened:
         why = f"it is dated before the red flag of {w.opened.isoformat()}"

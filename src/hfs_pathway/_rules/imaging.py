@@ -9,7 +9,7 @@ from __future__ import annotations
 from hfs_pathway._definition import Change, Condition, EventRule, Requirement, Route
 from hfs_pathway._events import ImagingBooked, ImagingDeclined, ImagingFindingRecorded, ImagingResult
 from hfs_pathway._vocabulary import ImagingFinding, Modality, Severity
-from hfs_pathway._workup import Study, WorkupStatus, WorkupTier, judge_study
+from hfs_pathway._workup import WorkupStatus, WorkupTier, judge_study
 
 from .common import E, S
 from .workup import return_routes
@@ -28,13 +28,14 @@ STUDY_STAGES = (
 """Stages that accept a study: the awaited one in ``imaging``, a completing or follow-up one later (R2.2)."""
 LATER_STAGES = STUDY_STAGES[1:]
 
+# Members read on every study, bound to module names once for speed (see the note in ``_workup``: an
+# ``Enum.MEMBER`` look-up costs about 100 ns under Python 3.11).
+_IMAGING, _MRI = S.IMAGING, Modality.MRI
+_NO_ABNORMALITY, _NOT_CODED = ImagingFinding.NO_ABNORMALITY, ImagingFinding.NOT_CODED
+_POSTOPERATIVE_CHANGE = ImagingFinding.POSTOPERATIVE_CHANGE
 
-def _study(r: ImagingResult) -> Study:
-    withheld = None if r.contrast_withheld is None else r.contrast_withheld.value
-    return Study(r.date, r.modality, r.contrast, r.finding, r.mri_not_possible, withheld)
 
-
-def _judge(c: Change, study: Study) -> None:
+def _judge(c: Change, study: ImagingResult) -> None:
     workup, findings = judge_study(c.after.workup, study)
     c.after.workup = workup
     for finding in findings:
@@ -42,11 +43,11 @@ def _judge(c: Change, study: Study) -> None:
 
 
 def _finding_alerts(c: Change, modality: Modality, finding: ImagingFinding) -> None:
-    if finding is ImagingFinding.NO_ABNORMALITY and modality is Modality.MRI:
+    if finding is _NO_ABNORMALITY and modality is _MRI:
         c.alert("no_nvc_on_imaging", "No neurovascular conflict was seen; this is not a contraindication to MVD.")
     if finding.is_secondary_cause:
         c.alert("secondary_cause_on_imaging", f"Imaging shows {finding.value.replace('_', ' ')}.")
-    if finding is ImagingFinding.POSTOPERATIVE_CHANGE:
+    if finding is _POSTOPERATIVE_CHANGE:
         c.alert(
             "mvd_complication",
             "Imaging shows changes after the decompression: review them with the neurosurgical team.",
@@ -59,7 +60,7 @@ def _imaging_effect(c: Change) -> None:
     a.imaging = r
     a.studies = (*a.studies, r)
     a.any_imaging = True
-    mri = r.modality is Modality.MRI
+    mri = r.modality is _MRI
     a.any_mri = a.any_mri or mri
     a.any_dedicated_mri = a.any_dedicated_mri or (mri and r.high_resolution_t2)
     if not mri and not c.before.any_mri:
@@ -68,14 +69,14 @@ def _imaging_effect(c: Change) -> None:
             text = "CT was reported as showing a conflict, but CT cannot show one: MRI is needed to confirm it."
         c.alert("ct_only_imaging", text)
     _finding_alerts(c, r.modality, r.finding)
-    if r.finding is ImagingFinding.NOT_CODED:
+    if r.finding is _NOT_CODED:
         c.alert(
             "imaging_finding_not_coded",
             f"The finding of the study of {r.date.isoformat()} is not recorded: review its report; a secondary cause "
             "is not excluded by the record.",
         )
-    _judge(c, _study(r))
-    if c.before.stage is S.IMAGING:
+    _judge(c, r)
+    if c.before.stage is _IMAGING:
         a.interrupted = None
 
 
@@ -85,7 +86,7 @@ def _secondary_finding(c: Change) -> bool:
 
 
 def _after_surgery_only(c: Change) -> bool:
-    return c.event.finding is not ImagingFinding.POSTOPERATIVE_CHANGE or c.before.mvd_date is not None
+    return c.event.finding is not _POSTOPERATIVE_CHANGE or c.before.mvd_date is not None
 
 
 _POSTOPERATIVE = Requirement(
@@ -125,7 +126,7 @@ def _finding_recorded_effect(c: Change) -> None:
     if workup is not None and (e.finding.is_secondary_cause or old.date >= workup.opened):
         if workup.not_coded_study == old.date:
             a.workup = workup._replace(not_coded_study=None)
-        _judge(c, _study(coded))
+        _judge(c, coded)
     if c.before.stage is S.IMAGING and e.finding.is_secondary_cause:
         a.interrupted = None
 
@@ -164,7 +165,7 @@ def _declined_effect(c: Change) -> None:
     workup = c.before.workup
     assert workup is not None
     if e.informed:
-        a.workup = workup._replace(status=WorkupStatus.DECLINED, closed_by=None)
+        a.workup = workup._replace(status=WorkupStatus.DECLINED)
         c.alert(
             "imaging_declined",
             f"The patient declined the {workup.tier.value} imaging after being informed; a secondary cause is not "
