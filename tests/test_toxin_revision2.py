@@ -64,6 +64,21 @@ def test_ongoing_durations_do_not_count_for_shortening_benefit() -> None:
     assert story.pathway().stage is Stage.BOTULINUM_TOXIN
 
 
+def test_a_response_left_ongoing_does_not_break_a_run_of_shortened_cycles() -> None:
+    """Three 100-day cycles, one of 60 days, then one recorded only while its benefit was ongoing (at 90 days, a
+    lower bound) and never completed, then another of 60 days: the two 60-day cycles are the last two known
+    durations, so the benefit has shortened."""
+    story = CaseBuilder().to_toxin()
+    for benefit in (100, 100, 100, 60):
+        story.cycle(benefit=benefit, interval=120)
+    story.inject().after(90).respond(peak=80, benefit=90, benefit_ongoing=True).after(30)
+    assert story.pathway().stage is Stage.BOTULINUM_TOXIN
+    story.inject().after(60).respond(benefit=60)
+    evaluation = story.evaluate()
+    assert evaluation.stage is Stage.WANING_RESPONSE
+    assert "shortening_benefit" in alerts(evaluation, "waning_response")[0].text
+
+
 def test_a_later_response_completes_an_ongoing_one() -> None:
     """Ongoing at 28 days, then completed at 100 days (95 days of benefit): the completing response's values
     replace the first's, the cycle is no longer ongoing, and its index is the completing event's."""

@@ -59,6 +59,13 @@ class Record:
         self.waning_reason: WaningReason | None = None
         self.ongoing_response: BotoxResponse | None = None
         """The latest injection's response while its benefit was still ongoing (a later response completes it)."""
+        self.plan_tally: tuple[int, int, int] = (0, 0, 0)
+        """Running counts over the current plan's responses, which the waning tests read: the latest poor
+        responses in a row, the latest final benefit durations in a row under the minimum reinjection interval,
+        and the poorly tolerated responses (``_toxin.PlanTally``)."""
+        self.tally_before_ongoing: tuple[int, int, int] = (0, 0, 0)
+        """``plan_tally`` as it stood before ``ongoing_response`` was recorded: a completing response replaces
+        that entry, so its counts start again from here."""
         self.risk: RiskBenefitAssessment | None = None
         self.mvd_date: dt.date | None = None
         self.last_post_mvd_review: dt.date | None = None

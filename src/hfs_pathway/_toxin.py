@@ -9,14 +9,19 @@ tolerated [R72][R104].
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeAlias
 
 from ._events import BotoxResponse
 from ._guideline import Guideline
 from ._results import BotoxCycle
 from ._vocabulary import ResponseClass, ToxinAdverseEffect, WaningReason
 
-_POOR = (ResponseClass.INSUFFICIENT, ResponseClass.NO_RESPONSE)
+# The classes read once here: a member read through its enum class costs about 40 ns (Python 3.11), and these are
+# read after every recorded response.
+_ADEQUATE = ResponseClass.ADEQUATE
+_INSUFFICIENT = ResponseClass.INSUFFICIENT
 _NO_RESPONSE = ResponseClass.NO_RESPONSE
+_POOR = (_INSUFFICIENT, _NO_RESPONSE)
 
 
 def classify_response(response: BotoxResponse, guideline: Guideline) -> ResponseClass:
@@ -27,13 +32,45 @@ def classify_response(response: BotoxResponse, guideline: Guideline) -> Response
     alone, so a response recorded at the 28-day review never counts as short (R2.14)."""
     peak = response.peak_improvement_percent
     if peak < guideline.no_response_peak_percent:
-        return ResponseClass.NO_RESPONSE
+        return _NO_RESPONSE
     duration = None if response.benefit_ongoing else response.benefit_duration_days
     if peak < guideline.insufficient_peak_percent or (
         duration is not None and duration <= guideline.insufficient_benefit_days
     ):
-        return ResponseClass.INSUFFICIENT
-    return ResponseClass.ADEQUATE
+        return _INSUFFICIENT
+    return _ADEQUATE
+
+
+PlanTally: TypeAlias = tuple[int, int, int]
+"""Running counts over the responses recorded in the current toxin plan, kept in the record so that the waning
+tests after a response read three numbers instead of walking back through the cycles: ``(poor, short,
+poorly_tolerated)``, how many of the latest responses in a row were insufficient or absent, how many of the
+latest known benefit durations in a row lasted under the minimum reinjection interval, and how many responses
+were poorly tolerated. A response to a cycle from before the plan counts for nothing: the plan's waning is
+judged on its own cycles."""
+
+NO_PLAN_RESPONSES: PlanTally = (0, 0, 0)
+"""The tally of a plan with no response recorded yet."""
+
+
+def count_response(tally: PlanTally, cycle: BotoxCycle, plan_start: int, guideline: Guideline) -> PlanTally:
+    """The tally with one more response entry, ``cycle`` as its response now stands."""
+    if cycle.number <= plan_start:
+        return tally
+    poor, short, poorly_tolerated = tally
+    days = cycle.benefit_duration_days
+    # Only a final duration counts: one recorded while the benefit was still ongoing is a lower bound.
+    if days is not None and not cycle.benefit_ongoing:
+        short = short + 1 if days < guideline.min_reinjection_interval_days else 0
+    return (poor + 1 if cycle.response_class in _POOR else 0, short, poorly_tolerated + cycle.poorly_tolerated)
+
+
+def count_responses(responses: Sequence[BotoxCycle], plan_start: int, guideline: Guideline) -> PlanTally:
+    """The tally of the current plan's responses, counted from the start (``responses`` in order)."""
+    tally = NO_PLAN_RESPONSES
+    for cycle in responses:
+        tally = count_response(tally, cycle, plan_start, guideline)
+    return tally
 
 
 def benefit_has_shortened(durations: Sequence[tuple[int, int]], plan_start: int, guideline: Guideline) -> bool:
@@ -79,13 +116,18 @@ def intervals_shortening(cycles: Sequence[BotoxCycle], plan_start: int, guidelin
 
 
 def response_waning_reason(
-    responses: Sequence[BotoxCycle], durations: Sequence[tuple[int, int]], plan_start: int, guideline: Guideline
+    responses: Sequence[BotoxCycle],
+    durations: Sequence[tuple[int, int]],
+    tally: PlanTally,
+    plan_start: int,
+    guideline: Guideline,
 ) -> WaningReason | None:
     """The waning reasons that depend on recorded responses, most specific first.
 
-    ``responses`` are the cycles with a recorded response, in order, and ``durations`` the
-    ``(number, days)`` of those with a known benefit duration; each test reads only the last few, so
-    the cost does not grow with the history.
+    ``responses`` are the cycles with a recorded response, in order, ``durations`` the ``(number, days)``
+    of those with a known benefit duration, and ``tally`` the running counts over the current plan's
+    responses (``PlanTally``). Each test reads the counts first and looks at the last few cycles only
+    when they allow the verdict, so the cost does not grow with the history.
 
     Order: primary non-response, then an insufficient response, then a shortened benefit, then poor
     tolerance. Cycles that became insufficient after good ones usually also count as shortened (their
@@ -93,31 +135,34 @@ def response_waning_reason(
     (a review for toxin resistance after earlier adequate cycles, R2.15) instead of hiding it.
     """
     g = guideline
-    count = len(responses)
     k = g.primary_non_response_cycles
-    if plan_start == 0 and count == k and responses[-1].number == k:
+    if plan_start == 0 and len(responses) == k and responses[-1].number == k:
         for cycle in responses:
             if cycle.response_class is not _NO_RESPONSE:
                 break
         else:
             return WaningReason.PRIMARY_NON_RESPONSE
     n = g.waning_consecutive_cycles
-    window = g.poorly_tolerated_window_cycles
-    poor = tolerated_badly = 0
-    for seen, cycle in enumerate(reversed(responses[-max(n, window) :]), 1):
-        if cycle.number <= plan_start:
-            break
-        if seen <= n and cycle.response_class in _POOR:
-            poor += 1
-        if seen <= window and cycle.poorly_tolerated:
-            tolerated_badly += 1
+    poor, short, poorly_tolerated = tally
     if poor >= n:
         return WaningReason.INSUFFICIENT_RESPONSE
-    if benefit_has_shortened(durations, plan_start, g):
+    # Each recent cycle must also have lasted under the minimum interval: the run of such cycles comes first.
+    if short >= n and benefit_has_shortened(durations, plan_start, g):
         return WaningReason.SHORTENING_BENEFIT
-    if tolerated_badly >= g.poorly_tolerated_min_cycles:
+    # The plan's count first: its last few cycles cannot hold more poorly tolerated ones than the whole plan.
+    minimum = g.poorly_tolerated_min_cycles
+    if poorly_tolerated >= minimum and poorly_tolerated_cycles(responses, plan_start, g) >= minimum:
         return WaningReason.POORLY_TOLERATED
     return None
+
+
+def poorly_tolerated_cycles(responses: Sequence[BotoxCycle], plan_start: int, guideline: Guideline) -> int:
+    """How many of the last few responses (the poor-tolerance window) of the current plan were poorly tolerated."""
+    return sum(
+        1
+        for cycle in responses[-guideline.poorly_tolerated_window_cycles :]
+        if cycle.number > plan_start and cycle.poorly_tolerated
+    )
 
 
 def waning_reason(cycles: Sequence[BotoxCycle], plan_start: int, guideline: Guideline) -> WaningReason | None:
@@ -139,7 +184,8 @@ def waning_reason(cycles: Sequence[BotoxCycle], plan_start: int, guideline: Guid
         for c in responses
         if c.benefit_duration_days is not None and not c.benefit_ongoing
     ]
-    return response_waning_reason(responses, durations, plan_start, guideline)
+    tally = count_responses(responses, plan_start, guideline)
+    return response_waning_reason(responses, durations, tally, plan_start, guideline)
 
 
 def earlier_adequate_cycles(responses: Sequence[BotoxCycle], guideline: Guideline) -> int:

@@ -8,8 +8,10 @@ from hfs_pathway._events import BotoxInjection, BotoxResponse
 from hfs_pathway._results import BotoxCycle
 from hfs_pathway._toxin import (
     DISTANT_SPREAD_EFFECTS,
+    NO_PLAN_RESPONSES,
     WANING_TEXT,
     classify_response,
+    count_response,
     intervals_shortening,
     response_waning_reason,
 )
@@ -22,10 +24,18 @@ _new_tuple = tuple.__new__
 """Builds a cycle from all its fields at once, without the named tuple's keyword-and-default constructor:
 one is built after every injection and every response."""
 
+# Members read once here: a member read through its enum class costs about 40 ns (Python 3.11), and these are
+# read on every injection and response.
+_TOXIN = S.BOTULINUM_TOXIN
+_SIGNIFICANT = AdverseEffectSeverity.SIGNIFICANT
+_DIPLOPIA = ToxinAdverseEffect.DIPLOPIA
+
 
 def enter_toxin(c: Change) -> None:
-    c.after.plan_start = len(c.after.cycles)
-    c.after.waning_reason = None
+    a = c.after
+    a.plan_start = len(a.cycles)
+    a.waning_reason = None
+    a.plan_tally = a.tally_before_ongoing = NO_PLAN_RESPONSES
 
 
 # Botulinum toxin ----------------------------------------------------------------------------------
@@ -35,31 +45,33 @@ def _injection_effect(c: Change) -> None:
     inj: BotoxInjection = c.event
     g = c.guideline
     a = c.after
-    previous = a.cycles[-1].injection_date if a.cycles else None
-    interval = None if previous is None else (inj.date - previous).days
-    cycle = _new_tuple(
-        BotoxCycle,
-        (len(a.cycles) + 1, c.index, inj.date, inj.product, inj.total_units, interval, *_NO_RESPONSE_YET),
-    )
-    a.cycles = (*a.cycles, cycle)
+    cycles = a.cycles
+    date = inj.date
+    product = inj.product
+    units = inj.total_units
+    interval = (date - cycles[-1].injection_date).days if cycles else None
+    cycle = _new_tuple(BotoxCycle, (len(cycles) + 1, c.index, date, product, units, interval, *_NO_RESPONSE_YET))
+    a.cycles = (*cycles, cycle)
     a.ongoing_response = None
-    if interval is not None and interval < g.min_reinjection_interval_days:
+    minimum = g.min_reinjection_interval_days
+    too_soon = interval is not None and interval < minimum
+    if too_soon:
         c.alert(
             "reinjection_interval_too_short",
-            f"Injection {interval} days after the previous one; the minimum interval is "
-            f"{g.min_reinjection_interval_days} days.",
+            f"Injection {interval} days after the previous one; the minimum interval is {minimum} days.",
         )
-    limit = g.usual_max_units.limit(inj.product)
-    if limit is not None and inj.total_units > limit:
+    limit = g.usual_max_units.limit(product)
+    if limit is not None and units > limit:
         c.alert(
             "dose_above_usual_range",
-            f"{inj.total_units:g} units of {inj.product.value} is above the usual {limit:g} units per session.",
+            f"{units:g} units of {product.value} is above the usual {limit:g} units per session.",
         )
     if inj.pregnant:
-        pregnancy_review(c, TOXIN_LABELS[inj.product], "Injected")
+        pregnancy_review(c, TOXIN_LABELS[product], "Injected")
     # A bridging injection after surgery is not part of a toxin plan: waning is judged only on toxin.
-    # Only the interval test can change with an injection; the response tests gave no reason before it.
-    if c.before.stage is S.BOTULINUM_TOXIN and intervals_shortening(a.cycles, a.plan_start, g):
+    # Only the interval test can change with an injection, the response tests gave no reason before it, and
+    # only an injection that itself came too soon can end a run of short intervals.
+    if too_soon and c.before.stage is _TOXIN and intervals_shortening(a.cycles, a.plan_start, g):
         a.waning_reason = WaningReason.SHORTENING_INTERVALS
 
 
@@ -72,15 +84,18 @@ _NO_RESPONSE_YET = tuple(BotoxCycle._field_defaults[f] for f in BotoxCycle._fiel
 def _awaiting_response(c: Change) -> bool:
     """The latest injection has no response yet, or only one recorded while its benefit was ongoing."""
     cycles = c.before.cycles
-    return bool(cycles) and (cycles[-1].response_index is None or c.before.ongoing_response is not None)
+    if not cycles:
+        return False
+    return cycles[-1].response_index is None or c.before.ongoing_response is not None
 
 
 def _benefit_within_elapsed(c: Change) -> bool:
     r: BotoxResponse = c.event
+    days = r.benefit_duration_days
     cycles = c.before.cycles
-    if r.benefit_duration_days is None or not cycles:
+    if days is None or not cycles:
         return True
-    return r.benefit_duration_days <= (r.date - cycles[-1].injection_date).days
+    return days <= (r.date - cycles[-1].injection_date).days
 
 
 def _benefit_message(c: Change) -> str:
@@ -97,64 +112,83 @@ def _benefit_message(c: Change) -> str:
 _SEVERITY_RANK = {AdverseEffectSeverity.NONE: 0, AdverseEffectSeverity.MILD: 1, AdverseEffectSeverity.SIGNIFICANT: 2}
 
 
-def _completed(first: BotoxResponse | None, r: BotoxResponse) -> BotoxResponse:
+def _worse_severity(first: BotoxResponse, r: BotoxResponse) -> AdverseEffectSeverity:
+    return max(first.adverse_effect_severity, r.adverse_effect_severity, key=_SEVERITY_RANK.__getitem__)
+
+
+def _completed(first: BotoxResponse, r: BotoxResponse) -> BotoxResponse:
     """The response as it now stands: a completing response replaces the first's values, and the adverse
     effects of both are kept, with the worse severity (R2.5, R2.15)."""
-    if first is None:
-        return r
     effects = tuple(dict.fromkeys((*first.adverse_effects, *r.adverse_effects)))
-    severity = max(first.adverse_effect_severity, r.adverse_effect_severity, key=_SEVERITY_RANK.__getitem__)
-    return r.model_copy(update={"adverse_effects": effects, "adverse_effect_severity": severity})
+    return r.model_copy(update={"adverse_effects": effects, "adverse_effect_severity": _worse_severity(first, r)})
 
 
 def _response_effect(c: Change) -> None:
     r: BotoxResponse = c.event
     a = c.after
-    first = c.before.ongoing_response
-    merged = _completed(first, r)
-    ongoing = merged.benefit_ongoing
+    g = c.guideline
+    first = a.ongoing_response
+    # A completing response replaces the first's values and keeps the worse severity (see ``_completed``). The
+    # cycle reads only those values: the merged response (a model copy, about 1.5 us) is built only when it is
+    # kept as ongoing again.
+    severity = r.adverse_effect_severity if first is None else _worse_severity(first, r)
+    days = r.benefit_duration_days
+    ongoing = r.benefit_ongoing
+    cycles = a.cycles
+    injection = cycles[-1]
     cycle = _new_tuple(
         BotoxCycle,
         (
-            *a.cycles[-1][:_INJECTION_FIELDS],
+            *injection[:_INJECTION_FIELDS],
             c.index,
-            classify_response(merged, c.guideline),
-            merged.peak_improvement_percent,
-            merged.benefit_duration_days,
-            merged.adverse_effect_severity is AdverseEffectSeverity.SIGNIFICANT,
+            classify_response(r, g),
+            r.peak_improvement_percent,
+            days,
+            severity is _SIGNIFICANT,
             ongoing,
         ),
     )
-    a.cycles = (*a.cycles[:-1], cycle)
-    if first is not None:
-        # A completing response replaces the cycle's earlier entry (always the last one).
+    a.cycles = (*cycles[:-1], cycle)
+    if first is None:
+        a.responses = (*a.responses, cycle)
+        tally = a.plan_tally
+    else:
+        # A completing response replaces the cycle's earlier entry (always the last one), and the plan's
+        # counts start again from before that entry.
         a.responses = (*a.responses[:-1], cycle)
         if a.durations and a.durations[-1][0] == cycle.number:
             a.durations = a.durations[:-1]
+        tally = a.tally_before_ongoing
+    if ongoing:
+        a.tally_before_ongoing = tally
+        a.ongoing_response = r if first is None else _completed(first, r)
     else:
-        a.responses = (*a.responses, cycle)
-    if merged.benefit_duration_days is not None and not ongoing:
-        a.durations = (*a.durations, (cycle.number, merged.benefit_duration_days))
-    a.ongoing_response = merged if ongoing else None
+        a.ongoing_response = None
+        if days is not None:
+            a.durations = (*a.durations, (cycle.number, days))
+    a.plan_tally = tally = count_response(tally, cycle, a.plan_start, g)
     if r.adverse_effects:
         _spread_alerts(c, first, r)
     # Only the response tests can change with a response; the interval test gave no reason before it.
     # In waning_response a response completes the table without reopening the verdict already reached.
-    if c.before.stage is S.BOTULINUM_TOXIN:
-        a.waning_reason = response_waning_reason(a.responses, a.durations, a.plan_start, c.guideline)
+    if c.before.stage is _TOXIN:
+        a.waning_reason = response_waning_reason(a.responses, a.durations, tally, a.plan_start, g)
 
 
 def _spread_alerts(c: Change, first: BotoxResponse | None, r: BotoxResponse) -> None:
     """Effects away from the injected muscles suggest distant spread of the toxin; diplopia alone suggests
     local diffusion to the eye muscles [R157][R45]. Only effects not already reported for the cycle count."""
-    new = [e for e in r.adverse_effects if first is None or e not in first.adverse_effects]
+    effects = r.adverse_effects
+    if _DIPLOPIA not in effects and DISTANT_SPREAD_EFFECTS.isdisjoint(effects):
+        return  # only effects at the injected muscles (the usual case): nothing to look for
+    earlier = first.adverse_effects if first is not None else ()
+    new = [e for e in effects if e not in earlier]
     distant = [e for e in new if e in DISTANT_SPREAD_EFFECTS]
     if distant:
         listed = ", ".join(e.value.replace("_", " ") for e in distant)
         c.alert("distant_spread_suspected", f"After the injection of {c.before.cycles[-1].injection_date}: {listed}.")
         return
-    earlier = first.adverse_effects if first is not None else ()
-    if ToxinAdverseEffect.DIPLOPIA in new and not any(e in DISTANT_SPREAD_EFFECTS for e in earlier):
+    if _DIPLOPIA in new and DISTANT_SPREAD_EFFECTS.isdisjoint(earlier):
         c.alert(
             "local_diffusion_suspected",
             f"Double vision after the injection of {c.before.cycles[-1].injection_date}: review the periocular "
