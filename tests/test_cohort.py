@@ -10,12 +10,15 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hfs_pathway import evaluate_case
 from hfs_pathway._catalog import ALERTS
 from hfs_pathway.cli import main
 from hfs_pathway.cohort import COLUMNS, WorklistItem, run_cohort, worklist_items, write_synthetic
 from hfs_pathway.cohort import _json as cohort_json
+from hfs_pathway.cohort._run import _merge_batches
 from tests.builder import CaseBuilder
 
 AS_OF = dt.date(2026, 1, 1)
@@ -61,6 +64,24 @@ def test_two_processes_write_byte_identical_files_to_one(cohort_file: Path, one_
 def test_spilling_the_worklist_to_disk_gives_the_same_file(cohort_file: Path, one_job: Path, tmp_path: Path) -> None:
     run_cohort(cohort_file, tmp_path, as_of=AS_OF, jobs=1, progress=False, chunk_bytes=8192, run_rows=25)
     assert (tmp_path / "worklist.csv").read_bytes() == (one_job / "worklist.csv").read_bytes()
+
+
+@given(st.lists(st.lists(st.lists(st.text("abc", max_size=3)), max_size=4), max_size=5))
+def test_merging_sorted_runs_in_batches_gives_every_row_in_order(runs: list[list[list[str]]]) -> None:
+    """The worklist's runs are merged a batch at a time: the rows come out all, once, and in order, whatever the
+    runs and however they are cut into batches (empty ones included)."""
+    every = sorted(row for run in runs for batch in run for row in batch)
+    cut_runs = []
+    for run in runs:
+        rows = sorted(row for batch in run for row in batch)
+        sizes = [len(batch) for batch in run]
+        batches, start = [], 0
+        for size in sizes:
+            batches.append(rows[start : start + size])
+            start += size
+        cut_runs.append(iter(batches))
+    merged = list(_merge_batches(cut_runs))
+    assert [row for batch in merged for row in batch] == every
 
 
 def test_the_standard_json_module_writes_the_same_files_as_orjson(

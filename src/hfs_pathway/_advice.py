@@ -17,7 +17,7 @@ from ._record import Record
 from ._results import Alert, Recommendation
 from ._toxin import WANING_TEXT, earlier_adequate_cycles
 from ._vocabulary import ClinicalImpression, Drug, ImagingFinding, Side, SpasmOutcome, Stage, WaningReason
-from ._workup import WorkupTier, undocumented
+from ._workup import Workup, WorkupTier, undocumented
 
 _SPECIALTY = {
     ImagingFinding.TUMOUR: "neurosurgery (tumour)",
@@ -112,7 +112,21 @@ def _workup(a: Advice) -> None:
             due = (r.imaging_clock or a.as_of) + dt.timedelta(days=g.mri_due_days)
             a.recommend("order_mri", f"{_ORDER_TEXT[WorkupTier.ROUTINE]}, by {due.isoformat()}.", due)
         return
-    if w.is_open and w.acute is not None and r.last_date == w.acute:
+    if w.is_open:  # a closed or declined work-up has nothing outstanding (most patients past imaging)
+        _open_workup(a, w)
+    if r.stage in _DOCUMENT_STAGES:
+        missing = undocumented(r.presentation, a.patient)
+        if missing:
+            a.recommend("document_presentation", "Record: " + "; ".join(missing) + ".")
+
+
+_DOCUMENT_STAGES = frozenset({Stage.IMAGING, Stage.TREATMENT_SELECTION})
+"""The stages in which what the presentation record lacks is asked for (``document_presentation``)."""
+
+
+def _open_workup(a: Advice, w: Workup) -> None:
+    """Emergency assessment of an acute deficit, and the order (or the finding to record) of an open work-up."""
+    if w.acute is not None and a.record.last_date == w.acute:
         a.recommend(
             "emergency_assessment", "A deficit began within days: arrange specialist assessment today.", w.acute
         )
@@ -137,10 +151,6 @@ def _workup(a: Advice) -> None:
                 "urgent_imaging_overdue",
                 f"The urgent contrast-enhanced MRI was due on {w.due.isoformat()} ({(a.as_of - w.due).days} days ago).",
             )
-    if r.stage in (Stage.IMAGING, Stage.TREATMENT_SELECTION):
-        missing = undocumented(r.presentation, a.patient)
-        if missing:
-            a.recommend("document_presentation", "Record: " + "; ".join(missing) + ".")
 
 
 def _imaging(a: Advice) -> None:

@@ -164,37 +164,44 @@ def _record(
     evaluation: Evaluation, case_number: int, counts: Counts, out: list[bytes], rows: list[str], *, horizon: int
 ) -> None:
     out.append(_json.dumps(evaluation.to_dict()))
-    stage = evaluation.stage.value
+    stage = evaluation.stage._value_  # the member's value without the enum's property (once per case)
     counts.evaluated += 1
     counts.stages[stage] += 1
     # Only active alerts describe the patient now; alerts that are history are counted apart (R2.11).
-    active = [a for a in evaluation.alerts if a.active]
-    codes = {a.code for a in active}
-    counts.alerts.update(codes)
-    counts.alert_history.update({a.code for a in evaluation.alerts if not a.active} - codes)
-    if active:
-        severities = {a.severity for a in active}
-        top = next(s for s in SEVERITIES_BY_URGENCY if s in severities)
-        counts.highest_severity[top.value] += 1
+    # Counted one code at a time: ``Counter.update`` first asks whether its argument is a mapping, an ABC check
+    # that costs more than the one or two codes a patient has.
+    codes: set[str] = set()
+    alerts = evaluation.alerts
+    if alerts:
+        active = [a for a in alerts if a.active]
+        codes = {a.code for a in active}
+        for code in codes:
+            counts.alerts[code] += 1
+        for code in {a.code for a in alerts if not a.active} - codes:
+            counts.alert_history[code] += 1
+        if active:
+            top = SEVERITIES_BY_URGENCY[min(_URGENCY[a.severity] for a in active)]
+            counts.highest_severity[top._value_] += 1
     queues = counts.queues
-    if "red_flag_secondary_hfs" in codes:
-        queues["red_flag_workup_open"] += 1
-    if "imaging_overdue" in codes or "urgent_imaging_overdue" in codes:
-        queues["imaging_overdue"] += 1
-    if "referral_overdue" in codes:
-        queues["referral_overdue"] += 1
-    if "follow_up_overdue" in codes:
-        queues["follow_up_overdue"] += 1
+    if codes:
+        if "red_flag_secondary_hfs" in codes:
+            queues["red_flag_workup_open"] += 1
+        if "imaging_overdue" in codes or "urgent_imaging_overdue" in codes:
+            queues["imaging_overdue"] += 1
+        if "referral_overdue" in codes:
+            queues["referral_overdue"] += 1
+        if "follow_up_overdue" in codes:
+            queues["follow_up_overdue"] += 1
+        if "response_assessment_overdue" in codes:
+            queues["toxin_response_overdue"] += 1
     if stage == "waning_response":
         queues["benefit_waning"] += 1
     elif stage == "surgical_evaluation":
         queues["checkpoint_waiting"] += 1
-    if "response_assessment_overdue" in codes:
-        queues["toxin_response_overdue"] += 1
     for position, item in enumerate(worklist_items(evaluation, horizon_days=horizon)):
         action = item.action
         counts.actions[action] += 1
-        counts.row_severity[item.severity.value] += 1
+        counts.row_severity[item.severity._value_] += 1
         if item.days_overdue > 0:
             counts.overdue_actions[action] += 1
             if action == "post_mvd_review":
@@ -202,6 +209,9 @@ def _record(
         if action == "next_injection_window":
             queues["toxin_cycle_due"] += 1
         rows.append(item.urgency_key(case_number, position) + "\t" + item.csv_line())
+
+
+_URGENCY = {severity: rank for rank, severity in enumerate(SEVERITIES_BY_URGENCY)}
 
 
 def _lines(chunk: Chunk) -> Iterator[bytes]:

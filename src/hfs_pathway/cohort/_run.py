@@ -8,8 +8,8 @@ soon as the chunks before them are done. The worklist is sorted outside memory: 
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
-import heapq
 import marshal
 import os
 import shutil
@@ -305,26 +305,59 @@ class _ExternalSort:
         self.runs.append(path)
         self.rows = []
 
-    def merged(self) -> Iterator[str]:
+    def merged(self) -> Iterator[list[str]]:
+        """Every row in order, in sorted batches (one list of rows at a time)."""
         self.rows.sort()
+        in_memory = (self.rows[start : start + _BATCH] for start in range(0, len(self.rows), _BATCH))
         if not self.runs:
-            yield from self.rows
+            yield from in_memory
             return
         files = [path.open("rb") for path in self.runs]
         try:
-            yield from heapq.merge(*(_read_run(f) for f in files), iter(self.rows))
+            yield from _merge_batches([*(_read_run(f) for f in files), in_memory])
         finally:
             for f in files:
                 f.close()
 
 
-def _read_run(f: IO[bytes]) -> Iterator[str]:
+def _read_run(f: IO[bytes]) -> Iterator[list[str]]:
     while True:
         try:
-            batch = marshal.load(f)
+            yield marshal.load(f)
         except EOFError:
             return
-        yield from batch
+
+
+def _merge_batches(runs: list[Iterator[list[str]]]) -> Iterator[list[str]]:
+    """Merge sorted runs, each given as sorted batches, into sorted batches.
+
+    A row-by-row merge (``heapq.merge``) costs a Python step per row. Here each step takes, from the batch in hand
+    of every run, all the rows up to the smallest last row among those batches (no row still to be read can come
+    before them, since each run is sorted) and sorts them together in C; the run whose batch is used up reads its
+    next batch.
+    """
+    held: list[tuple[list[str], Iterator[list[str]]]] = []
+    for run in runs:
+        batch = next(run, None)
+        while batch is not None and not batch:
+            batch = next(run, None)
+        if batch is not None:
+            held.append((batch, run))
+    while held:
+        bound = min(batch[-1] for batch, _ in held)
+        taken: list[str] = []
+        kept: list[tuple[list[str], Iterator[list[str]]]] = []
+        for batch, run in held:
+            cut = bisect.bisect_right(batch, bound)
+            taken += batch[:cut]
+            rest: list[str] | None = batch[cut:]
+            while rest is not None and not rest:
+                rest = next(run, None)  # this batch is used up: read the run's next one
+            if rest is not None:
+                kept.append((rest, run))
+        taken.sort()
+        yield taken
+        held = kept
 
 
 def _write_worklist(sorter: _ExternalSort, path: Path, keep: int) -> list[list[str]]:
@@ -335,16 +368,11 @@ def _write_worklist(sorter: _ExternalSort, path: Path, keep: int) -> list[list[s
     top: list[str] = []
     with path.open("w", encoding="utf-8", newline="") as f:
         f.write(",".join(COLUMNS) + "\r\n")
-        buffer: list[str] = []
-        for keyed in sorter.merged():
-            line = keyed[keyed.index("\t") + 1 :]
+        for batch in sorter.merged():
+            lines = [keyed[keyed.index("\t") + 1 :] for keyed in batch]  # the sort key goes, the CSV line stays
             if len(top) < keep:
-                top.append(line)
-            buffer.append(line)
-            if len(buffer) >= _BATCH:
-                f.write("".join(buffer))
-                buffer.clear()
-        f.write("".join(buffer))
+                top += lines[: keep - len(top)]
+            f.write("".join(lines))
     return list(csv.reader(io.StringIO("".join(top))))
 
 

@@ -90,7 +90,8 @@ def _csv_field(text: str) -> str:
     # A spreadsheet would run a cell that starts like a formula: such an id gets a leading apostrophe.
     if text.startswith(_FORMULA_STARTS):
         text = "'" + text
-    if any(c in text for c in ',"\r\n'):
+    # Four ``in`` tests rather than a generator over the characters: this runs for every row of a cohort.
+    if "," in text or '"' in text or "\r" in text or "\n" in text:
         return '"' + text.replace('"', '""') + '"'
     return text
 
@@ -111,7 +112,7 @@ def worklist_items(evaluation: Evaluation, *, horizon_days: int = 0) -> list[Wor
             overdue_rank[alert.code] = min(rank, overdue_rank.get(alert.code, 2))
         elif rank < stage_rank:
             stage_rank = rank
-    stage = evaluation.stage.value
+    stage = evaluation.stage._value_  # the member's value without the enum's property
     items = []
     for rec in evaluation.recommendations:
         due = rec.due
