@@ -25,6 +25,7 @@ from hfs_pathway._results import Evaluation
 from hfs_pathway._vocabulary import SEVERITIES_BY_URGENCY
 
 from . import _json
+from ._output import EvaluationsFile
 from ._worklist import worklist_items
 
 CASE_NUMBER_STRIDE = 4_000_000
@@ -121,8 +122,9 @@ class CaseError(NamedTuple):
 class ChunkResult:
     number: int
     lines: int
-    evaluations: bytes | str
-    """The NDJSON bytes, or the path of the spool file that holds them."""
+    evaluations: bytes | str | None
+    """The NDJSON bytes, the path of the spool file that holds them, or ``None`` when the worker appended them to
+    the evaluations file itself (every chunk before it was there)."""
     worklist: list[str]
     """``urgency key + "\\t" + CSV line``, sorted."""
     errors: list[CaseError]
@@ -131,15 +133,21 @@ class ChunkResult:
 
 _current = [Settings(dt.date(2000, 1, 1), 0, None)]
 """This process's run settings (set once per process by :func:`init_worker`)."""
+_output: list[EvaluationsFile | None] = [None]
+"""The evaluations file a worker appends to when it is its chunk's turn (``None``: results go to the caller)."""
 
 
-def init_worker(settings: Settings, *, quiet_gc: bool = True) -> None:
-    """Set the run's settings in this process (the pool's initializer, or the caller for ``jobs=1``).
+def init_worker(settings: Settings, evaluations: EvaluationsFile | None = None, *, quiet_gc: bool = True) -> None:
+    """Set the run's settings in this process (the pool's initializer, or the caller for ``jobs=1``), and open the
+    shared evaluations file when there is one.
 
     The objects built for one case are short-lived and free of reference cycles, so the cyclic garbage
     collector only costs time here: its first generation is made to run 100 times less often.
     """
     _current[0] = settings
+    _output[0] = evaluations
+    if evaluations is not None:
+        evaluations.open()
     if quiet_gc:
         gc.freeze()
         gc.set_threshold(70_000, 10, 100)
@@ -266,6 +274,9 @@ def evaluate_items(number: int, items: Iterable[Item], *, count: int) -> ChunkRe
         _record(evaluation, base + line_number, counts, out, rows, horizon=horizon)
     rows.sort()
     body = b"\n".join(out) + b"\n" if out else b""
+    output = _output[0]
+    if output is not None and output.append_if_next(number, body):
+        return ChunkResult(number, count, None, rows, errors, counts)  # written once, from here
     if settings.spool is not None and body:
         spooled = os.path.join(settings.spool, f"eval-{number}.ndjson")
         with open(spooled, "wb") as f:

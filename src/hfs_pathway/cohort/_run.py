@@ -2,7 +2,8 @@
 
 Memory stays bounded whatever the cohort's size: the input is cut into chunks of about ``chunk_bytes`` (whole
 lines; a worker reads its own byte range), at most ``2 * jobs`` chunks are in flight, and results are written as
-soon as the chunks before them are done. The worklist is sorted outside memory: sorted runs of at most
+soon as the chunks before them are done (a worker whose chunk is next appends its evaluations to the file itself:
+see ``_output``). The worklist is sorted outside memory: sorted runs of at most
 ``run_rows`` rows spill to temporary files and are merged at the end.
 """
 
@@ -12,7 +13,6 @@ import bisect
 import datetime as dt
 import marshal
 import os
-import shutil
 import sys
 import tempfile
 from collections import deque
@@ -26,6 +26,7 @@ from hfs_pathway._guideline import Guideline
 
 from . import _json
 from ._evaluate import CaseError, Chunk, ChunkResult, Counts, Settings, evaluate_chunk, init_worker
+from ._output import EvaluationsFile
 from ._worklist import COLUMNS
 
 DEFAULT_CHUNK_BYTES = 1 << 20
@@ -143,9 +144,12 @@ def run_cohort(
     bar = _progress_bar(progress, total, fhir)
     counts = Counts()
     first_errors: list[CaseError] = []
+    (out / EVALUATIONS).write_bytes(b"")
+    context = _pool_context() if jobs > 1 else None
+    evaluations = EvaluationsFile(str(out / EVALUATIONS), context)
+    evaluations.open()
     with (
         tempfile.TemporaryDirectory(prefix="hfs-cohort-", dir=out) as tmp,
-        (out / EVALUATIONS).open("wb") as evaluations,
         (out / ERRORS).open("wb") as errors_file,
     ):
         sorter = _ExternalSort(Path(tmp), run_rows)
@@ -154,7 +158,8 @@ def run_cohort(
 
         def take(result: ChunkResult, done_bytes: int) -> None:
             nonlocal line_base
-            _append(evaluations, result.evaluations)
+            if result.evaluations is not None:  # None: the worker appended them itself
+                evaluations.append(result.number, result.evaluations)
             sorter.add_sorted(result.worklist)
             for found in result.errors:
                 error = found._replace(line=found.line + line_base) if not fhir else found
@@ -170,11 +175,12 @@ def run_cohort(
                 bar.set_postfix(cases=counts.cases, errors=sum(counts.errors.values()), refresh=False)
 
         try:
-            if jobs == 1:
+            if context is None:
                 _run_here(chunks, work, settings, take)
             else:
-                _run_pool(chunks, work, settings, jobs, take)
+                _run_pool(chunks, work, settings, take, evaluations=evaluations, context=context, jobs=jobs)
         finally:
+            evaluations.close()
             if bar is not None:
                 bar.close()
         top = _write_worklist(sorter, out / WORKLIST, report_rows)
@@ -186,30 +192,6 @@ def run_cohort(
 
     write_report(out / REPORT, summary, top, first_errors)
     return CohortRun(summary, out, first_errors)
-
-
-def _append(target: IO[bytes], evaluations: bytes | str) -> None:
-    """Append a chunk's evaluations: bytes as they are, a spool file by a copy in the kernel (then removed)."""
-    if isinstance(evaluations, bytes):
-        target.write(evaluations)
-        return
-    target.flush()
-    with open(evaluations, "rb") as source:
-        size = os.fstat(source.fileno()).st_size
-        copied = 0
-        try:
-            while copied < size:
-                step = os.copy_file_range(source.fileno(), target.fileno(), size - copied)
-                if step == 0:
-                    break
-                copied += step
-        except (AttributeError, OSError):
-            copied = 0
-        if copied < size:  # no copy_file_range here: copy through Python
-            source.seek(copied)
-            target.seek(0, os.SEEK_END)
-            shutil.copyfileobj(source, target)
-    os.unlink(evaluations)
 
 
 def _chunk_size(chunk: Any) -> int:
@@ -234,20 +216,26 @@ def _run_here(
         gc.set_threshold(*threshold)
 
 
+def _pool_context() -> Any:
+    import multiprocessing
+
+    if "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")  # the library is already loaded: nothing to import again
+    return multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
+
+
 def _run_pool(
     chunks: Iterator[Any],
     work: Callable[[Any], ChunkResult],
     settings: Settings,
-    jobs: int,
     take: Callable[[ChunkResult, int], None],
+    *,
+    evaluations: EvaluationsFile,
+    context: Any,
+    jobs: int,
 ) -> None:
     """Chunks in order through ``jobs`` processes, at most ``2 * jobs`` in flight, results taken in order."""
-    import multiprocessing
-
-    context = multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
-    if "fork" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("fork")  # the library is already loaded: nothing to import again
-    with context.Pool(jobs, initializer=init_worker, initargs=(settings,)) as pool:
+    with context.Pool(jobs, initializer=init_worker, initargs=(settings, evaluations)) as pool:
         pending: deque[tuple[Any, int]] = deque()
         for chunk in chunks:
             if len(pending) >= 2 * jobs:
