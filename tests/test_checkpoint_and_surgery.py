@@ -4,6 +4,7 @@ the verdict and its modifiers, the counselling figures, and the conditions a ref
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -15,8 +16,15 @@ from hfs_pathway import (
     Severity,
     Stage,
     Verdict,
+    load_case,
     requirements_for,
 )
+from hfs_pathway._definition import Change
+from hfs_pathway._events import RiskBenefitDecision
+from hfs_pathway._hfs import HFS_PATHWAY
+from hfs_pathway._pathway import Pathway
+from hfs_pathway._surgery import checkpoint_conditions
+from hfs_pathway.cohort._synth import synthetic_cases
 from tests.builder import CaseBuilder, alerts, last_index, rec_codes
 
 D = dt.timedelta
@@ -451,3 +459,67 @@ def test_requirements_for_referral_from_a_final_stage() -> None:
     needs = requirements_for(pathway, "mvd_referral")
     assert not needs.reachable
     assert needs.steps == ()
+
+
+# The checkpoint's requirements and its list of conditions -----------------------------------------------
+
+
+def test_each_checkpoint_requirement_agrees_with_the_list_of_conditions() -> None:
+    """A referral's requirements each test one condition of the checkpoint on its own; checkpoint_conditions
+    (behind the refusal message, requirements_for and the explanations) lists them all. At every surgical
+    evaluation of 300 synthetic cases, for each combination of the patient's answers, an override reason or
+    none, and a decision the same day or after the assessment has lapsed, both say the same."""
+    rule = HFS_PATHWAY.rule("risk_benefit_decision")
+    seen: set[tuple[str, bool]] = set()
+    for synthetic in synthetic_cases(300, seed=23):
+        case = load_case(synthetic.case)
+        pathway = Pathway(case.patient)
+        for index, event in enumerate(case.events):
+            record = pathway._record
+            if record.stage is Stage.SURGICAL_EVALUATION:
+                for informed, consents, reason, days in itertools.product(
+                    (True, False), (True, False), (None, "patient's choice"), (0, 400)
+                ):
+                    decision = RiskBenefitDecision(
+                        date=event.date + D(days=days),
+                        decision="refer_for_mvd",
+                        patient_informed=informed,
+                        patient_consents=consents,
+                        override_reason=reason,
+                    )
+                    change = Change(decision, index, record, case.patient, pathway.guideline)
+                    conditions = checkpoint_conditions(
+                        decision,
+                        decision.date,
+                        risk=record.risk,
+                        imaging=record.imaging,
+                        any_mri=record.any_mri,
+                        workup=record.workup,
+                    )
+                    for requirement in rule.requires:
+                        code = requirement.condition.name
+                        listed = all(c.met for c in conditions if c.code == code)
+                        assert requirement.condition.test(change) is listed, (code, synthetic.story, index)
+                        seen.add((code, listed))
+            pathway.apply(event)
+    # Every condition was seen both met and not met.
+    assert seen == {(r.condition.name, met) for r in rule.requires for met in (True, False)}
+
+
+def test_every_field_of_the_risk_benefit_assessment_holds_what_its_name_says() -> None:
+    """The assessment is built from its fields in order (for speed): each one is checked by name here."""
+    story = CaseBuilder(birth_date="1950-06-01").to_surgical_evaluation()
+    story.risk_assessment(asa_class=3, hypertension=True, baseline_audiometry_done=False)
+    pathway = story.pathway()
+    risk = pathway.risk_benefit
+    assert risk is not None
+    assert risk.verdict is Verdict.CAUTION
+    assert risk.verdict_reason == "modifiers apply: asa_class, hypertension, older_age"
+    assert [m.code for m in risk.modifiers] == ["asa_class", "hypertension", "older_age"]
+    assert [f.code for f in risk.benefits] == ["complete_relief", "delayed_relief", "recurrence_5_years"]
+    assert [f.code for f in risk.risks][:2] == ["hearing_loss", "facial_palsy"]
+    assert "R105" in risk.evidence
+    assert risk.date == story.today
+    assert risk.event_index == last_index(story)
+    assert risk.valid_until == story.today + D(days=pathway.guideline.risk_assessment_validity_days)
+    assert risk.audiometry_done is False
