@@ -10,6 +10,11 @@ from hfs_pathway._drugs import DRUG_LABELS, DrugLabel
 from hfs_pathway._events import MedicationStarted
 from hfs_pathway._vocabulary import HlaResult, Severity, Sex
 
+# Enum members read on every started drug, looked up once: on Python 3.11 reading a member off its class goes
+# through EnumType.__getattr__, several times the cost of reading a module name.
+_POSITIVE = HlaResult.POSITIVE
+_FEMALE = Sex.FEMALE
+
 
 def pregnancy_review(c: Change, label: DrugLabel, done: str = "Started") -> None:
     """``pregnancy_drug_review``, naming the label's pregnancy statement when it was read."""
@@ -28,7 +33,7 @@ def medication_checks(c: Change) -> None:
     m: MedicationStarted = c.event
     label = DRUG_LABELS[m.drug]
     g = c.guideline
-    limit = g.label_max_mg_per_day.limit(m.drug.value)
+    limit = g.label_max_mg_per_day.limit(m.drug)  # a Drug is its value, a str (``.value`` is a slower read)
     if limit is not None and m.dose_mg_per_day > limit:
         c.alert(
             "dose_above_label_maximum",
@@ -47,7 +52,7 @@ def medication_checks(c: Change) -> None:
 
 
 def _hla(c: Change, m: MedicationStarted, label: DrugLabel) -> None:
-    if m.hla_b1502_result is HlaResult.POSITIVE and label.hla_b1502 is not None:
+    if m.hla_b1502_result is _POSITIVE and label.hla_b1502 is not None:
         c.alert(
             "hla_b1502_positive",
             f"{label.name.capitalize()} started in a patient who carries HLA-B*1502.",
@@ -72,7 +77,7 @@ def _hla(c: Change, m: MedicationStarted, label: DrugLabel) -> None:
 
 def _could_become_pregnant(c: Change) -> bool:
     """A woman aged within the guideline's range; with no birth date, a woman of unknown age is reminded too."""
-    if c.patient.sex is not Sex.FEMALE:
+    if c.patient.sex is not _FEMALE:
         return False
     birth = c.patient.birth_date
     if birth is None:

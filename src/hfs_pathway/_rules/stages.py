@@ -11,9 +11,11 @@ from .toxin import enter_toxin
 from .treatment import enter_observation, enter_oral_medication
 from .workup import enter_imaging
 
+_ALTERNATIVE_DIAGNOSIS = ExitReason.ALTERNATIVE_DIAGNOSIS  # read once: an Enum class's attribute is a slow read
+
 
 def _exit_effect(c: Change) -> None:
-    if c.event.reason is ExitReason.ALTERNATIVE_DIAGNOSIS:
+    if c.event.reason is _ALTERNATIVE_DIAGNOSIS:
         c.alert("alternative_diagnosis", "The patient left the pathway with an alternative diagnosis.")
 
 

@@ -9,6 +9,11 @@ from hfs_pathway._vocabulary import MedicationAdverseEffects, MedicationResponse
 from .common import ACTIVE_STAGES, E, S
 from .drugs import medication_checks
 
+# Enum members read on every review, looked up once: on Python 3.11 reading a member off its class goes through
+# EnumType.__getattr__, several times the cost of reading a module name.
+_GOOD = MedicationResponse.GOOD
+_INTOLERABLE = MedicationAdverseEffects.INTOLERABLE
+
 # Treatment choices ------------------------------------------------------------------------------
 
 
@@ -40,7 +45,7 @@ def _medication_started_effect(c: Change) -> None:
 
 def _medication_works(c: Change) -> bool:
     r: MedicationReview = c.event
-    return r.response is MedicationResponse.GOOD and r.adverse_effects is not MedicationAdverseEffects.INTOLERABLE
+    return r.response is _GOOD and r.adverse_effects is not _INTOLERABLE
 
 
 def _review_effect(c: Change) -> None:
