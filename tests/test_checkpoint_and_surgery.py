@@ -523,3 +523,16 @@ def test_every_field_of_the_risk_benefit_assessment_holds_what_its_name_says() -
     assert risk.event_index == last_index(story)
     assert risk.valid_until == story.today + D(days=pathway.guideline.risk_assessment_validity_days)
     assert risk.audiometry_done is False
+
+
+def test_the_terms_kept_per_guideline_stay_bounded_when_many_guidelines_are_loaded() -> None:
+    from hfs_pathway import default_guideline
+    from hfs_pathway._surgery import _TERMS, _TERMS_KEPT, _guideline_terms
+
+    base = default_guideline()
+    guidelines = [base.model_copy(update={"risk_assessment_validity_days": 100 + i}) for i in range(3 * _TERMS_KEPT)]
+    for g in guidelines:
+        terms = _guideline_terms(g)
+        assert terms.guideline is g
+        assert terms.validity.days == g.risk_assessment_validity_days
+        assert len(_TERMS) <= _TERMS_KEPT

@@ -45,6 +45,9 @@ class _GuidelineTerms(NamedTuple):
 
 
 _TERMS: dict[int, _GuidelineTerms] = {}
+_TERMS_KEPT = 16
+"""At most this many guidelines' terms are kept: a service that loads a guideline per request must not grow the
+cache (each entry holds its guideline, so an id is never reused while its entry stands)."""
 
 
 def _guideline_terms(guideline: Guideline) -> _GuidelineTerms:
@@ -64,6 +67,8 @@ def _guideline_terms(guideline: Guideline) -> _GuidelineTerms:
                 ("R68", "R69", "R70"),
             ),
         )
+        if len(_TERMS) >= _TERMS_KEPT:
+            _TERMS.clear()
         _TERMS[id(guideline)] = terms
     return terms
 
