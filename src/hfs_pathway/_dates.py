@@ -9,6 +9,8 @@ def add_months(start: dt.date, months: int) -> dt.date:
     """The same day of the month ``months`` later, clamped to the month's last day (31 Jan + 1 = 28/29 Feb)."""
     total = start.month - 1 + months
     year, month = start.year + total // 12, total % 12 + 1
+    if start.day <= 28:  # every month has it: no clamping to try (the usual case, and the rules run per event)
+        return dt.date(year, month, start.day)
     for day in (start.day, 30, 29, 28):
         try:
             return dt.date(year, month, day)
