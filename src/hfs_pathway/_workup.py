@@ -22,7 +22,16 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 from ._dates import age_on
-from ._vocabulary import ImagingFinding, Modality, MriNotPossible, OnsetRegion, RedFlagFinding, Severity, Side
+from ._vocabulary import (
+    SECONDARY_CAUSE_FINDINGS,
+    ImagingFinding,
+    Modality,
+    MriNotPossible,
+    OnsetRegion,
+    RedFlagFinding,
+    Severity,
+    Side,
+)
 
 if TYPE_CHECKING:
     from ._case import Patient
@@ -367,7 +376,7 @@ def judge_study(w: Workup | None, s: ImagingResult) -> tuple[Workup | None, tupl
     R2.14, R2.15)."""
     if w is None:
         return None, ()
-    if s.finding.is_secondary_cause:
+    if s.finding in SECONDARY_CAUSE_FINDINGS:  # ``is_secondary_cause`` without the property call, on every study
         # The question the work-up asks is answered: the cause's own specialty takes over its imaging.
         return w.closed(s), ()
     closes, warning = _closes(w, s)

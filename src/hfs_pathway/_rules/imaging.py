@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from hfs_pathway._definition import Change, Condition, EventRule, Requirement, Route
 from hfs_pathway._events import ImagingBooked, ImagingDeclined, ImagingFindingRecorded, ImagingResult
-from hfs_pathway._vocabulary import ImagingFinding, Modality, Severity
+from hfs_pathway._vocabulary import SECONDARY_CAUSE_FINDINGS, ImagingFinding, Modality, Severity
 from hfs_pathway._workup import WorkupStatus, WorkupTier, judge_study
 
 from .common import E, S
@@ -33,6 +33,7 @@ LATER_STAGES = STUDY_STAGES[1:]
 _IMAGING, _MRI = S.IMAGING, Modality.MRI
 _NO_ABNORMALITY, _NOT_CODED = ImagingFinding.NO_ABNORMALITY, ImagingFinding.NOT_CODED
 _POSTOPERATIVE_CHANGE = ImagingFinding.POSTOPERATIVE_CHANGE
+# Likewise ``finding in SECONDARY_CAUSE_FINDINGS`` is ``finding.is_secondary_cause`` without the property call.
 
 
 def _judge(c: Change, study: ImagingResult) -> None:
@@ -45,7 +46,7 @@ def _judge(c: Change, study: ImagingResult) -> None:
 def _finding_alerts(c: Change, modality: Modality, finding: ImagingFinding) -> None:
     if finding is _NO_ABNORMALITY and modality is _MRI:
         c.alert("no_nvc_on_imaging", "No neurovascular conflict was seen; this is not a contraindication to MVD.")
-    if finding.is_secondary_cause:
+    if finding in SECONDARY_CAUSE_FINDINGS:
         c.alert("secondary_cause_on_imaging", f"Imaging shows {finding.value.replace('_', ' ')}.")
     if finding is _POSTOPERATIVE_CHANGE:
         c.alert(
@@ -60,16 +61,17 @@ def _imaging_effect(c: Change) -> None:
     a.imaging = r
     a.studies = (*a.studies, r)
     a.any_imaging = True
-    mri = r.modality is _MRI
+    modality, finding = r.modality, r.finding
+    mri = modality is _MRI
     a.any_mri = a.any_mri or mri
     a.any_dedicated_mri = a.any_dedicated_mri or (mri and r.high_resolution_t2)
     if not mri and not c.before.any_mri:
         text = "The imaging was CT, which cannot show a neurovascular conflict; MRI is preferred."
-        if r.finding is ImagingFinding.NEUROVASCULAR_CONFLICT:
+        if finding is ImagingFinding.NEUROVASCULAR_CONFLICT:
             text = "CT was reported as showing a conflict, but CT cannot show one: MRI is needed to confirm it."
         c.alert("ct_only_imaging", text)
-    _finding_alerts(c, r.modality, r.finding)
-    if r.finding is _NOT_CODED:
+    _finding_alerts(c, modality, finding)
+    if finding is _NOT_CODED:
         c.alert(
             "imaging_finding_not_coded",
             f"The finding of the study of {r.date.isoformat()} is not recorded: review its report; a secondary cause "
@@ -81,8 +83,7 @@ def _imaging_effect(c: Change) -> None:
 
 
 def _secondary_finding(c: Change) -> bool:
-    finding: ImagingFinding = c.event.finding
-    return finding.is_secondary_cause
+    return c.event.finding in SECONDARY_CAUSE_FINDINGS
 
 
 def _after_surgery_only(c: Change) -> bool:
