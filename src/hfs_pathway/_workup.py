@@ -87,6 +87,7 @@ _MRI, _NOT_CODED = Modality.MRI, ImagingFinding.NOT_CODED
 
 _new_tuple = tuple.__new__
 _LOWER_FACE, _BILATERAL = OnsetRegion.LOWER_FACE, Side.BILATERAL
+_TONIC_CONTRACTION = RedFlagFinding.TONIC_CONTRACTION
 
 
 class Workup(NamedTuple):
@@ -145,11 +146,12 @@ class Workup(NamedTuple):
         A study on record with the modality and contrast the tier needs is not re-ordered: its finding is to be
         recorded (``record_imaging_finding``).
         """
-        if not self.is_open:
+        # ``is_open`` and ``tier.order`` spelt out: read at every evaluation, a property call costs more than its test.
+        if self.status is not _OPEN:
             return None
         if self.not_coded_study is not None:
             return "record_imaging_finding"
-        return self.tier.order
+        return _ORDER[self.tier]
 
 
 # Tiers ------------------------------------------------------------------------------------------------------
@@ -276,9 +278,9 @@ def undocumented(p: Presentation | None, patient: Patient) -> tuple[str, ...]:
 def red_flag_tier(flag: RedFlag) -> WorkupTier:
     """A tonic contraction is a contrast-tier feature (HFS itself may be tonic); the other red flags are urgent,
     and an acute deficit always is (R2.14, R2.15)."""
-    if flag.finding is RedFlagFinding.TONIC_CONTRACTION and not flag.acute_onset:
-        return WorkupTier.CONTRAST
-    return WorkupTier.URGENT
+    if flag.finding is _TONIC_CONTRACTION and not flag.acute_onset:
+        return _CONTRAST
+    return _URGENT
 
 
 def due_days(tier: WorkupTier, g: Guideline) -> int:
