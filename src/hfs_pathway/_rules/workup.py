@@ -123,7 +123,7 @@ def _complication_after_surgery(c: Change) -> bool:
 def _red_flag_effect(c: Change) -> None:
     flag: RedFlag = c.event
     a, b, g = c.after, c.before, c.guideline
-    finding = flag.finding.value.replace("_", " ")
+    finding = flag.finding.replace("_", " ")  # a StrEnum member is its value: no call of the ``value`` property
     if _complication_after_surgery(c):
         assert b.mvd_date is not None
         days = (flag.date - b.mvd_date).days
