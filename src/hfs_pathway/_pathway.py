@@ -211,7 +211,7 @@ class Pathway:
             history = tuple(self._history)
             record = self._record
             alerts = mark_active(self._alerts, history, record.stage, record.workup_open, self.final)
-            views = self._views = _Views(tuple(self._events), history, alerts)
+            views = self._views = _new_tuple(_Views, (tuple(self._events), history, alerts))
         return views
 
     @property
