@@ -117,7 +117,8 @@ class Route(NamedTuple):
     through it."""
     resumes: bool = False
     """The route returns the patient to a stage a red flag interrupted: what entering that stage resets
-    (``StageInfo.on_enter``) is kept, so a toxin patient continues the same cycles."""
+    (``StageInfo.on_enter``) is kept, so a toxin patient continues the same cycles. Such a route is taken only
+    when a red flag interrupted a stage (``Record.interrupted``); the table engine does not test it otherwise."""
 
     @property
     def condition_text(self) -> str | None:
@@ -151,6 +152,9 @@ class StepPlan(NamedTuple):
     """Each route leaving this stage, in order, with its guard's test (``None``: unconditional) and what entering
     its destination resets (the destination's ``StageInfo.on_enter``; ``None`` when the route stays, resumes an
     interrupted stage, or the stage resets nothing)."""
+    uninterrupted: tuple[tuple[Callable[[Change], bool] | None, Route, Callable[[Change], None] | None], ...]
+    """``choices`` without the routes that resume an interrupted stage (``Route.resumes``), which cannot be taken
+    when no red flag interrupted one: the step reads these then (a study in imaging has seven such routes)."""
 
 
 class StageInfo(NamedTuple):
@@ -284,15 +288,17 @@ class PathwayDefinition:
         The requirement tests, the effect and each route's guard are taken out of their named tuples once
         here, so the step per event calls them without walking the definition's structure.
         """
-        return {
-            key: StepPlan(
+        plans = {}
+        for key, (rule, routes) in self.dispatch.items():
+            choices = tuple((None if r.when is None else r.when.test, r, self.entering(key[0], r)) for r in routes)
+            plans[key] = StepPlan(
                 rule,
                 tuple(r.condition.test for r in rule.requires),
                 rule.effect,
-                tuple((None if r.when is None else r.when.test, r, self.entering(key[0], r)) for r in routes),
+                choices,
+                tuple(choice for choice in choices if not choice[1].resumes),
             )
-            for key, (rule, routes) in self.dispatch.items()
-        }
+        return plans
 
     def entering(self, source: str, route: Route) -> Callable[[Change], None] | None:
         """What taking ``route`` from ``source`` resets on entering its destination (``StageInfo.on_enter``):

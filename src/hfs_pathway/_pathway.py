@@ -333,7 +333,8 @@ class Pathway:
         if effect is not None:
             effect(change)
         if self._engine == "table":
-            for when, route, enter in plan.choices:  # noqa: B007  # the route the loop stops at is the one taken
+            choices = plan.choices if record.interrupted is not None else plan.uninterrupted
+            for when, route, enter in choices:  # noqa: B007  # the route the loop stops at is the one taken
                 if when is None or when(change):
                     break
         else:
