@@ -21,7 +21,8 @@ One warm-up pass of every variant, then ``--repeat`` timed passes, interleaved; 
 reported; times are the process's CPU time (``--clock wall`` for wall time). Targets: (f) within 2.5x
 of (e); (b) within 3x of (a). ``--profile N`` adds a split of (f) into loading, replaying and evaluating
 timed without the profiler (the replay of already loaded cases, per accepted event, is the replay step), then a
-cProfile of (f): the top N functions by cumulative and own time.
+cProfile of (f): the top N functions by cumulative and own time. ``--per-type`` adds the replay step's CPU time
+per event type.
 """
 
 from __future__ import annotations
@@ -419,6 +420,7 @@ def main() -> None:
     parser.add_argument(
         "--long", default="", metavar="N,N", help="only time the replay of one case of N events, each N"
     )
+    parser.add_argument("--per-type", action="store_true", help="also time the replay step per event type")
     args = parser.parse_args()
     CLOCK[0] = time.process_time if args.clock == "cpu" else time.perf_counter
     print(f"clock: {'CPU time of the process (time.process_time)' if args.clock == 'cpu' else 'wall time'}")
@@ -479,6 +481,42 @@ def main() -> None:
     if args.profile:
         breakdown(items, args.repeat)
         profile(items, args.profile)
+    if args.per_type:
+        per_type(items)
+
+
+def per_type(items: Sequence[Item], passes: int = 2) -> None:
+    """CPU time of the replay step per event type: the thread's CPU clock read around each step of every case,
+    one warm-up pass, then ``passes`` passes; the clock's own cost is measured and subtracted."""
+    cases = [load_case(text) for _, _, text in items]
+    total: Counter[str] = Counter()
+    count: Counter[str] = Counter()
+    clock = time.thread_time_ns
+    for attempt in range(passes + 1):
+        for case in cases:
+            pathway = Pathway(case.patient)
+            step = pathway._step  # the replay step itself, as Pathway.replay runs it
+            for index, event in enumerate(case.events):
+                started = clock()
+                step(event, index)
+                ended = clock()
+                if attempt:
+                    total[event.type] += ended - started
+                    count[event.type] += 1
+    started = clock()
+    for _ in range(100_000):
+        clock()
+    overhead = (clock() - started) / 100_000
+    events = sum(count.values())
+    print()
+    print(f"replay step per event type (thread CPU time, {passes} passes; the clock's {overhead:.0f} ns subtracted):")
+    print(f"    mean {sum(total.values()) / events - overhead:.0f} ns per accepted event")
+    print(f"    {'event type':<28} {'per case':>9} {'ns/event':>9} {'share':>7}")
+    for kind, spent in total.most_common():
+        print(
+            f"    {kind:<28} {count[kind] / passes / len(cases):9.2f} {spent / count[kind] - overhead:9.0f} "
+            f"{spent / sum(total.values()):7.1%}"
+        )
 
 
 def _load() -> str:
