@@ -44,6 +44,7 @@ from ._results import Alert, Evaluation, HistoryEntry, RiskBenefitAssessment
 from ._toxin import WANING_TEXT
 from ._vocabulary import (
     SEVERITIES_BY_URGENCY,
+    EventType,
     ImagingFinding,
     MedicationAdverseEffects,
     MedicationResponse,
@@ -61,27 +62,9 @@ from ._vocabulary import (
 
 _RULE = "-" * 78
 
-KEY_EVENTS = frozenset(
-    {
-        "presentation",
-        "imaging_result",
-        "imaging_finding_recorded",
-        "imaging_booked",
-        "imaging_declined",
-        "secondary_cause_outcome",
-        "treatment_decision",
-        "medication_started",
-        "botox_plan_adjusted",
-        "surgical_risk_assessment",
-        "risk_benefit_decision",
-        "mvd_performed",
-        "referral_closed",
-        "post_mvd_review",
-        "red_flag",
-        "recurrence",
-        "pathway_exit",
-    }
-)
+ROUTINE_EVENTS = frozenset({"botox_injection", "botox_response", "medication_review", "review_visit"})
+"""The events of routine care, which the timeline shows only when they matter (below)."""
+KEY_EVENTS = frozenset(e.value for e in EventType) - ROUTINE_EVENTS
 """Event types the timeline always shows; any other event is shown when it moved the patient to another stage
 (a response that started a waning phase, a review after which treatment was wanted), and an injection given outside
 the toxin stages (a bridging injection after surgery)."""

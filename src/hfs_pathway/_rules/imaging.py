@@ -11,22 +11,12 @@ from hfs_pathway._events import ImagingBooked, ImagingDeclined, ImagingFindingRe
 from hfs_pathway._vocabulary import SECONDARY_CAUSE_FINDINGS, ImagingFinding, Modality, Severity
 from hfs_pathway._workup import WorkupStatus, WorkupTier, judge_study
 
-from .common import E, S
+from .common import CARE_STAGES, E, S
 from .workup import return_routes
 
-STUDY_STAGES = (
-    S.IMAGING,
-    S.TREATMENT_SELECTION,
-    S.OBSERVATION,
-    S.ORAL_MEDICATION,
-    S.BOTULINUM_TOXIN,
-    S.WANING_RESPONSE,
-    S.SURGICAL_EVALUATION,
-    S.MVD_REFERRAL,
-    S.POST_MVD,
-)
+STUDY_STAGES = (S.IMAGING, *CARE_STAGES)
 """Stages that accept a study: the awaited one in ``imaging``, a completing or follow-up one later (R2.2)."""
-LATER_STAGES = STUDY_STAGES[1:]
+LATER_STAGES = CARE_STAGES
 
 # Members read on every study, bound to module names once for speed (see the note in ``_workup``: an
 # ``Enum.MEMBER`` look-up costs about 100 ns under Python 3.11).

@@ -15,23 +15,21 @@ from hfs_pathway._vocabulary import (
 )
 from hfs_pathway._workup import WorkupTier, open_workup, presentation_features, red_flag_tier
 
-from .common import E, S
+from .common import CARE_STAGES, E, S
 
-RETURN_STAGES = (
-    S.OBSERVATION,
-    S.ORAL_MEDICATION,
-    S.BOTULINUM_TOXIN,
-    S.WANING_RESPONSE,
-    S.SURGICAL_EVALUATION,
-    S.POST_MVD,
-    S.DISCHARGED,
-)
-"""Stages a red flag can interrupt and a clear study (or an informed refusal) returns the patient to; a red flag in
-``treatment_selection`` returns there by the default route."""
+INTERRUPTIBLE = (*CARE_STAGES, S.DISCHARGED)
+"""Stages a red flag can interrupt (the patient goes to ``imaging``)."""
 
 RESUMED_AT = {S.MVD_REFERRAL: S.SURGICAL_EVALUATION}
 """A referral interrupted by a red flag goes back through the checkpoint with the new imaging (invariant 1: the
 referral stage is only ever entered through the checkpoint)."""
+
+RETURN_STAGES = tuple(
+    stage for stage in INTERRUPTIBLE if stage is not S.TREATMENT_SELECTION and stage not in RESUMED_AT
+)
+"""Stages a clear study (or an informed refusal) returns the patient to after a red flag interrupted them: a red
+flag in ``treatment_selection`` returns there by the default route, one in ``mvd_referral`` at ``RESUMED_AT``."""
+
 
 # Members read on every presentation or red flag, bound to module names once for speed (see the note in
 # ``_workup``: an ``Enum.MEMBER`` look-up costs about 100 ns under Python 3.11).
@@ -253,21 +251,9 @@ SECONDARY_CAUSE_OUTCOME = EventRule(
     ),
 )
 
-_INTERRUPTIBLE = (
-    S.TREATMENT_SELECTION,
-    S.OBSERVATION,
-    S.ORAL_MEDICATION,
-    S.BOTULINUM_TOXIN,
-    S.WANING_RESPONSE,
-    S.SURGICAL_EVALUATION,
-    S.MVD_REFERRAL,
-    S.POST_MVD,
-    S.DISCHARGED,
-)
-
 RED_FLAG = EventRule(
     E.RED_FLAG,
-    (*_INTERRUPTIBLE, S.IMAGING),
+    (*INTERRUPTIBLE, S.IMAGING),
     description="A new sign that suggests a secondary cause, at any point of care.",
     effect=_red_flag_effect,
     routes=(
@@ -292,7 +278,7 @@ RED_FLAG = EventRule(
         Route(
             S.IMAGING,
             "A new red flag sends the patient back to imaging; a clear study returns them where they were.",
-            sources=_INTERRUPTIBLE,
+            sources=INTERRUPTIBLE,
             evidence=("R133", "R134", "R145b"),
             otherwise="any other red flag",
         ),
