@@ -154,10 +154,8 @@ def _response_effect(c: Change) -> None:
         tally = a.plan_tally
     else:
         # A completing response replaces the cycle's earlier entry (always the last one), and the plan's
-        # counts start again from before that entry.
+        # counts start again from before that entry. The earlier entry, being ongoing, added no duration.
         a.responses = (*a.responses[:-1], cycle)
-        if a.durations and a.durations[-1][0] == cycle.number:
-            a.durations = a.durations[:-1]
         tally = a.tally_before_ongoing
     if ongoing:
         a.tally_before_ongoing = tally
