@@ -9,7 +9,7 @@ nothing at all.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NoReturn
 
@@ -231,22 +231,23 @@ class Pathway:
     def apply(self, event: Event | Mapping[str, Any]) -> HistoryEntry:
         """Apply one event; on any error nothing about the pathway changes."""
         index = len(self._events)
-        self._step(self._typed(event, index), index)
+        self._run((self._typed(event, index),))
         return self._history[-1]
 
     def extend(self, events: Iterable[Event | Mapping[str, Any]]) -> None:
         """Apply events in order, stopping at (and raising) the first refused one; the events before it stay
         applied."""
-        step, typed, accepted = self._step, self._typed, self._events
+        self._run(self._typed_each(events))
+
+    def _typed_each(self, events: Iterable[Event | Mapping[str, Any]]) -> Iterator[Event]:
+        """Each event checked as it comes (its index is the number of events accepted before it)."""
+        typed, accepted = self._typed, self._events
         for raw in events:
-            index = len(accepted)
-            step(typed(raw, index), index)
+            yield typed(raw, len(accepted))
 
     def _extend_typed(self, events: Iterable[Event]) -> None:
         """``extend`` for events already validated (those of a ``Case``)."""
-        step = self._step
-        for index, event in enumerate(events, len(self._events)):
-            step(event, index)
+        self._run(events)
 
     def _fork(self) -> Pathway:
         """A copy that can take events without changing this pathway (``copy.copy`` and ``copy.deepcopy``
@@ -274,89 +275,109 @@ class Pathway:
             )
         return parse_event(event, index)
 
-    def _step(self, event: Event, index: int) -> None:
-        """Consider one event; accept it (record, history, alerts, event list) or raise, changing nothing.
+    def _run(self, events: Iterable[Event]) -> None:
+        """Consider events in order; accept each (record, history, alerts, event list) or raise at the first
+        refused one, which changes nothing: the events before it stay applied.
 
-        Everything that can fail runs on ``change.after``, a private copy of the record. Only the last lines,
-        which cannot fail, publish the result.
+        Everything that can fail runs on ``change.after``, a private copy of the record. Only the last lines of
+        the loop, which cannot fail, publish the result.
 
-        This runs for every event of every case, so it is written for speed (see docs/performance.md): the
-        pathway keeps one ``Change`` and refills it (an event is considered only after the previous one is
-        done), copies the record inline, and reads each route's stage entry from the plan.
+        This runs for every event of every case, so it is written for speed (see docs/performance.md): a replay
+        is one call, with what every event reads fetched once before the loop; the pathway keeps one ``Change``
+        and refills it (an event is considered only after the previous one is done); the record is copied
+        inline; each route's stage entry comes with the plan.
         """
-        if self._older_revision:
-            from ._revision import check_revision  # only for a guideline of an earlier contract revision
-
-            check_revision(event, index, self._guideline)
-        record = self._record
-        date = event.date
-        last = record.last_date
-        if last is not None and date < last:
-            raise OutOfOrder(
-                f"event {index} ({event.type}) is dated {date.isoformat()}, before the previous event "
-                f"(event {index - 1}); events must be in date order",
-                event_index=index,
-            )
+        older_revision = self._older_revision
+        guideline = self._guideline
         birth = self._patient.birth_date
-        if birth is not None and date < birth:
-            raise InvalidEvent(
-                f"event {index} ({event.type}) is dated {date.isoformat()}, before the patient's birth date",
-                event_index=index,
-            )
-        stage = record.stage
-        plan = self._plans.get((stage, event.type))
-        if plan is None:
-            accepted = self._definition.accepted_events(stage)
-            raise EventNotAllowed(
-                f"event {index}: " + describe_refusal(stage, accepted, event.type),
-                event_index=index,
-                stage=stage.value,
-                event_type=event.type,
-                accepted=[e.value for e in accepted],
-            )
-        # The record's copy is one dictionary copy (every field holds an immutable value; see ``Record.copy``).
-        after = _new_object(Record)
-        after.__dict__ = record.__dict__.copy()
+        plans = self._plans
+        table = self._engine == "table"
         change = self._change
-        change.event = event
-        change.index = index
-        change.before = record
-        change.after = after
-        change.route = None
         alerts = change.alerts
-        if alerts:
-            alerts.clear()  # left over from an event refused after raising an alert
-        for check in plan.checks:
-            if not check(change):
-                self._refuse(plan.rule, change)
-        effect = plan.effect
-        if effect is not None:
-            effect(change)
-        if self._engine == "table":
-            choices = plan.choices if record.interrupted is not None else plan.uninterrupted
-            for when, route, enter in choices:  # noqa: B007  # the route the loop stops at is the one taken
-                if when is None or when(change):
-                    break
-        else:
-            route = self._choose_by_machine(change)
-            enter = self._definition.entering(stage, route)
-        if route.alert is not None:
-            route.alert(change)
-        after.last_date = date
-        dest = route.dest or stage
-        if dest is not stage:
-            after.stage = dest
-            after.stage_entered = date
-            if enter is not None:
-                enter(change)
-        # Accepted: publish. Nothing below can fail, so a refusal above has changed nothing.
-        self._record = after
-        self._events.append(event)
-        self._history.append(_new_tuple(HistoryEntry, (index, date, event.type, stage, dest, event.source)))
-        if alerts:
-            self._alerts.extend(alerts)
-            alerts.clear()
-        self._views = None
+        accept_event = self._events.append
+        add_history = self._history.append
+        record = self._record
+        index = len(self._events)
+        try:
+            for event in events:
+                if older_revision:
+                    from ._revision import check_revision  # only for a guideline of an earlier contract revision
+
+                    check_revision(event, index, guideline)
+                date = event.date
+                last = record.last_date
+                if last is not None and date < last:
+                    raise OutOfOrder(
+                        f"event {index} ({event.type}) is dated {date.isoformat()}, before the previous event "
+                        f"(event {index - 1}); events must be in date order",
+                        event_index=index,
+                    )
+                if birth is not None and date < birth:
+                    raise InvalidEvent(
+                        f"event {index} ({event.type}) is dated {date.isoformat()}, before the patient's birth date",
+                        event_index=index,
+                    )
+                stage = record.stage
+                plan = plans.get((stage, event.type))
+                if plan is None:
+                    self._not_accepted(stage, event, index)
+                # The record's copy is one dictionary copy (every field holds an immutable value; see
+                # ``Record.copy``).
+                after = _new_object(Record)
+                after.__dict__ = record.__dict__.copy()
+                change.event = event
+                change.index = index
+                change.before = record
+                change.after = after
+                change.route = None
+                if alerts:
+                    alerts.clear()  # left over from an event refused after raising an alert
+                for check in plan.checks:
+                    if not check(change):
+                        self._refuse(plan.rule, change)
+                effect = plan.effect
+                if effect is not None:
+                    effect(change)
+                if table:
+                    choices = plan.choices if record.interrupted is not None else plan.uninterrupted
+                    for when, route, enter in choices:  # noqa: B007  # the route the loop stops at is the one taken
+                        if when is None or when(change):
+                            break
+                else:
+                    route = self._choose_by_machine(change)
+                    enter = self._definition.entering(stage, route)
+                if route.alert is not None:
+                    route.alert(change)
+                after.last_date = date
+                dest = route.dest or stage
+                if dest is not stage:
+                    after.stage = dest
+                    after.stage_entered = date
+                    if enter is not None:
+                        enter(change)
+                # Accepted: publish. Nothing below can fail, so a refusal above has changed nothing.
+                record = after
+                accept_event(event)
+                add_history(_new_tuple(HistoryEntry, (index, date, event.type, stage, dest, event.source)))
+                if alerts:
+                    self._alerts.extend(alerts)
+                    alerts.clear()
+                index += 1
+        finally:
+            # The record of the last accepted event (the one before the refused event, if one was refused).
+            if record is not self._record:
+                self._record = record
+                self._views = None
+
+    def _not_accepted(self, stage: Stage, event: Event, index: int) -> NoReturn:
+        accepted = self._definition.accepted_events(stage)
+        raise EventNotAllowed(
+            f"event {index}: " + describe_refusal(stage, accepted, event.type),
+            event_index=index,
+            stage=stage.value,
+            event_type=event.type,
+            accepted=[e.value for e in accepted],
+        )
 
     def _choose_by_machine(self, change: Change) -> Route:
         holder = _StateHolder(change.before.stage.value)
