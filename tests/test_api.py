@@ -6,6 +6,7 @@ import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,6 +19,7 @@ from hfs_pathway import (
     OutOfOrder,
     Pathway,
     PathwayError,
+    Stage,
     check_event,
     load_case,
     requirements_for,
@@ -207,3 +209,49 @@ def test_refusals_name_earlier_events_by_index_not_by_their_dates() -> None:
     with pytest.raises(OutOfOrder) as as_of:
         pathway.evaluate(dt.date(2025, 3, 1))
     assert "2025-03-03" not in as_of.value.message
+
+
+def _misdated_story() -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    case = CaseBuilder(birth_date="1965-03-02").on("2025-01-06").presentation().after(days=3).mri().case()
+    return case["patient"], case["events"]
+
+
+def _feed(pathway: Pathway, how: str, event: dict[str, Any]) -> None:
+    if how == "apply":
+        pathway.apply(event)
+    else:
+        pathway.extend([event, event])
+
+
+@pytest.mark.parametrize("how", ["apply", "extend"])
+def test_a_misdated_event_is_refused_and_changes_nothing(how: str) -> None:
+    """A first event before the birth date is invalid; an event before the previous one is out of order. Either
+    way the pathway keeps what it had."""
+    patient, events = _misdated_story()
+    pathway = Pathway.start(patient)
+    with pytest.raises(InvalidEvent) as before_birth:
+        _feed(pathway, how, {**events[0], "date": "1965-03-01"})
+    assert not isinstance(before_birth.value, OutOfOrder)
+    assert "before the patient's birth date" in before_birth.value.message
+    assert before_birth.value.event_index == 0
+    assert pathway.events == ()
+    assert pathway.stage is Stage.PRESENTATION
+    pathway.extend(events)
+    history = pathway.history
+    with pytest.raises(OutOfOrder) as out_of_order:
+        _feed(pathway, how, {"type": "review_visit", "date": "2025-01-08", "wants_treatment": False})
+    assert out_of_order.value.event_index == 2
+    assert "before the previous event (event 1)" in out_of_order.value.message
+    assert pathway.history == history
+    assert len(pathway.events) == 2
+
+
+def test_a_misdated_event_in_a_replayed_case_is_refused() -> None:
+    patient, events = _misdated_story()
+    with pytest.raises(InvalidEvent, match="before the patient's birth date") as before_birth:
+        Pathway.replay({"patient": patient, "events": [{**events[0], "date": "1965-03-01"}]})
+    assert not isinstance(before_birth.value, OutOfOrder)
+    early = {"type": "review_visit", "date": "2025-01-08", "wants_treatment": False}
+    with pytest.raises(OutOfOrder) as out_of_order:
+        Pathway.replay({"patient": patient, "events": [*events, early]})
+    assert out_of_order.value.event_index == 2

@@ -298,6 +298,9 @@ class Pathway:
         add_history = self._history.append
         record = self._record
         index = len(self._events)
+        # The earliest date the next event may have: that of the last event, or else the birth date. An event
+        # dated before it is refused (``_misdated``); an accepted event's date becomes the next one's earliest.
+        earliest = record.last_date or birth or dt.date.min
         try:
             for event in events:
                 if older_revision:
@@ -305,20 +308,11 @@ class Pathway:
 
                     check_revision(event, index, guideline)
                 date = event.date
-                last = record.last_date
-                if last is not None and date < last:
-                    raise OutOfOrder(
-                        f"event {index} ({event.type}) is dated {date.isoformat()}, before the previous event "
-                        f"(event {index - 1}); events must be in date order",
-                        event_index=index,
-                    )
-                if birth is not None and date < birth:
-                    raise InvalidEvent(
-                        f"event {index} ({event.type}) is dated {date.isoformat()}, before the patient's birth date",
-                        event_index=index,
-                    )
+                if date < earliest:
+                    self._misdated(event, index, record.last_date)
                 stage = record.stage
-                plan = plans.get((stage, event.type))
+                kind = event.type
+                plan = plans.get((stage, kind))
                 if plan is None:
                     self._not_accepted(stage, event, index)
                 # The record's copy is one dictionary copy (every field holds an immutable value; see
@@ -329,9 +323,6 @@ class Pathway:
                 change.index = index
                 change.before = record
                 change.after = after
-                change.route = None
-                if alerts:
-                    alerts.clear()  # left over from an event refused after raising an alert
                 for check in plan.checks:
                     if not check(change):
                         self._refuse(plan.rule, change)
@@ -357,17 +348,32 @@ class Pathway:
                         enter(change)
                 # Accepted: publish. Nothing below can fail, so a refusal above has changed nothing.
                 record = after
+                earliest = date
                 accept_event(event)
-                add_history(_new_tuple(HistoryEntry, (index, date, event.type, stage, dest, event.source)))
+                add_history(_new_tuple(HistoryEntry, (index, date, kind, stage, dest, event.source)))
                 if alerts:
                     self._alerts.extend(alerts)
                     alerts.clear()
                 index += 1
         finally:
+            alerts.clear()  # those of a refused event (an accepted event's were moved to the pathway's list)
             # The record of the last accepted event (the one before the refused event, if one was refused).
             if record is not self._record:
                 self._record = record
                 self._views = None
+
+    def _misdated(self, event: Event, index: int, last: dt.date | None) -> NoReturn:
+        date = event.date
+        if last is not None and date < last:
+            raise OutOfOrder(
+                f"event {index} ({event.type}) is dated {date.isoformat()}, before the previous event "
+                f"(event {index - 1}); events must be in date order",
+                event_index=index,
+            )
+        raise InvalidEvent(
+            f"event {index} ({event.type}) is dated {date.isoformat()}, before the patient's birth date",
+            event_index=index,
+        )
 
     def _not_accepted(self, stage: Stage, event: Event, index: int) -> NoReturn:
         accepted = self._definition.accepted_events(stage)
@@ -381,6 +387,7 @@ class Pathway:
 
     def _choose_by_machine(self, change: Change) -> Route:
         holder = _StateHolder(change.before.stage.value)
+        change.route = None  # set by the machine's callback on the route it takes
         moved = self._definition.machine.events[change.event.type].trigger(holder, change=change)
         if not moved or change.route is None:
             raise AssertionError("the state machine refused an event whose requirements were met")
