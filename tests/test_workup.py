@@ -9,7 +9,15 @@ import pytest
 
 from hfs_pathway import CheckpointNotSatisfied, EventNotAllowed, ImagingResult, InvalidEvent, Severity, Stage
 from hfs_pathway._dates import add_months
-from hfs_pathway._workup import Workup, WorkupStatus, WorkupTier, _new_workup
+from hfs_pathway._guideline import default_guideline
+from hfs_pathway._workup import (
+    PresentationFeatures,
+    Workup,
+    WorkupStatus,
+    WorkupTier,
+    open_workup,
+    presentation_features,
+)
 from tests.builder import CaseBuilder, alerts, rec, rec_codes
 
 D = dt.timedelta
@@ -538,12 +546,43 @@ def test_a_work_up_built_as_a_plain_tuple_is_the_one_the_named_fields_describe()
     """The fresh and the closed work-up are built field by field for speed: they must equal what the named
     constructor and ``_replace`` build, field for field (a reordered field would fail here)."""
     day = dt.date(2025, 3, 4)
-    fresh = _new_workup(WorkupTier.URGENT, day, day + D(7), ("new hearing loss",), day)
+    g = default_guideline()
+    fresh = open_workup(None, WorkupTier.URGENT, day, ("new hearing loss",), g, acute=True)
     assert type(fresh) is Workup
-    assert fresh == Workup(WorkupTier.URGENT, day, day + D(7), ("new hearing loss",), acute=day)
+    assert fresh == Workup(WorkupTier.URGENT, day, day + D(g.urgent_imaging_due_days), ("new hearing loss",), acute=day)
+    routine = open_workup(None, WorkupTier.ROUTINE, day, (), g)
+    assert routine == Workup(WorkupTier.ROUTINE, day, day + D(g.mri_due_days), ())
     study = ImagingResult(date=day + D(3), modality="mri", contrast=True, finding="no_abnormality")
     worked_on = fresh._replace(incomplete=True, not_coded_study=day + D(1), booked_for=day + D(2), claustrophobia=True)
     closed = worked_on.closed(study)
     assert type(closed) is Workup
     assert closed == worked_on._replace(status=WorkupStatus.CLOSED, not_coded_study=None, closed_with=study)
     assert closed.closed_by == f"MRI with contrast on {study.date.isoformat()}"
+
+
+def test_the_features_of_a_presentation_built_as_a_plain_tuple_are_the_named_fields() -> None:
+    """A presentation's features are built field by field for speed: each named field must hold what its name
+    says (a reordered field would fail here)."""
+    from hfs_pathway._events import Presentation
+
+    g = default_guideline()
+    p = Presentation(
+        date="2025-03-04",
+        symptom_onset_date="2024-09-01",
+        side="left",
+        onset_region="lower_face",
+        clinical_impression="hemifacial_spasm",
+        hearing_loss=True,
+        acute_onset=True,
+    )
+    features = presentation_features(p, dt.date(1990, 5, 6), g)
+    assert features.urgent == ("hearing loss", "a deficit of acute onset")
+    assert features.contrast == ("onset at age 34, before 40", "onset in the lower face")
+    assert features.acute is True
+    assert features.onset_age == 34
+    assert features.tier is WorkupTier.URGENT
+    plain = presentation_features(p.model_copy(update={"hearing_loss": False, "acute_onset": False}), None, g)
+    assert type(features) is type(plain) is PresentationFeatures
+    assert (plain.urgent, plain.contrast) == ((), ("onset in the lower face",))
+    assert (plain.acute, plain.onset_age) == (False, None)
+    assert plain.tier is WorkupTier.CONTRAST

@@ -202,14 +202,8 @@ class PresentationFeatures(NamedTuple):
     contrast: tuple[str, ...]
     acute: bool
     onset_age: int | None
-
-    @property
-    def tier(self) -> WorkupTier:
-        if self.urgent:
-            return _URGENT
-        if self.contrast:
-            return _CONTRAST
-        return _ROUTINE
+    tier: WorkupTier
+    """``urgent`` with any urgent feature, else ``contrast`` with any contrast feature, else ``routine``."""
 
 
 def onset_age(presentation: Presentation, birth_date: dt.date | None) -> int | None:
@@ -224,9 +218,11 @@ def presentation_features(p: Presentation, birth_date: dt.date | None, g: Guidel
     urgent: list[str] = []
     contrast: list[str] = []
     progressive = p.rapid_progression is True
+    acute = p.acute_onset
     fields = vars(p)
     examination = _examination_of(fields)
-    if examination != _NORMAL_EXAMINATION:
+    examined_normal = examination == _NORMAL_EXAMINATION  # no finding, none missing: the usual presentation
+    if not examined_normal:
         for (name, text), value in zip(DEFICITS, examination[: len(DEFICITS)], strict=True):
             if value is not True:
                 continue
@@ -241,15 +237,18 @@ def presentation_features(p: Presentation, birth_date: dt.date | None, g: Guidel
                 urgent.append(text)
     if progressive:
         urgent.append("rapid progression")
-    if p.acute_onset:
+    if acute:
         urgent.append("a deficit of acute onset")
-    age = onset_age(p, birth_date)
-    child = g.paediatric_age_years
-    # No one is younger at presentation than at onset: the age at presentation is needed only after a child's onset.
-    if birth_date is not None and age is not None and age < child and age_on(birth_date, p.date) < child:
-        urgent.append(f"onset in childhood (age {age})")
-    elif age is not None and age < g.young_onset_age_years:
-        contrast.append(f"onset at age {age}, before {g.young_onset_age_years}")
+    age = None
+    if birth_date is not None:
+        age = age_on(birth_date, p.symptom_onset_date or p.date)  # ``onset_age`` spelt out: one call fewer
+        child = g.paediatric_age_years
+        # No one is younger at presentation than at onset: the age at presentation is needed only after a child's
+        # onset.
+        if age < child and age_on(birth_date, p.date) < child:
+            urgent.append(f"onset in childhood (age {age})")
+        elif age < g.young_onset_age_years:
+            contrast.append(f"onset at age {age}, before {g.young_onset_age_years}")
     if p.onset_region is _LOWER_FACE:
         contrast.append("onset in the lower face")
     if p.side is _BILATERAL:
@@ -257,10 +256,13 @@ def presentation_features(p: Presentation, birth_date: dt.date | None, g: Guidel
     history = _history_of(fields)
     if history != _NO_HISTORY:
         contrast += [text for (_, text), value in zip(HISTORY_FEATURES, history, strict=True) if value is True]
-    missing = _unexamined(examination)
-    if missing:
-        contrast.append("not examined or not documented: " + ", ".join(missing))
-    return PresentationFeatures(tuple(urgent), tuple(contrast), p.acute_onset, age)
+    if not examined_normal:
+        missing = _unexamined(examination)
+        if missing:
+            contrast.append("not examined or not documented: " + ", ".join(missing))
+    tier = _URGENT if urgent else _CONTRAST if contrast else _ROUTINE
+    # Built from its fields in order, in one C call: the named tuple's constructor is a Python function.
+    return _new_tuple(PresentationFeatures, (tuple(urgent), tuple(contrast), acute, age, tier))
 
 
 def undocumented(p: Presentation | None, patient: Patient) -> tuple[str, ...]:
@@ -281,10 +283,6 @@ def red_flag_tier(flag: RedFlag) -> WorkupTier:
     if flag.finding is _TONIC_CONTRACTION and not flag.acute_onset:
         return _CONTRAST
     return _URGENT
-
-
-def due_days(tier: WorkupTier, g: Guideline) -> int:
-    return g.urgent_imaging_due_days if tier is _URGENT else g.mri_due_days
 
 
 @functools.cache
@@ -311,9 +309,12 @@ def open_workup(
     two tiers applies, and an urgent due date never moves later (the earliest stands, R2.15). A closed or declined
     work-up is replaced by a new one.
     """
-    due = on + _days(due_days(tier, g))
-    if current is None or not current.is_open:
-        return _new_workup(tier, on, due, reasons, on if acute else None)
+    due = on + _days(g.urgent_imaging_due_days if tier is _URGENT else g.mri_due_days)
+    # A fresh work-up is built as a plain tuple in the order of its fields: the named constructor with a keyword
+    # costs twice as much, on every presentation. A test checks that both build the same.
+    if current is None or current.status is not _OPEN:  # not ``is_open``: a property call costs more than its test
+        fields = (tier, on, due, reasons, _OPEN, False, None, None, False, on if acute else None, None)
+        return _new_tuple(Workup, fields)
     if current.tier.rank > tier.rank:
         tier, due = current.tier, current.due
     elif current.tier is _URGENT and tier is _URGENT:
@@ -326,15 +327,6 @@ def open_workup(
         claustrophobia=current.claustrophobia,
         acute=on if acute else current.acute,
     )
-
-
-def _new_workup(
-    tier: WorkupTier, opened: dt.date, due: dt.date, reasons: tuple[str, ...], acute: dt.date | None
-) -> Workup:
-    """An open work-up that nothing has been done about yet: ``Workup(tier, opened, due, reasons, acute=acute)``."""
-    # Built as a plain tuple, in the order of the fields: the named constructor with a keyword costs twice as much,
-    # on every presentation. A test checks that both build the same work-up.
-    return _new_tuple(Workup, (tier, opened, due, reasons, _OPEN, False, None, None, False, acute, None))
 
 
 def require_imaging(record: Record, tier: WorkupTier, on: dt.date, reason: str, g: Guideline) -> None:

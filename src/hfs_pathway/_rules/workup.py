@@ -45,29 +45,32 @@ def _impression_is_hfs(c: Change) -> bool:
 
 
 def _urgent_at_presentation(c: Change) -> bool:
-    return bool(presentation_features(c.event, c.patient.birth_date, c.guideline).urgent)
+    # The effect opened the work-up at the tier the presentation's features set (an urgent one whatever the
+    # impression): read it there rather than sort the features again.
+    workup = c.after.workup
+    return workup is not None and workup.tier is _URGENT
 
 
 def _presentation_effect(c: Change) -> None:
     p: Presentation = c.event
     a, g = c.after, c.guideline
+    date = p.date
     a.presentation = p
-    a.imaging_clock = p.date
-    features = presentation_features(p, c.patient.birth_date, g)
-    enters = _impression_is_hfs(c) or bool(features.urgent)
-    if features.urgent:
-        text = "Urgent contrast-enhanced MRI: " + ", ".join(features.urgent) + "."
-        if features.contrast:
-            text += " Other features favouring a secondary cause: " + ", ".join(features.contrast) + "."
+    a.imaging_clock = date
+    # The features unpacked once (a named tuple's field read by name is slow), the impression tested inline.
+    urgent, contrast, acute, age, tier = presentation_features(p, c.patient.birth_date, g)
+    enters = p.clinical_impression in _HFS_IMPRESSIONS or bool(urgent)
+    if urgent:
+        text = "Urgent contrast-enhanced MRI: " + ", ".join(urgent) + "."
+        if contrast:
+            text += " Other features favouring a secondary cause: " + ", ".join(contrast) + "."
         c.alert("red_flag_secondary_hfs", text)
-    elif features.contrast and enters:
-        c.alert("contrast_mri_indicated", "Contrast-enhanced MRI is indicated: " + ", ".join(features.contrast) + ".")
-    if features.acute:
+    elif contrast and enters:
+        c.alert("contrast_mri_indicated", "Contrast-enhanced MRI is indicated: " + ", ".join(contrast) + ".")
+    if acute:
         c.alert("emergency_assessment", "A deficit began within days: arrange specialist assessment today.")
     if enters:
-        reasons = features.urgent or features.contrast
-        a.workup = open_workup(None, features.tier, p.date, reasons, g, acute=features.acute)
-    age = features.onset_age
+        a.workup = open_workup(None, tier, date, urgent or contrast, g, acute=acute)
     if age is not None and age < g.young_onset_age_years:
         c.alert("young_onset", f"Spasm began at age {age}, before {g.young_onset_age_years}.")
     if p.side is _BILATERAL:
@@ -94,8 +97,8 @@ def _alternative_diagnosis_imaged(c: Change) -> None:
 
 def _onset_after_birth(c: Change) -> bool:
     p: Presentation = c.event
-    birth = c.patient.birth_date
-    return birth is None or p.symptom_onset_date is None or p.symptom_onset_date >= birth
+    birth, onset = c.patient.birth_date, p.symptom_onset_date  # each read once (a model's attribute read is slow)
+    return birth is None or onset is None or onset >= birth
 
 
 def enter_imaging(c: Change) -> None:
