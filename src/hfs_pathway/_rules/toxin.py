@@ -9,11 +9,13 @@ from hfs_pathway._results import BotoxCycle
 from hfs_pathway._toxin import (
     DISTANT_SPREAD_EFFECTS,
     NO_PLAN_RESPONSES,
+    TERMS,
     WANING_TEXT,
     classify_response,
     count_response,
     intervals_shortening,
     response_waning_reason,
+    toxin_terms,
 )
 from hfs_pathway._vocabulary import AdverseEffectSeverity, ToxinAdverseEffect, WaningReason
 
@@ -44,6 +46,8 @@ def enter_toxin(c: Change) -> None:
 def _injection_effect(c: Change) -> None:
     inj: BotoxInjection = c.event
     g = c.guideline
+    # The guideline's toxin terms, from the cache without a call when they are there (this runs for every injection).
+    t = TERMS.get(id(g)) or toxin_terms(g)
     a = c.after
     cycles = a.cycles
     date = inj.date
@@ -53,14 +57,14 @@ def _injection_effect(c: Change) -> None:
     cycle = _new_tuple(BotoxCycle, (len(cycles) + 1, c.index, date, product, units, interval, *_NO_RESPONSE_YET))
     a.cycles = (*cycles, cycle)
     a.ongoing_response = None
-    minimum = g.min_reinjection_interval_days
+    minimum = t.min_reinjection_interval_days
     too_soon = interval is not None and interval < minimum
     if too_soon:
         c.alert(
             "reinjection_interval_too_short",
             f"Injection {interval} days after the previous one; the minimum interval is {minimum} days.",
         )
-    limit = g.usual_max_units.limit(product)
+    limit = t.usual_max_units[product]
     if limit is not None and units > limit:
         c.alert(
             "dose_above_usual_range",
@@ -71,7 +75,7 @@ def _injection_effect(c: Change) -> None:
     # A bridging injection after surgery is not part of a toxin plan: waning is judged only on toxin.
     # Only the interval test can change with an injection, the response tests gave no reason before it, and
     # only an injection that itself came too soon can end a run of short intervals.
-    if too_soon and c.before.stage is _TOXIN and intervals_shortening(a.cycles, a.plan_start, g):
+    if too_soon and c.before.stage is _TOXIN and intervals_shortening(a.cycles, a.plan_start, t):
         a.waning_reason = WaningReason.SHORTENING_INTERVALS
 
 
@@ -127,6 +131,8 @@ def _response_effect(c: Change) -> None:
     r: BotoxResponse = c.event
     a = c.after
     g = c.guideline
+    # The guideline's toxin terms, from the cache without a call when they are there (this runs for every response).
+    t = TERMS.get(id(g)) or toxin_terms(g)
     first = a.ongoing_response
     # A completing response replaces the first's values and keeps the worse severity (see ``_completed``). The
     # cycle reads only those values: the merged response (a model copy, about 1.5 us) is built only when it is
@@ -141,7 +147,7 @@ def _response_effect(c: Change) -> None:
         (
             *injection[:_INJECTION_FIELDS],
             c.index,
-            classify_response(r, g),
+            classify_response(r, t),
             r.peak_improvement_percent,
             days,
             severity is _SIGNIFICANT,
@@ -164,13 +170,13 @@ def _response_effect(c: Change) -> None:
         a.ongoing_response = None
         if days is not None:
             a.durations = (*a.durations, (cycle.number, days))
-    a.plan_tally = tally = count_response(tally, cycle, a.plan_start, g)
+    a.plan_tally = tally = count_response(tally, cycle, a.plan_start, t)
     if r.adverse_effects:
         _spread_alerts(c, first, r)
     # Only the response tests can change with a response; the interval test gave no reason before it.
     # In waning_response a response completes the table without reopening the verdict already reached.
     if c.before.stage is _TOXIN:
-        a.waning_reason = response_waning_reason(a.responses, a.durations, tally, a.plan_start, g)
+        a.waning_reason = response_waning_reason(a.responses, a.durations, tally, a.plan_start, t)
 
 
 def _spread_alerts(c: Change, first: BotoxResponse | None, r: BotoxResponse) -> None:
