@@ -11,13 +11,11 @@ from hfs_pathway._toxin import (
     NO_PLAN_RESPONSES,
     TERMS,
     WANING_TEXT,
-    classify_response,
-    count_response,
     intervals_shortening,
     response_waning_reason,
     toxin_terms,
 )
-from hfs_pathway._vocabulary import AdverseEffectSeverity, ToxinAdverseEffect, WaningReason
+from hfs_pathway._vocabulary import AdverseEffectSeverity, ResponseClass, ToxinAdverseEffect, WaningReason
 
 from .common import E, S
 from .drugs import pregnancy_review
@@ -31,6 +29,9 @@ one is built after every injection and every response."""
 _TOXIN = S.BOTULINUM_TOXIN
 _SIGNIFICANT = AdverseEffectSeverity.SIGNIFICANT
 _DIPLOPIA = ToxinAdverseEffect.DIPLOPIA
+_ADEQUATE = ResponseClass.ADEQUATE
+_INSUFFICIENT = ResponseClass.INSUFFICIENT
+_NO_RESPONSE = ResponseClass.NO_RESPONSE
 
 
 def enter_toxin(c: Change) -> None:
@@ -54,8 +55,8 @@ def _injection_effect(c: Change) -> None:
     product = inj.product
     units = inj.total_units
     interval = (date - cycles[-1].injection_date).days if cycles else None
-    cycle = _new_tuple(BotoxCycle, (len(cycles) + 1, c.index, date, product, units, interval, *_NO_RESPONSE_YET))
-    a.cycles = (*cycles, cycle)
+    cycle = _new_tuple(BotoxCycle, (len(cycles) + 1, c.index, date, product, units, interval) + _NO_RESPONSE_YET)
+    a.cycles = cycles + (cycle,)
     a.ongoing_response = None
     minimum = t.min_reinjection_interval_days
     too_soon = interval is not None and interval < minimum
@@ -138,45 +139,56 @@ def _response_effect(c: Change) -> None:
     # cycle reads only those values: the merged response (a model copy, about 1.5 us) is built only when it is
     # kept as ongoing again.
     severity = r.adverse_effect_severity if first is None else _worse_severity(first, r)
+    peak = r.peak_improvement_percent
     days = r.benefit_duration_days
     ongoing = r.benefit_ongoing
+    final_days = None if ongoing else days
+    # The response class (``classify_response``, written out: it runs after every response).
+    if peak < t.no_response_peak_percent:
+        response_class = _NO_RESPONSE
+    elif peak < t.insufficient_peak_percent or (final_days is not None and final_days <= t.insufficient_benefit_days):
+        response_class = _INSUFFICIENT
+    else:
+        response_class = _ADEQUATE
+    poorly_tolerated = severity is _SIGNIFICANT
     cycles = a.cycles
     injection = cycles[-1]
+    number = injection.number
     cycle = _new_tuple(
         BotoxCycle,
-        (
-            *injection[:_INJECTION_FIELDS],
-            c.index,
-            classify_response(r, t),
-            r.peak_improvement_percent,
-            days,
-            severity is _SIGNIFICANT,
-            ongoing,
-        ),
+        injection[:_INJECTION_FIELDS] + (c.index, response_class, peak, days, poorly_tolerated, ongoing),
     )
-    a.cycles = (*cycles[:-1], cycle)
+    a.cycles = cycles[:-1] + (cycle,)
     if first is None:
-        a.responses = (*a.responses, cycle)
+        a.responses = a.responses + (cycle,)
         tally = a.plan_tally
     else:
         # A completing response replaces the cycle's earlier entry (always the last one), and the plan's
         # counts start again from before that entry. The earlier entry, being ongoing, added no duration.
-        a.responses = (*a.responses[:-1], cycle)
+        a.responses = a.responses[:-1] + (cycle,)
         tally = a.tally_before_ongoing
     if ongoing:
         a.tally_before_ongoing = tally
         a.ongoing_response = r if first is None else _completed(first, r)
+    elif days is not None:
+        a.ongoing_response = None
+        a.durations = a.durations + ((number, days),)
     else:
         a.ongoing_response = None
-        if days is not None:
-            a.durations = (*a.durations, (cycle.number, days))
-    a.plan_tally = tally = count_response(tally, cycle, a.plan_start, t)
+    plan_start = a.plan_start
+    # The plan's tally with this response (``count_response``, written out: it runs after every response).
+    if number > plan_start:
+        poor, short, tolerated = tally
+        if final_days is not None:
+            short = short + 1 if final_days < t.min_reinjection_interval_days else 0
+        tally = (poor + 1 if response_class is not _ADEQUATE else 0, short, tolerated + poorly_tolerated)
+    a.plan_tally = tally
     if r.adverse_effects:
         _spread_alerts(c, first, r)
     # Only the response tests can change with a response; the interval test gave no reason before it.
     # In waning_response a response completes the table without reopening the verdict already reached.
     if c.before.stage is _TOXIN:
-        a.waning_reason = response_waning_reason(a.responses, a.durations, tally, a.plan_start, t)
+        a.waning_reason = response_waning_reason(a.responses, a.durations, tally, plan_start, t)
 
 
 def _spread_alerts(c: Change, first: BotoxResponse | None, r: BotoxResponse) -> None:
