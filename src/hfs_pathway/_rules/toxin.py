@@ -138,10 +138,13 @@ def _response_effect(c: Change) -> None:
     # A completing response replaces the first's values and keeps the worse severity (see ``_completed``). The
     # cycle reads only those values: the merged response (a model copy, about 1.5 us) is built only when it is
     # kept as ongoing again.
-    severity = r.adverse_effect_severity if first is None else _worse_severity(first, r)
-    peak = r.peak_improvement_percent
-    days = r.benefit_duration_days
-    ongoing = r.benefit_ongoing
+    # The response's fields are read from its dictionary, for speed: an attribute of a pydantic model costs about
+    # 20 ns to read, an item of a dictionary about 5 ns.
+    fields = r.__dict__
+    severity = fields["adverse_effect_severity"] if first is None else _worse_severity(first, r)
+    peak: float = fields["peak_improvement_percent"]
+    days: int | None = fields["benefit_duration_days"]
+    ongoing: bool = fields["benefit_ongoing"]
     final_days = None if ongoing else days
     # The response class (``classify_response``, written out: it runs after every response).
     if peak < t.no_response_peak_percent:
@@ -183,7 +186,7 @@ def _response_effect(c: Change) -> None:
             short = short + 1 if final_days < t.min_reinjection_interval_days else 0
         tally = (poor + 1 if response_class is not _ADEQUATE else 0, short, tolerated + poorly_tolerated)
     a.plan_tally = tally
-    if r.adverse_effects:
+    if fields["adverse_effects"]:
         _spread_alerts(c, first, r)
     # Only the response tests can change with a response; the interval test gave no reason before it.
     # In waning_response a response completes the table without reopening the verdict already reached.
