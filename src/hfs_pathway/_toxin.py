@@ -1,4 +1,5 @@
-"""Botulinum toxin rules: classifying each cycle and detecting waning benefit (spec §3).
+"""Botulinum toxin rules: counting the plan's responses and detecting waning benefit (spec §3); each cycle is
+classified where its response is recorded (``_rules.toxin``).
 
 Pure functions of the cycles so far and the guideline. Evidence: the label's definition of an
 insufficient response (benefit of 8 weeks or less) and its tolerance warning for intervals under
@@ -11,14 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypeAlias
 
-from ._events import BotoxResponse
 from ._guideline import Guideline
 from ._results import BotoxCycle
 from ._vocabulary import ResponseClass, ToxinAdverseEffect, ToxinProduct, WaningReason
 
 # The classes read once here: a member read through its enum class costs about 40 ns (Python 3.11), and these are
 # read after every recorded response.
-_ADEQUATE = ResponseClass.ADEQUATE
 _INSUFFICIENT = ResponseClass.INSUFFICIENT
 _NO_RESPONSE = ResponseClass.NO_RESPONSE
 _POOR = (_INSUFFICIENT, _NO_RESPONSE)
@@ -88,23 +87,6 @@ def toxin_terms(guideline: Guideline) -> ToxinTerms:
             TERMS.clear()
         TERMS[id(guideline)] = terms
     return terms
-
-
-def classify_response(response: BotoxResponse, guideline: Terms) -> ResponseClass:
-    """``no_response`` under the no-response peak; ``insufficient`` when benefit lasted the
-    insufficient-benefit days or fewer, or peaked under the insufficient peak; else ``adequate``.
-
-    A benefit still ongoing when recorded (R2.5) has no final duration: the cycle is classed by its peak
-    alone, so a response recorded at the 28-day review never counts as short (R2.14)."""
-    peak = response.peak_improvement_percent
-    if peak < guideline.no_response_peak_percent:
-        return _NO_RESPONSE
-    duration = None if response.benefit_ongoing else response.benefit_duration_days
-    if peak < guideline.insufficient_peak_percent or (
-        duration is not None and duration <= guideline.insufficient_benefit_days
-    ):
-        return _INSUFFICIENT
-    return _ADEQUATE
 
 
 PlanTally: TypeAlias = tuple[int, int, int]

@@ -150,7 +150,10 @@ def _response_effect(c: Change) -> None:
     days: int | None = fields["benefit_duration_days"]
     ongoing: bool = fields["benefit_ongoing"]
     final_days = None if ongoing else days
-    # The response class (``classify_response``, written out: it runs after every response).
+    # The response class: no_response under the no-response peak; insufficient when the benefit lasted the
+    # insufficient-benefit days or fewer, or peaked under the insufficient peak; else adequate. A benefit still
+    # ongoing when recorded (R2.5) has no final duration: the cycle is classed by its peak alone, so a response
+    # recorded at the 28-day review never counts as short (R2.14).
     if peak < t.no_response_peak_percent:
         response_class = _NO_RESPONSE
     elif peak < t.insufficient_peak_percent or (final_days is not None and final_days <= t.insufficient_benefit_days):
@@ -183,7 +186,7 @@ def _response_effect(c: Change) -> None:
     else:
         a.ongoing_response = None
     plan_start = a.plan_start
-    # The plan's tally with this response (``count_response``, written out: it runs after every response).
+    # The plan's tally with this response (``count_response``, written out for speed: it runs after every response).
     if number > plan_start:
         poor, short, tolerated = tally
         if final_days is not None:
