@@ -352,7 +352,7 @@ def _closes(w: Workup, s: ImagingResult) -> tuple[bool, str | None]:
     if s.date < w.opened:
         return False, None
     if s.modality is _MRI:
-        if s.contrast or not w.tier.needs_contrast:
+        if s.contrast or w.tier is _ROUTINE:  # ``not w.tier.needs_contrast`` without the property call, per study
             return True, None
         if s.contrast_withheld is not None:
             return True, ("contrast_withheld" if w.tier is _URGENT else None)
@@ -370,16 +370,18 @@ def judge_study(w: Workup | None, s: ImagingResult) -> tuple[Workup | None, tupl
     R2.14, R2.15)."""
     if w is None:
         return None, ()
-    if s.finding in SECONDARY_CAUSE_FINDINGS:  # ``is_secondary_cause`` without the property call, on every study
+    finding = s.finding  # read once: a model's attribute read is slow
+    if finding in SECONDARY_CAUSE_FINDINGS:  # ``is_secondary_cause`` without the property call, on every study
         # The question the work-up asks is answered: the cause's own specialty takes over its imaging.
         return w.closed(s), ()
     closes, warning = _closes(w, s)
-    if w.status is not _OPEN:  # not ``w.is_open``: a property call costs twice the comparison, on every study
-        if w.status is WorkupStatus.DECLINED and closes and s.finding is not _NOT_CODED:
+    status = w.status
+    if status is not _OPEN:  # not ``w.is_open``: a property call costs twice the comparison, on every study
+        if status is WorkupStatus.DECLINED and closes and finding is not _NOT_CODED:
             return w.closed(s), _close_warnings(w, s, warning)
         return w, ()
     if closes:
-        if s.finding is _NOT_CODED:
+        if finding is _NOT_CODED:
             return w._replace(not_coded_study=s.date, claustrophobia=_claustrophobia(w, s)), ()
         return w.closed(s), (() if warning is None else _close_warnings(w, s, warning))
     severity = Severity.CRITICAL if w.tier is WorkupTier.URGENT else Severity.WARNING

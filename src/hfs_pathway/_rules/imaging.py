@@ -24,6 +24,8 @@ _IMAGING, _MRI = S.IMAGING, Modality.MRI
 _NO_ABNORMALITY, _NOT_CODED = ImagingFinding.NO_ABNORMALITY, ImagingFinding.NOT_CODED
 _POSTOPERATIVE_CHANGE = ImagingFinding.POSTOPERATIVE_CHANGE
 # Likewise ``finding in SECONDARY_CAUSE_FINDINGS`` is ``finding.is_secondary_cause`` without the property call.
+_FINDINGS_WITH_ALERTS = frozenset({_NO_ABNORMALITY, _POSTOPERATIVE_CHANGE, *SECONDARY_CAUSE_FINDINGS})
+"""The findings ``_finding_alerts`` may raise an alert for."""
 
 
 def _judge(c: Change, study: ImagingResult) -> None:
@@ -60,14 +62,19 @@ def _imaging_effect(c: Change) -> None:
         if finding is ImagingFinding.NEUROVASCULAR_CONFLICT:
             text = "CT was reported as showing a conflict, but CT cannot show one: MRI is needed to confirm it."
         c.alert("ct_only_imaging", text)
-    _finding_alerts(c, modality, finding)
+    if finding in _FINDINGS_WITH_ALERTS:  # most studies show a conflict, which raises none: no call for them
+        _finding_alerts(c, modality, finding)
     if finding is _NOT_CODED:
         c.alert(
             "imaging_finding_not_coded",
             f"The finding of the study of {r.date.isoformat()} is not recorded: review its report; a secondary cause "
             "is not excluded by the record.",
         )
-    _judge(c, r)
+    # ``_judge`` spelt out: one call fewer on every study.
+    workup, findings = judge_study(a.workup, r)
+    a.workup = workup
+    for alert in findings:
+        c.alert(alert.code, alert.text, severity=alert.severity)
     if c.before.stage is _IMAGING:
         a.interrupted = None
 
