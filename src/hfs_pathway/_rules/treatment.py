@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hfs_pathway._definition import Change, Condition, EventRule, Requirement, Route
 from hfs_pathway._events import MedicationReview, MedicationStarted
-from hfs_pathway._vocabulary import MedicationAdverseEffects, MedicationResponse
+from hfs_pathway._vocabulary import MedicationAdverseEffects, MedicationResponse, TreatmentOption
 
 from .common import ACTIVE_STAGES, E, S
 from .drugs import medication_checks
@@ -17,11 +17,12 @@ _INTOLERABLE = MedicationAdverseEffects.INTOLERABLE
 # Treatment choices ------------------------------------------------------------------------------
 
 
-def _option_is(option: str) -> Condition:
+def _option_is(option: TreatmentOption) -> Condition:
+    # The member itself is compared (``is``): cheaper than comparing strings, in up to three guards per decision.
     return Condition(
-        f"option_{option}",
-        f"the option chosen is {option.replace('_', ' ')}",
-        lambda c: c.event.option == option,
+        f"option_{option.value}",
+        f"the option chosen is {option.value.replace('_', ' ')}",
+        lambda c: c.event.option is option,
     )
 
 
@@ -60,19 +61,19 @@ TREATMENT_DECISION = EventRule(
         Route(
             S.OBSERVATION,
             "The patient chose no active treatment.",
-            when=_option_is("observation"),
+            when=_option_is(TreatmentOption.OBSERVATION),
             evidence=("R59",),
         ),
         Route(
             S.ORAL_MEDICATION,
             "An oral drug suits mild spasm, a patient declining injections, or a bridge.",
-            when=_option_is("oral_medication"),
+            when=_option_is(TreatmentOption.ORAL_MEDICATION),
             evidence=("R58", "R56"),
         ),
         Route(
             S.BOTULINUM_TOXIN,
             "Botulinum toxin is the first-line symptomatic treatment.",
-            when=_option_is("botulinum_toxin"),
+            when=_option_is(TreatmentOption.BOTULINUM_TOXIN),
             evidence=("R35", "R104"),
         ),
         Route(
