@@ -8,13 +8,14 @@ referral does not meet. Age alone is never a contraindication [R69][R70].
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import NamedTuple
 
 from ._dates import age_on
 from ._events import ImagingResult, RiskBenefitDecision, SurgicalRiskAssessment
 from ._guideline import Guideline, PercentRange
 from ._results import RiskBenefitAssessment, RiskFigure, RiskModifier
-from ._vocabulary import ImagingFinding, RiskBenefitChoice, Verdict, Vessel
+from ._vocabulary import SECONDARY_CAUSE_FINDINGS, ImagingFinding, RiskBenefitChoice, Verdict, Vessel
 from ._workup import Workup, override_reasons
 
 _BENEFITS = (
@@ -116,6 +117,14 @@ _NO_DEDICATED_MRI = RiskModifier(
     "No MRI with high-resolution T2 on record: the offending vessel cannot be planned for",
     ("R9", "R10"),
 )
+
+
+@functools.cache
+def _asa_modifier(asa: int) -> RiskModifier:
+    # Built once per ASA class (there are five), like the modifiers above: its words depend on nothing else.
+    return RiskModifier("asa_class", f"ASA class {asa}: more adverse events and longer stays", ("R120",))
+
+
 # Enum members read on every assessment, looked up once: on Python 3.11 reading a member off its class goes
 # through EnumType.__getattr__, several times the cost of reading a module name.
 _VERTEBRAL = Vessel.VERTEBRAL
@@ -145,19 +154,20 @@ def assess_risk(
     """
     g = guideline
     terms = _guideline_terms(g)
-    asa = assessment.asa_class
+    # Fields read more than once are read once (a model's attribute read is slow).
+    asa, date, anticoagulation = assessment.asa_class, assessment.date, assessment.anticoagulation
     modifiers: list[RiskModifier] = []
     add = modifiers.append
 
     if asa >= g.asa_caution_class:
-        add(RiskModifier("asa_class", f"ASA class {asa}: more adverse events and longer stays", ("R120",)))
+        add(_asa_modifier(asa))
     if assessment.diabetes:
         add(_DIABETES)
     if assessment.hypertension:
         add(_HYPERTENSION)
     if imaging is not None and imaging.offending_vessel is _VERTEBRAL:
         add(_VERTEBRAL_OFFENDER)
-    if birth_date is not None and age_on(birth_date, assessment.date) >= g.older_age_hearing_years:
+    if birth_date is not None and age_on(birth_date, date) >= g.older_age_hearing_years:
         add(terms.older_age)  # age alone is never a contraindication [R69][R70]: a modifier, not a verdict
     if assessment.prior_posterior_fossa_surgery or prior_mvd is not None:
         add(_PRIOR_POSTERIOR_FOSSA_SURGERY)
@@ -170,8 +180,8 @@ def assess_risk(
                 ("R105", "R118"),
             )
         )
-    anticoagulation_cannot_pause = assessment.anticoagulation and assessment.anticoagulation_can_pause is False
-    if assessment.anticoagulation:
+    anticoagulation_cannot_pause = anticoagulation and assessment.anticoagulation_can_pause is False
+    if anticoagulation:
         if anticoagulation_cannot_pause:
             add(_ANTICOAGULATION_CANNOT_PAUSE)
         elif assessment.anticoagulation_can_pause is None:
@@ -194,7 +204,6 @@ def assess_risk(
     else:
         verdict, reason = _FAVOURABLE, "no modifier applies"
 
-    date = assessment.date
     # Built from its fields in order, in one C call (the keyword constructor costs three times as much).
     return _new_tuple(
         RiskBenefitAssessment,
@@ -231,11 +240,14 @@ def override_needed(
     reasons = []
     if risk is not None and risk.verdict is _UNFAVOURABLE:
         reasons.append("the risk-benefit verdict is unfavourable")
-    if imaging is not None and not any_mri:
-        reasons.append("only CT imaging was done")
-    if imaging is not None and imaging.finding.is_secondary_cause:
-        reasons.append(f"the latest imaging showed a secondary cause ({imaging.finding.value})")
-    reasons += override_reasons(workup, None if imaging is None else imaging.finding)
+    finding = None
+    if imaging is not None:
+        finding = imaging.finding  # read once: a model's attribute read is slow
+        if not any_mri:
+            reasons.append("only CT imaging was done")
+        if finding in SECONDARY_CAUSE_FINDINGS:  # ``is_secondary_cause`` without the property call, per referral
+            reasons.append(f"the latest imaging showed a secondary cause ({finding.value})")
+    reasons += override_reasons(workup, finding)
     return reasons
 
 

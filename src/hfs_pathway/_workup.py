@@ -82,7 +82,7 @@ class WorkupStatus(StrEnum):
 # Members read on every event, bound to module names once for speed: under Python 3.11 each ``Enum.MEMBER``
 # look-up goes through ``EnumType.__getattr__`` and costs about 100 ns, twenty times a module global.
 _ROUTINE, _CONTRAST, _URGENT = WorkupTier.ROUTINE, WorkupTier.CONTRAST, WorkupTier.URGENT
-_OPEN, _CLOSED = WorkupStatus.OPEN, WorkupStatus.CLOSED
+_OPEN, _CLOSED, _DECLINED = WorkupStatus.OPEN, WorkupStatus.CLOSED, WorkupStatus.DECLINED
 _MRI, _NOT_CODED = Modality.MRI, ImagingFinding.NOT_CODED
 
 _new_tuple = tuple.__new__
@@ -436,10 +436,16 @@ def _incomplete_text(w: Workup, s: ImagingResult) -> str:
 def override_reasons(w: Workup | None, latest_finding: ImagingFinding | None) -> list[str]:
     """Why the imaging work-up asks for a recorded override before a referral for MVD (R2.2, R2.15)."""
     reasons = []
-    if w is not None and w.status is WorkupStatus.DECLINED:
-        reasons.append("the imaging work-up was declined")
-    elif w is not None and w.is_open and w.not_coded_study is None:
-        reasons.append(f"the {w.tier.value} imaging work-up is incomplete")
-    if latest_finding is ImagingFinding.NOT_CODED or (w is not None and w.is_open and w.not_coded_study is not None):
+    pending = False  # an open work-up's study awaits its finding
+    if w is not None:
+        # The status read once and ``is_open`` spelt out: a property call costs more than its test, per referral.
+        status = w.status
+        if status is _DECLINED:
+            reasons.append("the imaging work-up was declined")
+        elif status is _OPEN:
+            pending = w.not_coded_study is not None
+            if not pending:
+                reasons.append(f"the {w.tier.value} imaging work-up is incomplete")
+    if latest_finding is _NOT_CODED or pending:
         reasons.append("the finding of the latest imaging is not recorded")
     return reasons

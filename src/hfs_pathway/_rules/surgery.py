@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from hfs_pathway._dates import add_months
 from hfs_pathway._definition import Change, Condition, EventRule, Requirement, Route
@@ -19,9 +18,6 @@ from hfs_pathway._vocabulary import RiskBenefitChoice, Severity, SpasmOutcome, V
 from hfs_pathway._workup import WorkupTier, require_imaging
 
 from .common import ACTIVE_STAGES, E, S
-
-if TYPE_CHECKING:
-    from hfs_pathway._record import Record
 
 # Enum members read on every event are looked up once, here: on Python 3.11 reading a member off its class goes
 # through EnumType.__getattr__, several times the cost of reading a module name.
@@ -53,25 +49,44 @@ def _risk_effect(c: Change) -> None:
         c.alert("surgical_risk_unfavourable", f"The risk-benefit verdict is unfavourable: {risk.verdict_reason}.")
 
 
-def _checkpoint_requirement(
-    code: str, description: str, holds: Callable[[RiskBenefitDecision, Record], bool]
-) -> Requirement:
+def _checkpoint_requirement(code: str, description: str, holds: Callable[[Change], bool]) -> Requirement:
     """The checkpoint's condition ``code`` (one of :func:`checkpoint_conditions`) as a requirement of a referral.
 
-    ``holds`` tests that one condition of a referral on the record before it, as ``checkpoint_conditions`` words
+    ``holds`` tests that one condition of a decision on the record before it, as ``checkpoint_conditions`` words
     it: each requirement tests only its own condition instead of listing all of them (the refusal message,
     built only when a referral is refused, lists them all)."""
-
-    def test(c: Change) -> bool:
-        decision: RiskBenefitDecision = c.event
-        # Only a referral passes through the checkpoint (``refers``, read inline: four tests run per decision).
-        return decision.decision is not _REFER_FOR_MVD or holds(decision, c.before)
-
     return Requirement(
-        Condition(code, description, test, ("R105",)),
+        Condition(code, description, holds, ("R105",)),
         error="checkpoint_not_satisfied",
         message=_checkpoint_refusal,
     )
+
+
+# The checkpoint's four conditions. Only a referral passes through the checkpoint, so each holds at once for a
+# decision to continue conservative care (``refers``, read inline: four tests run per decision, each one call).
+
+
+def _assessment_is_current(c: Change) -> bool:
+    decision: RiskBenefitDecision = c.event
+    return decision.decision is not _REFER_FOR_MVD or assessment_current(c.before.risk, decision.date)
+
+
+def _patient_informed(c: Change) -> bool:
+    decision: RiskBenefitDecision = c.event
+    return decision.decision is not _REFER_FOR_MVD or decision.patient_informed
+
+
+def _patient_consents(c: Change) -> bool:
+    decision: RiskBenefitDecision = c.event
+    return decision.decision is not _REFER_FOR_MVD or decision.patient_consents
+
+
+def _override_given_or_not_needed(c: Change) -> bool:
+    decision: RiskBenefitDecision = c.event
+    if decision.decision is not _REFER_FOR_MVD:
+        return True
+    b = c.before
+    return override_given_or_not_needed(decision, b.risk, b.imaging, b.any_mri, b.workup)
 
 
 def _checkpoint_refusal(c: Change) -> str:
@@ -149,28 +164,30 @@ def _months_after_surgery_reached(c: Change, months: int) -> bool:
 def _post_mvd_effect(c: Change) -> None:
     r: PostMvdReview = c.event
     a = c.after
+    spasm = r.spasm  # read once: a model's attribute read is slow
     a.last_post_mvd_review = r.date
-    a.last_post_mvd_outcome = r.spasm
+    a.last_post_mvd_outcome = spasm
     g = c.guideline
-    if r.complications:
+    complications = r.complications
+    if complications:
         listed = ", ".join(
-            f"{x.type.value.replace('_', ' ')} ({'permanent' if x.permanent else 'transient'})" for x in r.complications
+            f"{x.type.value.replace('_', ' ')} ({'permanent' if x.permanent else 'transient'})" for x in complications
         )
         c.alert("mvd_complication", f"Complications after surgery: {listed}.")
-    spasm = r.spasm
     if spasm is _RESOLVED:
         return  # whether it is a cure depends on how long after surgery (the route's guard, ``_cured``)
-    if _months_after_surgery_reached(c, g.post_mvd_failure_months):
+    failure_months = g.post_mvd_failure_months
+    if _months_after_surgery_reached(c, failure_months):
         a.mvd_unsuccessful = True
     elif spasm in _PERSISTING:
         c.alert(
             "delayed_resolution_possible",
-            f"Spasm {spasm.value} before {g.post_mvd_failure_months} months after surgery; delayed cure is common.",
+            f"Spasm {spasm.value} before {failure_months} months after surgery; delayed cure is common.",
         )
     elif spasm is _RECURRED:
         c.alert(
             "early_recurrence",
-            f"Spasm returned before {g.post_mvd_failure_months} months after surgery; it may still resolve.",
+            f"Spasm returned before {failure_months} months after surgery; it may still resolve.",
         )
 
 
@@ -232,23 +249,17 @@ RISK_BENEFIT_DECISION = EventRule(
         _checkpoint_requirement(
             "recent_risk_assessment",
             "a surgical risk assessment was recorded within the validity period",
-            lambda decision, before: assessment_current(before.risk, decision.date),
+            _assessment_is_current,
         ),
         _checkpoint_requirement(
-            "patient_informed",
-            "the patient was informed of the benefits and risks",
-            lambda decision, _: decision.patient_informed,
+            "patient_informed", "the patient was informed of the benefits and risks", _patient_informed
         ),
-        _checkpoint_requirement(
-            "patient_consents",
-            "the patient consents to the referral",
-            lambda decision, _: decision.patient_consents,
-        ),
+        _checkpoint_requirement("patient_consents", "the patient consents to the referral", _patient_consents),
         _checkpoint_requirement(
             "override_reason",
             "an override reason is given when the verdict is unfavourable, imaging was CT only, the latest "
             "imaging showed a secondary cause or is not coded, or the imaging work-up is incomplete or declined",
-            lambda decision, b: override_given_or_not_needed(decision, b.risk, b.imaging, b.any_mri, b.workup),
+            _override_given_or_not_needed,
         ),
     ),
     routes=(
