@@ -112,6 +112,34 @@ def test_no_dose_limit_for_rimabotulinumtoxin_b() -> None:
     assert alerts(evaluation, "dose_above_usual_range") == []
 
 
+def test_each_guideline_gives_its_own_interval_and_dose_alerts_when_guidelines_alternate() -> None:
+    """The toxin parameters are read once per guideline object: pathways under two guidelines that differ only
+    in them, replayed in turn, each warn by their own guideline's figures."""
+    stricter = Guideline.from_mapping(
+        {"parameters": {"min_reinjection_interval_days": 100, "usual_max_units": {"onabotulinumtoxinA": 50}}}
+    )
+    for _ in range(2):
+        for guideline, short_intervals, high_doses in ((stricter, 1, 2), (None, 0, 0)):
+            story = CaseBuilder(guideline=guideline).to_toxin().inject(units=60).after(90).inject(units=60)
+            evaluation = story.evaluate()
+            assert len(alerts(evaluation, "reinjection_interval_too_short")) == short_intervals
+            assert len(alerts(evaluation, "dose_above_usual_range")) == high_doses
+
+
+def test_the_toxin_terms_kept_per_guideline_stay_bounded_when_many_guidelines_are_loaded() -> None:
+    from hfs_pathway import default_guideline
+    from hfs_pathway._toxin import _TERMS_KEPT, TERMS, toxin_terms
+
+    base = default_guideline()
+    guidelines = [base.model_copy(update={"min_reinjection_interval_days": 60 + i}) for i in range(3 * _TERMS_KEPT)]
+    for g in guidelines:
+        terms = toxin_terms(g)
+        assert terms.guideline is g
+        assert toxin_terms(g) is terms
+        assert terms.min_reinjection_interval_days == g.min_reinjection_interval_days
+        assert len(TERMS) <= _TERMS_KEPT
+
+
 # Waning response: shortening ------------------------------------------------------------------------------
 
 
