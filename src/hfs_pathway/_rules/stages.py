@@ -9,7 +9,6 @@ from .common import E, S
 from .surgery import enter_discharged, enter_referral
 from .toxin import enter_toxin
 from .treatment import enter_observation, enter_oral_medication
-from .workup import enter_imaging
 
 _ALTERNATIVE_DIAGNOSIS = ExitReason.ALTERNATIVE_DIAGNOSIS  # read once: an Enum class's attribute is a slow read
 
@@ -21,7 +20,9 @@ def _exit_effect(c: Change) -> None:
 
 STAGES = (
     StageInfo(S.PRESENTATION, "Referred with facial twitching; history and examination to be recorded.", initial=True),
-    StageInfo(S.IMAGING, "MRI is requested or awaited.", on_enter=enter_imaging),
+    # Nothing to reset on entering imaging: each event that calls for imaging (a presentation, a red flag, a
+    # recurrence after a secondary cause) starts the imaging clock in its own effect (one call fewer per presentation).
+    StageInfo(S.IMAGING, "MRI is requested or awaited."),
     StageInfo(S.SECONDARY_CAUSE, "Imaging showed a structural or demyelinating cause, managed by its specialty."),
     StageInfo(
         S.TREATMENT_SELECTION,

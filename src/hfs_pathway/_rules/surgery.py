@@ -221,8 +221,9 @@ def _recurrence_effect(c: Change) -> None:
     # Recurrence after a decompression on record makes a second one an option (R2.9).
     a.mvd_unsuccessful = a.mvd_date is not None
     if _after_secondary_cause(c):
-        # The cause may have recurred: contrast MRI before anything else (R2.14).
+        # The cause may have recurred: contrast MRI before anything else (R2.14), due from today.
         require_imaging(a, WorkupTier.CONTRAST, c.event.date, "spasm recurred after a secondary cause", c.guideline)
+        a.imaging_clock = c.event.date
 
 
 def enter_discharged(c: Change) -> None:

@@ -101,10 +101,6 @@ def _onset_after_birth(c: Change) -> bool:
     return birth is None or onset is None or onset >= birth
 
 
-def enter_imaging(c: Change) -> None:
-    c.after.imaging_clock = c.event.date
-
-
 # Red flags ---------------------------------------------------------------------------------------------
 
 _COMPLICATION_FINDINGS = (RedFlagFinding.FACIAL_WEAKNESS, RedFlagFinding.HEARING_LOSS)
