@@ -564,6 +564,7 @@ def test_the_features_of_a_presentation_built_as_a_plain_tuple_are_the_named_fie
     """A presentation's features are built field by field for speed: each named field must hold what its name
     says (a reordered field would fail here)."""
     from hfs_pathway._events import Presentation
+    from hfs_pathway._vocabulary import OnsetRegion, Side
 
     g = default_guideline()
     p = Presentation(
@@ -581,8 +582,12 @@ def test_the_features_of_a_presentation_built_as_a_plain_tuple_are_the_named_fie
     assert features.acute is True
     assert features.onset_age == 34
     assert features.tier is WorkupTier.URGENT
+    assert (features.bilateral, features.lower_face_onset) == (False, True)
     plain = presentation_features(p.model_copy(update={"hearing_loss": False, "acute_onset": False}), None, g)
     assert type(features) is type(plain) is PresentationFeatures
     assert (plain.urgent, plain.contrast) == ((), ("onset in the lower face",))
     assert (plain.acute, plain.onset_age) == (False, None)
     assert plain.tier is WorkupTier.CONTRAST
+    both_sides = p.model_copy(update={"side": Side.BILATERAL, "onset_region": OnsetRegion.PERIOCULAR})
+    features = presentation_features(both_sides, None, g)
+    assert (features.bilateral, features.lower_face_onset) == (True, False)

@@ -206,6 +206,10 @@ class PresentationFeatures(NamedTuple):
     onset_age: int | None
     tier: WorkupTier
     """``urgent`` with any urgent feature, else ``contrast`` with any contrast feature, else ``routine``."""
+    bilateral: bool
+    """Spasm on both sides of the face (a contrast feature, with an alert of its own)."""
+    lower_face_onset: bool
+    """Spasm began in the lower face (a contrast feature, with an alert of its own)."""
 
 
 def onset_age(presentation: Presentation, birth_date: dt.date | None) -> int | None:
@@ -251,9 +255,11 @@ def presentation_features(p: Presentation, birth_date: dt.date | None, g: Guidel
             urgent.append(f"onset in childhood (age {age})")
         elif age < g.young_onset_age_years:
             contrast.append(f"onset at age {age}, before {g.young_onset_age_years}")
-    if onset_region is _LOWER_FACE:
+    lower_face_onset = onset_region is _LOWER_FACE
+    if lower_face_onset:
         contrast.append("onset in the lower face")
-    if side is _BILATERAL:
+    bilateral = side is _BILATERAL
+    if bilateral:
         contrast.append("spasm on both sides of the face")
     history = _history_of(fields)
     if history != _NO_HISTORY:
@@ -264,7 +270,8 @@ def presentation_features(p: Presentation, birth_date: dt.date | None, g: Guidel
             contrast.append("not examined or not documented: " + ", ".join(missing))
     tier = _URGENT if urgent else _CONTRAST if contrast else _ROUTINE
     # Built from its fields in order, in one C call: the named tuple's constructor is a Python function.
-    return _new_tuple(PresentationFeatures, (tuple(urgent), tuple(contrast), acute, age, tier))
+    features = (tuple(urgent), tuple(contrast), acute, age, tier, bilateral, lower_face_onset)
+    return _new_tuple(PresentationFeatures, features)
 
 
 def undocumented(p: Presentation | None, patient: Patient) -> tuple[str, ...]:

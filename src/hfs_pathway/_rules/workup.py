@@ -7,10 +7,8 @@ from hfs_pathway._definition import Change, Condition, EventRule, Requirement, R
 from hfs_pathway._events import Presentation, RedFlag
 from hfs_pathway._vocabulary import (
     ClinicalImpression,
-    OnsetRegion,
     RedFlagFinding,
     SecondaryCauseOutcome,
-    Side,
     Stage,
 )
 from hfs_pathway._workup import WorkupTier, open_workup, presentation_features, red_flag_tier
@@ -34,7 +32,6 @@ flag in ``treatment_selection`` returns there by the default route, one in ``mvd
 # Members read on every presentation or red flag, bound to module names once for speed (see the note in
 # ``_workup``: an ``Enum.MEMBER`` look-up costs about 100 ns under Python 3.11).
 _HFS_IMPRESSIONS = (ClinicalImpression.HEMIFACIAL_SPASM, ClinicalImpression.UNCERTAIN)
-_BILATERAL, _LOWER_FACE = Side.BILATERAL, OnsetRegion.LOWER_FACE
 _IMAGING, _POST_MVD, _URGENT = S.IMAGING, S.POST_MVD, WorkupTier.URGENT
 
 # Presentation ------------------------------------------------------------------------------------
@@ -58,7 +55,7 @@ def _presentation_effect(c: Change) -> None:
     a.presentation = p
     a.imaging_clock = date
     # The features unpacked once (a named tuple's field read by name is slow), the impression tested inline.
-    urgent, contrast, acute, age, tier = presentation_features(p, c.patient.birth_date, g)
+    urgent, contrast, acute, age, tier, bilateral, lower_face_onset = presentation_features(p, c.patient.birth_date, g)
     enters = p.clinical_impression in _HFS_IMPRESSIONS or bool(urgent)
     if urgent:
         text = "Urgent contrast-enhanced MRI: " + ", ".join(urgent) + "."
@@ -73,9 +70,9 @@ def _presentation_effect(c: Change) -> None:
         a.workup = open_workup(None, tier, date, urgent or contrast, g, acute=acute)
     if age is not None and age < g.young_onset_age_years:
         c.alert("young_onset", f"Spasm began at age {age}, before {g.young_onset_age_years}.")
-    if p.side is _BILATERAL:
+    if bilateral:
         c.alert("bilateral_symptoms", "Spasm is reported on both sides of the face.")
-    if p.onset_region is _LOWER_FACE:
+    if lower_face_onset:
         c.alert("atypical_onset", "Spasm began in the lower face rather than around the eye.")
 
 
