@@ -415,7 +415,7 @@ def _checkpoint_passages(pathway: Pathway, step_of: dict[int, int]) -> tuple[Che
         overridden: tuple[str, ...] = ()
         if refers(decision):
             before = Trial(pathway.patient, guideline=pathway.guideline, definition=pathway.definition)
-            before._extend_typed(pathway.events[: entry.index])
+            before._run(pathway.events[: entry.index])
             record = before._record
             for condition in checkpoint_conditions(
                 decision,

@@ -161,7 +161,7 @@ class Pathway:
         if not isinstance(case, Case):
             case = load_case(case)
         pathway = cls(case.patient, guideline=guideline, engine=engine)
-        pathway._extend_typed(case.events)
+        pathway._run(case.events)
         return pathway
 
     # Reading ----------------------------------------------------------------------------------------
@@ -244,10 +244,6 @@ class Pathway:
         typed, accepted = self._typed, self._events
         for raw in events:
             yield typed(raw, len(accepted))
-
-    def _extend_typed(self, events: Iterable[Event]) -> None:
-        """``extend`` for events already validated (those of a ``Case``)."""
-        self._run(events)
 
     def _fork(self) -> Pathway:
         """A copy that can take events without changing this pathway (``copy.copy`` and ``copy.deepcopy``
@@ -553,7 +549,7 @@ class Pathway:
 
 def _unpickle(patient: Patient, guideline: Guideline, events: tuple[Event, ...], engine: Engine) -> Pathway:
     pathway = Pathway(patient, guideline=guideline, engine=engine)
-    pathway._extend_typed(events)
+    pathway._run(events)
     return pathway
 
 
