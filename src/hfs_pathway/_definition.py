@@ -282,16 +282,18 @@ class PathwayDefinition:
         return table
 
     @cached_property
-    def plans(self) -> dict[tuple[str, str], StepPlan]:
-        """``dispatch`` with each entry read into the flat form the controller's step runs.
+    def plans(self) -> dict[str, dict[str, StepPlan]]:
+        """``dispatch`` read into the flat form the controller's step runs, by stage, then by event type (every
+        stage has an entry, empty for a stage that accepts nothing): the step keeps the current stage's table
+        and changes it only when the stage changes.
 
         The requirement tests, the effect and each route's guard are taken out of their named tuples once
         here, so the step per event calls them without walking the definition's structure.
         """
-        plans = {}
-        for key, (rule, routes) in self.dispatch.items():
-            choices = tuple((None if r.when is None else r.when.test, r, self.entering(key[0], r)) for r in routes)
-            plans[key] = StepPlan(
+        plans: dict[str, dict[str, StepPlan]] = {info.stage.value: {} for info in self.stages}
+        for (source, event), (rule, routes) in self.dispatch.items():
+            choices = tuple((None if r.when is None else r.when.test, r, self.entering(source, r)) for r in routes)
+            plans[source][event] = StepPlan(
                 rule,
                 tuple(r.condition.test for r in rule.requires),
                 rule.effect,
