@@ -78,6 +78,12 @@ _TERMS_KEPT = 16
 cache (each entry holds its guideline, so an id is never reused while its entry stands)."""
 
 
+LATEST_TERMS: list[ToxinTerms | None] = [None]
+"""The terms ``toxin_terms`` returned last, as the only item: the hot toxin rules use them when their guideline
+is the one they were read from (``terms.guideline is guideline``, the usual case: a replay has one guideline),
+which costs less than the look-up by ``id`` in ``TERMS``."""
+
+
 def toxin_terms(guideline: Guideline) -> ToxinTerms:
     """The toxin terms of ``guideline``, built once per guideline object."""
     terms = TERMS.get(id(guideline))
@@ -86,6 +92,7 @@ def toxin_terms(guideline: Guideline) -> ToxinTerms:
         if len(TERMS) >= _TERMS_KEPT:
             TERMS.clear()
         TERMS[id(guideline)] = terms
+    LATEST_TERMS[0] = terms
     return terms
 
 

@@ -10,8 +10,8 @@ from hfs_pathway._events import BotoxInjection, BotoxResponse
 from hfs_pathway._results import BotoxCycle
 from hfs_pathway._toxin import (
     DISTANT_SPREAD_EFFECTS,
+    LATEST_TERMS,
     NO_PLAN_RESPONSES,
-    TERMS,
     WANING_TEXT,
     intervals_shortening,
     response_waning_reason,
@@ -52,8 +52,11 @@ def enter_toxin(c: Change) -> None:
 def _injection_effect(c: Change) -> None:
     inj: BotoxInjection = c.event
     g = c.guideline
-    # The guideline's toxin terms, from the cache without a call when they are there (this runs for every injection).
-    t = TERMS.get(id(g)) or toxin_terms(g)
+    # The guideline's toxin terms: those read last, without a call, when they are this guideline's (this runs
+    # for every injection; a list item and an identity test cost less than ``id`` and a dictionary look-up).
+    t = LATEST_TERMS[0]
+    if t is None or t.guideline is not g:
+        t = toxin_terms(g)
     a = c.after
     cycles = a.cycles
     # The injection's fields are read from its dictionary, for speed (as in ``_response_effect``).
@@ -140,8 +143,11 @@ def _response_effect(c: Change) -> None:
     r: BotoxResponse = c.event
     a = c.after
     g = c.guideline
-    # The guideline's toxin terms, from the cache without a call when they are there (this runs for every response).
-    t = TERMS.get(id(g)) or toxin_terms(g)
+    # The guideline's toxin terms: those read last, without a call, when they are this guideline's (this runs
+    # for every response; a list item and an identity test cost less than ``id`` and a dictionary look-up).
+    t = LATEST_TERMS[0]
+    if t is None or t.guideline is not g:
+        t = toxin_terms(g)
     first = a.ongoing_response
     # A completing response replaces the first's values and keeps the worse severity (see ``_completed``). The
     # cycle reads only those values: the merged response (a model copy, about 1.5 us) is built only when it is
