@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hfs_pathway import HFS_PATHWAY, Pathway, Stage, requirements_for
+from hfs_pathway import HFS_PATHWAY, Pathway, Severity, Stage, requirements_for
 from hfs_pathway._exit import EXIT_REASON_OF_EVENT
 
 from .builder import CaseBuilder
@@ -155,3 +155,43 @@ def test_every_field_of_an_evaluation_holds_what_its_name_says(case: dict[str, A
     assert evaluation.risk_benefit == pathway.risk_benefit
     assert (evaluation.exit_reason is None) == (pathway.stage is not Stage.EXITED)
     assert evaluation.events == pathway.events
+
+
+@given(plausible_cases())
+def test_every_field_of_an_alert_raised_by_an_event_holds_what_its_name_says(case: dict[str, Any]) -> None:
+    # ``Change.alert`` builds the named tuple from its fields in order, for speed: this checks the order.
+    from hfs_pathway._catalog import ALERTS
+
+    pathway = Pathway.replay(case)
+    for alert in pathway._alerts:
+        kind = ALERTS[alert.code]
+        assert alert.rationale == kind.rationale
+        assert isinstance(alert.text, str)
+        assert alert.text
+        assert isinstance(alert.severity, Severity)
+        assert isinstance(alert.evidence, tuple)
+        assert set(kind.evidence) <= set(alert.evidence)
+        assert alert.event_index is not None
+        assert alert.date == pathway.events[alert.event_index].date
+        assert alert.active is True
+
+
+def test_an_alert_keeps_the_severity_and_evidence_given_for_the_case_in_their_fields() -> None:
+    from hfs_pathway._catalog import ALERTS
+    from hfs_pathway._definition import Change
+    from hfs_pathway._record import Record
+
+    story = CaseBuilder().to_surgical_evaluation()
+    pathway = story.pathway()
+    change = Change(pathway.events[-1], 7, Record(), pathway.patient, pathway.guideline)
+    code = "hla_b1502_positive"
+    change.alert(code, "the text", severity=Severity.WARNING, evidence=("R999",))
+    (alert,) = change.alerts
+    assert alert.code == code
+    assert alert.severity is Severity.WARNING
+    assert alert.text == "the text"
+    assert alert.rationale == ALERTS[code].rationale
+    assert alert.evidence == ("R999", *(e for e in ALERTS[code].evidence if e != "R999"))
+    assert alert.date == pathway.events[-1].date
+    assert alert.event_index == 7
+    assert alert.active is True

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from ._guideline import Guideline
     from ._record import Record
 
+_new_tuple = tuple.__new__
+
 
 class Change:
     """An event under consideration: the record before it, a private copy being updated, and the
@@ -63,15 +65,21 @@ class Change:
         front of the catalogued ones.
         """
         kind = ALERTS[code]
+        # Built from its fields in order with one C call (the named tuple's constructor is a Python function):
+        # tests/test_output_contract.py checks each field by name.
         self.alerts.append(
-            Alert(
-                code,
-                severity or kind.severity,
-                text,
-                kind.rationale,
-                (*evidence, *(e for e in kind.evidence if e not in evidence)) if evidence else kind.evidence,
-                date or self.event.date,
-                self.index,
+            _new_tuple(
+                Alert,
+                (
+                    code,
+                    severity or kind.severity,
+                    text,
+                    kind.rationale,
+                    (*evidence, *(e for e in kind.evidence if e not in evidence)) if evidence else kind.evidence,
+                    date or self.event.date,
+                    self.index,  # event_index
+                    True,  # active: marked when the pathway's alerts are read
+                ),
             )
         )
 
