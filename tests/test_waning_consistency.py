@@ -11,7 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hfs_pathway import BotoxCycle, Guideline, ResponseClass, Stage, WaningReason, default_guideline
-from hfs_pathway._toxin import benefit_has_shortened, count_responses, intervals_shortening, waning_reason
+from hfs_pathway._toxin import (
+    benefit_has_shortened,
+    count_responses,
+    intervals_shortening,
+    response_waning_reason,
+    toxin_terms,
+    waning_counts,
+    waning_reason,
+)
 from hfs_pathway._vocabulary import ToxinProduct
 from tests.builder import CaseBuilder
 
@@ -188,6 +196,49 @@ def test_the_running_counts_give_the_verdict_of_a_walk_through_the_cycles(
     cycles = _cycle_table(rows, guideline.min_reinjection_interval_days)
     plan_start = data.draw(st.one_of(st.just(0), st.integers(min_value=0, max_value=len(cycles))))
     assert waning_reason(cycles, plan_start, guideline) is _walked_waning_reason(cycles, plan_start, guideline)
+
+
+@given(guidelines(), st.lists(ROW, min_size=1, max_size=10), st.data())
+def test_no_response_test_finds_a_reason_while_every_count_is_below_its_least(
+    guideline: Guideline,
+    rows: list[tuple[int, tuple[ResponseClass, int | None, bool, bool] | None]],
+    data: st.DataObject,
+) -> None:
+    """The toxin rule skips ``response_waning_reason`` while every count of the plan's tally is below its least
+    in ``waning_counts``: no cycle table, plan start or guideline gives a reason then."""
+    cycles = _cycle_table(rows, guideline.min_reinjection_interval_days)
+    plan_start = data.draw(st.one_of(st.just(0), st.integers(min_value=0, max_value=len(cycles))))
+    responses = [c for c in cycles if c.response_class is not None]
+    durations = [
+        (c.number, c.benefit_duration_days)
+        for c in responses
+        if c.benefit_duration_days is not None and not c.benefit_ongoing
+    ]
+    tally = count_responses(responses, plan_start, guideline)
+    least = waning_counts(guideline)
+    assert toxin_terms(guideline).waning_counts == least
+    reason = response_waning_reason(responses, durations, tally, plan_start, guideline)
+    if all(count < minimum for count, minimum in zip(tally, least, strict=True)):
+        assert reason is None
+    # And each reason found comes with its own count at or above its least.
+    if reason is WaningReason.INSUFFICIENT_RESPONSE or reason is WaningReason.PRIMARY_NON_RESPONSE:
+        assert tally[0] >= least[0]
+    elif reason is WaningReason.SHORTENING_BENEFIT:
+        assert tally[1] >= least[1]
+    elif reason is WaningReason.POORLY_TOLERATED:
+        assert tally[2] >= least[2]
+
+
+def test_primary_non_response_is_not_skipped_when_it_needs_fewer_cycles_than_a_run_of_poor_ones() -> None:
+    """Primary non-response can come before a run of poor responses is long enough: its least count is its own."""
+    guideline = _guideline(primary_non_response_cycles=1, waning_consecutive_cycles=3)
+    cycles = _cycle_table(
+        [(0, (ResponseClass.NO_RESPONSE, None, False, False))], guideline.min_reinjection_interval_days
+    )
+    tally = count_responses(cycles, 0, guideline)
+    assert tally == (1, 0, 0)
+    assert waning_counts(guideline)[0] == 1
+    assert response_waning_reason(cycles, [], tally, 0, guideline) is WaningReason.PRIMARY_NON_RESPONSE
 
 
 def _walked_waning_reason(cycles: list[BotoxCycle], plan_start: int, g: Guideline) -> WaningReason | None:

@@ -44,6 +44,7 @@ class ToxinTerms:
         "waning_baseline_max_cycles",
         "waning_baseline_min_cycles",
         "waning_consecutive_cycles",
+        "waning_counts",
         "waning_drop_percent",
     )
 
@@ -66,6 +67,8 @@ class ToxinTerms:
         limits = g.usual_max_units
         self.usual_max_units: dict[ToxinProduct, float | None] = {p: limits.limit(p) for p in ToxinProduct}
         """The upper end of the usual units per session of each product (``ToxinDoseLimits.limit``)."""
+        self.waning_counts = waning_counts(g)
+        """The least counts of a plan's tally at which a response can show waning (``waning_counts``)."""
 
 
 Terms: TypeAlias = Guideline | ToxinTerms
@@ -106,6 +109,20 @@ judged on its own cycles."""
 
 NO_PLAN_RESPONSES: PlanTally = (0, 0, 0)
 """The tally of a plan with no response recorded yet."""
+
+
+def waning_counts(guideline: Terms) -> PlanTally:
+    """The least count of each kind in a plan's tally (``PlanTally``) at which ``response_waning_reason`` can
+    find a reason: while every count is below its least, none of its tests applies, whatever the cycles.
+
+    Each test there reads its count first: an insufficient response needs ``poor`` to reach the consecutive
+    cycles, a shortened benefit needs ``short`` to, and poor tolerance needs ``poorly_tolerated`` to reach the
+    minimum number of poorly tolerated cycles. Primary non-response needs the plan's first responses, all
+    absent, so ``poor`` is then the number of those responses. The toxin rule reads these counts to skip the call
+    after most responses (tests/test_waning_consistency.py checks that no reason is found below them).
+    """
+    n = guideline.waning_consecutive_cycles
+    return (min(n, guideline.primary_non_response_cycles), n, guideline.poorly_tolerated_min_cycles)
 
 
 def count_response(tally: PlanTally, cycle: BotoxCycle, plan_start: int, guideline: Terms) -> PlanTally:

@@ -197,18 +197,26 @@ def _response_effect(c: Change) -> None:
         a.ongoing_response = None
     plan_start = a.plan_start
     # The plan's tally with this response (``count_response``, written out for speed: it runs after every response).
+    poor, short, tolerated = tally
     if number > plan_start:
-        poor, short, tolerated = tally
         if final_days is not None:
             short = short + 1 if final_days < t.min_reinjection_interval_days else 0
-        tally = (poor + 1 if response_class is not _ADEQUATE else 0, short, tolerated + poorly_tolerated)
+        poor = poor + 1 if response_class is not _ADEQUATE else 0
+        tolerated += poorly_tolerated
+        tally = (poor, short, tolerated)
     a.plan_tally = tally
     if fields["adverse_effects"]:
         _spread_alerts(c, first, r)
     # Only the response tests can change with a response; the interval test gave no reason before it.
     # In waning_response a response completes the table without reopening the verdict already reached.
     if c.before.stage is _TOXIN:
-        a.waning_reason = response_waning_reason(a.responses, a.durations, tally, plan_start, t)
+        # While every count of the tally is below its least in ``waning_counts``, no response test applies:
+        # the call is skipped then (most responses; this runs after every response).
+        least_poor, least_short, least_tolerated = t.waning_counts
+        if poor >= least_poor or short >= least_short or tolerated >= least_tolerated:
+            a.waning_reason = response_waning_reason(a.responses, a.durations, tally, plan_start, t)
+        else:
+            a.waning_reason = None
 
 
 def _spread_alerts(c: Change, first: BotoxResponse | None, r: BotoxResponse) -> None:
