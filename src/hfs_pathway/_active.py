@@ -116,6 +116,7 @@ ALERT_ACTIVE_WHILE: dict[str, ActiveWhile] = {
 """Every alert code the contract names, old and new, and how long it stays active."""
 
 _DEFAULT = ActiveWhile.STAGE_STAY
+_WORKUP_OPEN, _DRUG_COURSE, _TOXIN_CYCLE, _NEXT_REVIEW = _W, _D, _C, _R
 
 
 def active_while(code: str) -> ActiveWhile:
@@ -146,9 +147,10 @@ class _Clock:
         """The index of the event that entered the current stage (0 when the pathway never moved)."""
         if self._stay_start < 0:
             self._stay_start = 0
-            for entry in reversed(self.history):
-                if entry.from_stage is not entry.to_stage:
-                    self._stay_start = entry.index
+            # Entries unpacked: a named tuple's field read by name is slow, and the scan crosses a course's events.
+            for index, _, _, from_stage, to_stage, _ in reversed(self.history):
+                if from_stage is not to_stage:
+                    self._stay_start = index
                     break
         return self._stay_start
 
@@ -157,28 +159,30 @@ class _Clock:
         found = self._latest.get(event)
         if found is None:
             found = -1
-            for entry in reversed(self.history):
-                if entry.event == event:
-                    found = entry.index
+            for index, _, entry_event, _, _, _ in reversed(self.history):  # unpacked, as in ``stay_start``
+                if entry_event == event:
+                    found = index
                     break
             self._latest[event] = found
         return found
 
-    def is_active(self, alert: Alert) -> bool:
-        rule = ALERT_ACTIVE_WHILE.get(alert.code, _DEFAULT)
-        if rule is ActiveWhile.WORKUP_OPEN:
+    def is_active(self, code: str, index: int | None) -> bool:
+        """Whether the alert with this code, raised by the event at ``index`` (``None``: by time), is active."""
+        rule = ALERT_ACTIVE_WHILE.get(code, _DEFAULT)
+        # The rules compared with module names, not ``ActiveWhile.MEMBER``: an enum member's look-up on its class
+        # costs a call of ``EnumType.__getattr__`` under Python 3.11, for every alert of every evaluation.
+        if rule is _WORKUP_OPEN:
             return self.workup_open
-        index = alert.event_index
         if index is None:
             return True  # time-based: listed only while its condition holds on the evaluation date
-        if rule is ActiveWhile.TOXIN_CYCLE:
+        if rule is _TOXIN_CYCLE:
             return self._cycle_current(index)
-        if rule is ActiveWhile.DRUG_COURSE:
+        if rule is _DRUG_COURSE:
             history = self.history
             if index < len(history) and history[index].event == _INJECTION:
                 return self._cycle_current(index)
             return self._course_current(index)
-        if rule is ActiveWhile.NEXT_REVIEW:
+        if rule is _NEXT_REVIEW:
             return index >= self.stay_start and self.latest(_REVIEW) <= index
         return index >= self.stay_start
 
@@ -210,11 +214,16 @@ def mark_active(
     alerts = tuple(alerts)
     if not alerts:
         return alerts  # most cases: nothing to mark, and no history to read
-    clock = _Clock(history, stage, workup_open, final)
+    is_active = _Clock(history, stage, workup_open, final).is_active
     marked = []
     for alert in alerts:
-        active = clock.is_active(alert)
-        # ``Alert._make`` of the fields with ``active`` last is what ``_replace`` does, without its keyword
-        # mapping (an alert that is history is made on every evaluation of a long course).
-        marked.append(alert if alert.active is active else Alert._make((*alert[:-1], active)))
+        # The three fields read by unpacking: a named tuple's field read by name is slow, per alert per evaluation.
+        code, _, _, _, _, _, index, was_active = alert
+        active = is_active(code, index)
+        # The fields with ``active`` last, as one C call: what ``_replace`` (and ``_make``) does, without their
+        # Python-level calls (an alert that is history is remade on every evaluation of a long course).
+        marked.append(alert if was_active is active else _new_tuple(Alert, (*alert[:-1], active)))
     return tuple(marked)
+
+
+_new_tuple = tuple.__new__
