@@ -16,26 +16,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ._dates import DATE_TEXT as _DATE_TEXT  # date -> its ISO text, made once per date
 from ._vocabulary import ExitReason, ResponseClass, Severity, Stage, ToxinProduct, Verdict
 
 if TYPE_CHECKING:
     from ._case import Patient
     from ._events import Event, EventSource
-
-
-class _DateTexts(dict[dt.date, str]):
-    """``date -> date.isoformat()``, each made once: an evaluation writes a dozen dates or more, a cohort has few
-    distinct ones, and a dictionary look-up costs a fraction of ``isoformat``."""
-
-    def __missing__(self, date: dt.date) -> str:
-        if len(self) >= _MOST_DATE_TEXTS:
-            self.clear()  # bounded, whatever the span of the dates seen
-        text = self[date] = date.isoformat()
-        return text
-
-
-_MOST_DATE_TEXTS = 100_000
-_DATE_TEXT = _DateTexts()
 
 
 def _iso(value: dt.date | None) -> str | None:

@@ -16,12 +16,12 @@ when a study is recorded; the advice calls :func:`outstanding_order` and :func:`
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from enum import StrEnum
 from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 from ._dates import age_on
+from ._dates import days as _days
 from ._vocabulary import (
     SECONDARY_CAUSE_FINDINGS,
     ImagingFinding,
@@ -292,12 +292,6 @@ def red_flag_tier(flag: RedFlag) -> WorkupTier:
     if flag.finding is _TONIC_CONTRACTION and not flag.acute_onset:
         return _CONTRAST
     return _URGENT
-
-
-@functools.cache
-def _days(n: int) -> dt.timedelta:
-    # Made once per number of days: making a timedelta costs three times looking one up, on every presentation.
-    return dt.timedelta(days=n)
 
 
 # Opening ----------------------------------------------------------------------------------------------------
