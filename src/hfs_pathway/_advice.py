@@ -2,6 +2,10 @@
 
 Pure functions of the current stage, the derived record, the patient and the guideline; the
 evaluation date is passed in, never read from a clock.
+
+For speed, a date's text is ``_ISO[date]`` (its ``isoformat()``, made once per date) and a guideline's number of
+days is ``_days(n)`` (its ``timedelta``, made once per number): every evaluation writes dates and adds intervals,
+and making either afresh costs several times the look-up.
 """
 
 from __future__ import annotations
@@ -11,13 +15,15 @@ from collections.abc import Callable
 
 from ._case import Patient
 from ._catalog import ALERTS, RECOMMENDATIONS
+from ._dates import DATE_TEXT as _ISO
 from ._dates import add_months
+from ._dates import days as _days
 from ._guideline import Guideline
 from ._record import Record
 from ._results import Alert, Recommendation
 from ._toxin import WANING_TEXT, earlier_adequate_cycles
 from ._vocabulary import ClinicalImpression, Drug, ImagingFinding, Side, SpasmOutcome, Stage, WaningReason
-from ._workup import Workup, WorkupTier, undocumented
+from ._workup import Workup, WorkupStatus, WorkupTier, undocumented
 
 _SPECIALTY = {
     ImagingFinding.TUMOUR: "neurosurgery (tumour)",
@@ -35,9 +41,13 @@ _PLAIN = {
 value, so the evaluations that make one of these (most recommendations are) share it."""
 
 
+_new_tuple = tuple.__new__
+
+
 def _time_alert(code: str, text: str, as_of: dt.date) -> Alert:
-    kind = ALERTS[code]
-    return Alert(code, kind.severity, text, kind.rationale, kind.evidence, as_of, None)
+    _, severity, _, rationale, evidence = ALERTS[code]  # unpacked: a named tuple's read by name is slow
+    # Built from its fields in order in one C call: the named tuple's constructor is a Python function.
+    return _new_tuple(Alert, (code, severity, text, rationale, evidence, as_of, None, True))
 
 
 class Advice:
@@ -62,8 +72,10 @@ class Advice:
         if not text and due is None:
             self.recommendations.append(_PLAIN[code])
             return
-        kind = RECOMMENDATIONS[code]
-        self.recommendations.append(Recommendation(code, text or kind.title + ".", kind.rationale, kind.evidence, due))
+        # Unpacked, and built in one C call, as in ``_time_alert``.
+        _, title, rationale, evidence = RECOMMENDATIONS[code]
+        fields = (code, text or title + ".", rationale, evidence, due)
+        self.recommendations.append(_new_tuple(Recommendation, fields))
 
     def overdue(self, code: str, text: str) -> None:
         self.alerts.append(_time_alert(code, text, self.as_of))
@@ -77,16 +89,14 @@ class Advice:
         if waited > allowed_days:
             self.overdue(
                 "follow_up_overdue",
-                f"Nothing recorded for {waited} days since {last.isoformat()} while in "
+                f"Nothing recorded for {waited} days since {_ISO[last]} while in "
                 f"{stage_label.replace('_', ' ')} (follow-up is expected within {allowed_days} days).",
             )
 
     def review_due(self, code: str, label: str, due: dt.date, note: str = "") -> None:
-        self.recommend(code, f"{label} due by {due.isoformat()}.{note}", due)
+        self.recommend(code, f"{label} due by {_ISO[due]}.{note}", due)
         if self.as_of > due:
-            self.overdue(
-                "review_overdue", f"{label} was due on {due.isoformat()} ({(self.as_of - due).days} days ago)."
-            )
+            self.overdue("review_overdue", f"{label} was due on {_ISO[due]} ({(self.as_of - due).days} days ago).")
 
 
 def _presentation(a: Advice) -> None:
@@ -109,16 +119,20 @@ def _workup(a: Advice) -> None:
     w = r.workup
     if w is None:
         if r.stage is Stage.IMAGING:
-            due = (r.imaging_clock or a.as_of) + dt.timedelta(days=g.mri_due_days)
-            a.recommend("order_mri", f"{_ORDER_TEXT[WorkupTier.ROUTINE]}, by {due.isoformat()}.", due)
+            due = (r.imaging_clock or a.as_of) + _days(g.mri_due_days)
+            a.recommend("order_mri", f"{_ORDER_TEXT[WorkupTier.ROUTINE]}, by {_ISO[due]}.", due)
         return
-    if w.is_open:  # a closed or declined work-up has nothing outstanding (most patients past imaging)
+    # A closed or declined work-up has nothing outstanding (most patients past imaging). ``is_open`` spelt out: a
+    # property call costs more than its test, on every evaluation.
+    if w.status is _OPEN:
         _open_workup(a, w)
     if r.stage in _DOCUMENT_STAGES:
         missing = undocumented(r.presentation, a.patient)
         if missing:
             a.recommend("document_presentation", "Record: " + "; ".join(missing) + ".")
 
+
+_OPEN = WorkupStatus.OPEN
 
 _DOCUMENT_STAGES = frozenset({Stage.IMAGING, Stage.TREATMENT_SELECTION})
 """The stages in which what the presentation record lacks is asked for (``document_presentation``)."""
@@ -135,21 +149,21 @@ def _open_workup(a: Advice, w: Workup) -> None:
         assert w.not_coded_study is not None
         a.recommend(
             code,
-            f"Review the report of the study of {w.not_coded_study.isoformat()} and record its finding "
+            f"Review the report of the study of {_ISO[w.not_coded_study]} and record its finding "
             "(imaging_finding_recorded); the study need not be repeated.",
         )
     elif code is not None:
         why = "; ".join(w.reasons)
-        text = f"{_ORDER_TEXT[w.tier]}, by {w.due.isoformat()}" + (f" ({why})" if why else "")
+        text = f"{_ORDER_TEXT[w.tier]}, by {_ISO[w.due]}" + (f" ({why})" if why else "")
         if w.booked_for is not None:
-            text += f"; booked for {w.booked_for.isoformat()}"
+            text += f"; booked for {_ISO[w.booked_for]}"
         a.recommend(code, text + ".", w.due)
         if w.claustrophobia:
             a.recommend("consider_sedated_or_open_mri")
         if w.tier is WorkupTier.URGENT and a.as_of > w.due:
             a.overdue(
                 "urgent_imaging_overdue",
-                f"The urgent contrast-enhanced MRI was due on {w.due.isoformat()} ({(a.as_of - w.due).days} days ago).",
+                f"The urgent contrast-enhanced MRI was due on {_ISO[w.due]} ({(a.as_of - w.due).days} days ago).",
             )
 
 
@@ -166,7 +180,7 @@ def _imaging(a: Advice) -> None:
     waited = (a.as_of - clock).days
     urgent = r.workup is not None and r.workup.tier is WorkupTier.URGENT
     if waited > g.imaging_overdue_days and not urgent:
-        a.overdue("imaging_overdue", f"No imaging result {waited} days after {clock.isoformat()}.")
+        a.overdue("imaging_overdue", f"No imaging result {waited} days after {_ISO[clock]}.")
 
 
 def _secondary_cause(a: Advice) -> None:
@@ -196,11 +210,11 @@ def _treatment_selection(a: Advice) -> None:
     recurred = r.recurrence_date
     if recurred is not None and (imaging is None or imaging.date < recurred):
         # Recurrence long after surgery: image again before a second operation is weighed [R124].
-        due = recurred + dt.timedelta(days=a.guideline.mri_due_days)
+        due = recurred + _days(a.guideline.mri_due_days)
         a.recommend(
             "order_mri",
             f"MRI of the brain with high-resolution T2 and angiography after the recurrence of "
-            f"{recurred.isoformat()}, before a second decompression is weighed, by {due.isoformat()}.",
+            f"{_ISO[recurred]}, before a second decompression is weighed, by {_ISO[due]}.",
             due,
         )
     if r.mvd_unsuccessful:
@@ -233,7 +247,7 @@ def _oral_medication(a: Advice) -> None:
     a.review_due(
         "review_medication",
         f"Review of {drug}",
-        since + dt.timedelta(days=a.guideline.medication_review_days),
+        since + _days(a.guideline.medication_review_days),
     )
 
 
@@ -244,10 +258,10 @@ def _botulinum_toxin(a: Advice) -> None:
         return
     last = r.cycles[-1]
     _response_advice(a)
-    opens = last.injection_date + dt.timedelta(days=g.min_reinjection_interval_days)
+    opens = last.injection_date + _days(g.min_reinjection_interval_days)
     a.recommend(
         "next_injection_window",
-        f"The next injection can be given from {opens.isoformat()}, when the effect wears off.",
+        f"The next injection can be given from {_ISO[opens]}, when the effect wears off.",
         opens,
     )
     a.gap("botulinum_toxin", g.follow_up_botulinum_toxin_days)
@@ -258,13 +272,16 @@ def _response_advice(a: Advice) -> None:
     is still ongoing), or its duration once an ongoing benefit has worn off."""
     r, g = a.record, a.guideline
     last = r.cycles[-1]
-    injected = last.injection_date.isoformat()
+    ongoing = r.ongoing_response
+    if last.response_index is not None and ongoing is None:
+        return  # the response is on record and complete: nothing to ask (most evaluations of a toxin course)
+    injected = _ISO[last.injection_date]
     if last.response_index is None:
-        due = last.injection_date + dt.timedelta(days=g.response_review_days)
+        due = last.injection_date + _days(g.response_review_days)
         a.recommend(
             "assess_botox_response",
             f"Record the response to the injection of {injected}: the peak improvement, side effects and whether "
-            f"the benefit is still ongoing (review by {due.isoformat()}).",
+            f"the benefit is still ongoing (review by {_ISO[due]}).",
             due,
         )
         age = (a.as_of - last.injection_date).days
@@ -273,11 +290,11 @@ def _response_advice(a: Advice) -> None:
                 "response_assessment_overdue",
                 f"No response recorded for the injection of {injected}, {age} days ago.",
             )
-    elif r.ongoing_response is not None:
+    elif ongoing is not None:
         a.recommend(
             "assess_botox_response",
             f"The benefit of the injection of {injected} was still ongoing on "
-            f"{r.ongoing_response.date.isoformat()}: record how long it lasted once it wears off.",
+            f"{_ISO[ongoing.date]}: record how long it lasted once it wears off.",
         )
 
 
@@ -311,7 +328,7 @@ def _surgical_evaluation(a: Advice) -> None:
         text = (
             None
             if risk is None
-            else f"Repeat the surgical risk assessment (the last expired on {risk.valid_until.isoformat()})."
+            else f"Repeat the surgical risk assessment (the last expired on {_ISO[risk.valid_until]})."
         )
         a.recommend("assess_surgical_risk", text)
     if risk is None or not risk.audiometry_done:
@@ -331,14 +348,13 @@ def _mvd_referral(a: Advice) -> None:
         # The referral exists: what is left is to make sure it reached neurosurgery (R2.8).
         a.recommend(
             "refer_for_mvd",
-            f"Referred for microvascular decompression on {referred.isoformat()}: confirm the neurosurgical "
-            "appointment.",
+            f"Referred for microvascular decompression on {_ISO[referred]}: confirm the neurosurgical appointment.",
         )
         waited = (a.as_of - referred).days
         if waited > a.guideline.referral_overdue_days:
             a.overdue(
                 "referral_overdue",
-                f"The referral of {referred.isoformat()} is {waited} days old with no operation and no closed "
+                f"The referral of {_ISO[referred]} is {waited} days old with no operation and no closed "
                 "referral on record.",
             )
     risk = r.risk
@@ -360,7 +376,7 @@ def next_post_mvd_review(record: Record, guideline: Guideline) -> dt.date | None
     last = record.last_post_mvd_review
     index = 0
     if last is not None:
-        reach = last + dt.timedelta(days=guideline.post_mvd_review_early_days)
+        reach = last + _days(guideline.post_mvd_review_early_days)
         index = sum(1 for m in months if add_months(surgery, m) <= reach)
     if index < len(months):
         return add_months(surgery, months[index])
@@ -378,7 +394,7 @@ def _post_mvd(a: Advice) -> None:
     note = ""
     bridging = last_bridging_injection(r)
     if bridging is not None:
-        clear = bridging + dt.timedelta(days=g.bridging_toxin_effect_days)
+        clear = bridging + _days(g.bridging_toxin_effect_days)
         last = r.last_post_mvd_review
         surgery = r.mvd_date
         masked = (
@@ -393,8 +409,8 @@ def _post_mvd(a: Advice) -> None:
             due = clear
         if due <= clear:
             note = (
-                f" The bridging toxin injection of {bridging.isoformat()} can mask the spasm: only a review from "
-                f"{clear.isoformat()} on can show that it has resolved."
+                f" The bridging toxin injection of {_ISO[bridging]} can mask the spasm: only a review from "
+                f"{_ISO[clear]} on can show that it has resolved."
             )
     a.review_due("post_mvd_review", "Review after surgery", due, note)
 
