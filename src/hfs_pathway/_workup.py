@@ -86,7 +86,7 @@ _OPEN, _CLOSED, _DECLINED = WorkupStatus.OPEN, WorkupStatus.CLOSED, WorkupStatus
 _MRI, _NOT_CODED = Modality.MRI, ImagingFinding.NOT_CODED
 
 _new_tuple = tuple.__new__
-_LOWER_FACE, _BILATERAL = OnsetRegion.LOWER_FACE, Side.BILATERAL
+_LOWER_FACE, _UNKNOWN_REGION, _BILATERAL = OnsetRegion.LOWER_FACE, OnsetRegion.UNKNOWN, Side.BILATERAL
 _TONIC_CONTRACTION = RedFlagFinding.TONIC_CONTRACTION
 
 
@@ -278,10 +278,11 @@ def undocumented(p: Presentation | None, patient: Patient) -> tuple[str, ...]:
     """What the pathway needs but the record does not say (R2.13, R2.15): ``document_presentation`` lists them."""
     if p is None:
         return ()
-    missing = _unexamined(_examination_of(vars(p)))
+    fields = p.__dict__  # ``vars(p)`` without the call; its onset region read from it too (see ``_examination_of``)
+    missing = _unexamined(_examination_of(fields))
     if patient.birth_date is None:
         missing.append("birth date (age at onset)")
-    if p.onset_region is OnsetRegion.UNKNOWN:
+    if fields["onset_region"] is _UNKNOWN_REGION:
         missing.append("where the spasm began")
     return tuple(missing)
 
