@@ -217,12 +217,15 @@ def mark_active(
     is_active = _Clock(history, stage, workup_open, final).is_active
     marked = []
     for alert in alerts:
-        # The three fields read by unpacking: a named tuple's field read by name is slow, per alert per evaluation.
-        code, _, _, _, _, _, index, was_active = alert
+        # The fields read by unpacking: a named tuple's field read by name is slow, per alert per evaluation.
+        code, severity, text, rationale, evidence, date, index, was_active = alert
         active = is_active(code, index)
-        # The fields with ``active`` last, as one C call: what ``_replace`` (and ``_make``) does, without their
-        # Python-level calls (an alert that is history is remade on every evaluation of a long course).
-        marked.append(alert if was_active is active else _new_tuple(Alert, (*alert[:-1], active)))
+        if was_active is active:
+            marked.append(alert)
+        else:
+            # What ``_replace(active=active)`` does, as one C call without its Python-level calls (an alert that
+            # is history is remade on every evaluation of a long course).
+            marked.append(_new_tuple(Alert, (code, severity, text, rationale, evidence, date, index, active)))
     return tuple(marked)
 
 
