@@ -13,6 +13,7 @@ from hfs_pathway._toxin import (
     LATEST_TERMS,
     NO_PLAN_RESPONSES,
     WANING_TEXT,
+    count_response,
     intervals_shortening,
     response_waning_reason,
     toxin_terms,
@@ -196,15 +197,8 @@ def _response_effect(c: Change) -> None:
     else:
         a.ongoing_response = None
     plan_start = a.plan_start
-    # The plan's tally with this response (``count_response``, written out for speed: it runs after every response).
+    a.plan_tally = tally = count_response(tally, cycle, plan_start, t)
     poor, short, tolerated = tally
-    if number > plan_start:
-        if final_days is not None:
-            short = short + 1 if final_days < t.min_reinjection_interval_days else 0
-        poor = poor + 1 if response_class is not _ADEQUATE else 0
-        tolerated += poorly_tolerated
-        tally = (poor, short, tolerated)
-    a.plan_tally = tally
     if fields["adverse_effects"]:
         _spread_alerts(c, first, r)
     # Only the response tests can change with a response; the interval test gave no reason before it.
