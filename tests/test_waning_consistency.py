@@ -15,6 +15,7 @@ from hfs_pathway._toxin import (
     benefit_has_shortened,
     count_responses,
     intervals_shortening,
+    recorded_responses,
     response_waning_reason,
     toxin_terms,
     waning_counts,
@@ -208,12 +209,7 @@ def test_no_response_test_finds_a_reason_while_every_count_is_below_its_least(
     in ``waning_counts``: no cycle table, plan start or guideline gives a reason then."""
     cycles = _cycle_table(rows, guideline.min_reinjection_interval_days)
     plan_start = data.draw(st.one_of(st.just(0), st.integers(min_value=0, max_value=len(cycles))))
-    responses = [c for c in cycles if c.response_class is not None]
-    durations = [
-        (c.number, c.benefit_duration_days)
-        for c in responses
-        if c.benefit_duration_days is not None and not c.benefit_ongoing
-    ]
+    responses, durations = recorded_responses(cycles)
     tally = count_responses(responses, plan_start, guideline)
     least = waning_counts(guideline)
     assert toxin_terms(guideline).waning_counts == least

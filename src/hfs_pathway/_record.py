@@ -9,7 +9,7 @@ copying it costs the same at the first event and at the ten-thousandth.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from ._events import BotoxResponse, ImagingResult, MedicationStarted, Presentation
 from ._results import BotoxCycle, RiskBenefitAssessment
@@ -17,6 +17,17 @@ from ._vocabulary import SpasmOutcome, Stage, WaningReason
 
 if TYPE_CHECKING:
     from ._workup import Workup
+
+PlanTally: TypeAlias = tuple[int, int, int]
+"""Running counts over the responses recorded in the current toxin plan, kept in the record so that the waning
+tests (``_toxin``) after a response read three numbers instead of walking back through the cycles: ``(poor, short,
+poorly_tolerated)``, how many of the latest responses in a row were insufficient or absent, how many of the
+latest known benefit durations in a row lasted under the minimum reinjection interval, and how many responses
+were poorly tolerated. A response to a cycle from before the plan counts for nothing: the plan's waning is
+judged on its own cycles."""
+
+NO_PLAN_RESPONSES: PlanTally = (0, 0, 0)
+"""The tally of a plan with no response recorded yet."""
 
 
 class Record:
@@ -59,11 +70,11 @@ class Record:
         self.waning_reason: WaningReason | None = None
         self.ongoing_response: BotoxResponse | None = None
         """The latest injection's response while its benefit was still ongoing (a later response completes it)."""
-        self.plan_tally: tuple[int, int, int] = (0, 0, 0)
+        self.plan_tally: PlanTally = NO_PLAN_RESPONSES
         """Running counts over the current plan's responses, which the waning tests read: the latest poor
         responses in a row, the latest final benefit durations in a row under the minimum reinjection interval,
-        and the poorly tolerated responses (``_toxin.PlanTally``)."""
-        self.tally_before_ongoing: tuple[int, int, int] = (0, 0, 0)
+        and the poorly tolerated responses (``PlanTally``)."""
+        self.tally_before_ongoing: PlanTally = NO_PLAN_RESPONSES
         """``plan_tally`` as it stood before ``ongoing_response`` was recorded: a completing response replaces
         that entry, so its counts start again from here."""
         self.risk: RiskBenefitAssessment | None = None

@@ -14,6 +14,7 @@ from typing import NamedTuple
 from ._dates import age_on
 from ._events import ImagingResult, RiskBenefitDecision, SurgicalRiskAssessment
 from ._guideline import Guideline, PercentRange
+from ._per_guideline import PerGuideline
 from ._results import RiskBenefitAssessment, RiskFigure, RiskModifier
 from ._vocabulary import SECONDARY_CAUSE_FINDINGS, ImagingFinding, RiskBenefitChoice, Verdict, Vessel
 from ._workup import Workup, override_reasons
@@ -45,33 +46,25 @@ class _GuidelineTerms(NamedTuple):
     older_age: RiskModifier
 
 
-_TERMS: dict[int, _GuidelineTerms] = {}
-_TERMS_KEPT = 16
-"""At most this many guidelines' terms are kept: a service that loads a guideline per request must not grow the
-cache (each entry holds its guideline, so an id is never reused while its entry stands)."""
+def _build_terms(guideline: Guideline) -> _GuidelineTerms:
+    return _GuidelineTerms(
+        guideline,
+        _figures(_BENEFITS, guideline),
+        _figures(_RISKS, guideline),
+        dt.timedelta(days=guideline.risk_assessment_validity_days),
+        RiskModifier(
+            "older_age",
+            f"Age {guideline.older_age_hearing_years} or more: more ear and hearing complications; "
+            "age alone is not a contraindication",
+            ("R68", "R69", "R70"),
+        ),
+    )
 
 
-def _guideline_terms(guideline: Guideline) -> _GuidelineTerms:
-    """The counselling figures, validity and age modifier of a guideline, built once per guideline object (a
-    guideline is frozen)."""
-    terms = _TERMS.get(id(guideline))
-    if terms is None or terms.guideline is not guideline:
-        terms = _GuidelineTerms(
-            guideline,
-            _figures(_BENEFITS, guideline),
-            _figures(_RISKS, guideline),
-            dt.timedelta(days=guideline.risk_assessment_validity_days),
-            RiskModifier(
-                "older_age",
-                f"Age {guideline.older_age_hearing_years} or more: more ear and hearing complications; "
-                "age alone is not a contraindication",
-                ("R68", "R69", "R70"),
-            ),
-        )
-        if len(_TERMS) >= _TERMS_KEPT:
-            _TERMS.clear()
-        _TERMS[id(guideline)] = terms
-    return terms
+_guideline_terms: PerGuideline[_GuidelineTerms] = PerGuideline(_build_terms)
+"""The counselling figures, validity and age modifier of a guideline, built once per guideline object."""
+_TERMS = _guideline_terms.by_id
+_TERMS_KEPT = PerGuideline.KEPT
 
 
 def _figures(table: tuple[tuple[str, str, str, bool | None], ...], guideline: Guideline) -> tuple[RiskFigure, ...]:

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from typing import TypeAlias
 
 from ._guideline import Guideline
+from ._per_guideline import PerGuideline
+from ._record import NO_PLAN_RESPONSES, PlanTally
 from ._results import BotoxCycle
 from ._vocabulary import ResponseClass, ToxinAdverseEffect, ToxinProduct, WaningReason
 
@@ -29,7 +31,7 @@ class ToxinTerms:
 
     Written for speed: the toxin rules read several parameters after every injection and response, and an
     attribute of a pydantic model (the guideline) costs about 23 ns to read against about 7 ns for a slotted
-    object. Built once per guideline object (see ``toxin_terms``; a guideline is frozen)."""
+    object. Built once per guideline object (``toxin_terms``)."""
 
     __slots__ = (
         "guideline",
@@ -74,41 +76,10 @@ class ToxinTerms:
 Terms: TypeAlias = Guideline | ToxinTerms
 """What the functions below read the parameters from: the guideline, or its toxin terms (faster to read)."""
 
-TERMS: dict[int, ToxinTerms] = {}
-"""The terms of the guidelines in use, by the guideline's ``id``: ``toxin_terms`` and the hot toxin rules read it."""
-_TERMS_KEPT = 16
-"""At most this many guidelines' terms are kept: a service that loads a guideline per request must not grow the
-cache (each entry holds its guideline, so an id is never reused while its entry stands)."""
-
-
-LATEST_TERMS: list[ToxinTerms | None] = [None]
-"""The terms ``toxin_terms`` returned last, as the only item: the hot toxin rules use them when their guideline
-is the one they were read from (``terms.guideline is guideline``, the usual case: a replay has one guideline),
-which costs less than the look-up by ``id`` in ``TERMS``."""
-
-
-def toxin_terms(guideline: Guideline) -> ToxinTerms:
-    """The toxin terms of ``guideline``, built once per guideline object."""
-    terms = TERMS.get(id(guideline))
-    if terms is None:
-        terms = ToxinTerms(guideline)
-        if len(TERMS) >= _TERMS_KEPT:
-            TERMS.clear()
-        TERMS[id(guideline)] = terms
-    LATEST_TERMS[0] = terms
-    return terms
-
-
-PlanTally: TypeAlias = tuple[int, int, int]
-"""Running counts over the responses recorded in the current toxin plan, kept in the record so that the waning
-tests after a response read three numbers instead of walking back through the cycles: ``(poor, short,
-poorly_tolerated)``, how many of the latest responses in a row were insufficient or absent, how many of the
-latest known benefit durations in a row lasted under the minimum reinjection interval, and how many responses
-were poorly tolerated. A response to a cycle from before the plan counts for nothing: the plan's waning is
-judged on its own cycles."""
-
-NO_PLAN_RESPONSES: PlanTally = (0, 0, 0)
-"""The tally of a plan with no response recorded yet."""
+toxin_terms: PerGuideline[ToxinTerms] = PerGuideline(ToxinTerms)
+"""The toxin terms of a guideline, built once per guideline object: ``toxin_terms(guideline)``."""
+TERMS = toxin_terms.by_id
+_TERMS_KEPT = PerGuideline.KEPT
 
 
 def waning_counts(guideline: Terms) -> PlanTally:
@@ -250,14 +221,21 @@ def waning_reason(cycles: Sequence[BotoxCycle], plan_start: int, guideline: Term
     """
     if intervals_shortening(cycles, plan_start, guideline):
         return WaningReason.SHORTENING_INTERVALS
+    responses, durations = recorded_responses(cycles)
+    tally = count_responses(responses, plan_start, guideline)
+    return response_waning_reason(responses, durations, tally, plan_start, guideline)
+
+
+def recorded_responses(cycles: Sequence[BotoxCycle]) -> tuple[list[BotoxCycle], list[tuple[int, int]]]:
+    """The cycles with a recorded response, and the ``(number, benefit days)`` of those whose benefit duration is
+    known and final: what the pathway keeps as ``Record.responses`` and ``Record.durations``."""
     responses = [c for c in cycles if c.response_class is not None]
     durations = [
         (c.number, c.benefit_duration_days)
         for c in responses
         if c.benefit_duration_days is not None and not c.benefit_ongoing
     ]
-    tally = count_responses(responses, plan_start, guideline)
-    return response_waning_reason(responses, durations, tally, plan_start, guideline)
+    return responses, durations
 
 
 def earlier_adequate_cycles(responses: Sequence[BotoxCycle], guideline: Guideline) -> int:

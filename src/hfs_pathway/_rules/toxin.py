@@ -7,11 +7,10 @@ import datetime as dt
 from hfs_pathway._definition import Change, Condition, EventRule, Requirement, Route
 from hfs_pathway._drugs import TOXIN_LABELS
 from hfs_pathway._events import BotoxInjection, BotoxResponse
+from hfs_pathway._record import NO_PLAN_RESPONSES
 from hfs_pathway._results import BotoxCycle
 from hfs_pathway._toxin import (
     DISTANT_SPREAD_EFFECTS,
-    LATEST_TERMS,
-    NO_PLAN_RESPONSES,
     WANING_TEXT,
     count_response,
     intervals_shortening,
@@ -53,11 +52,10 @@ def enter_toxin(c: Change) -> None:
 def _injection_effect(c: Change) -> None:
     inj: BotoxInjection = c.event
     g = c.guideline
-    # The guideline's toxin terms: those read last, without a call, when they are this guideline's (this runs
-    # for every injection; a list item and an identity test cost less than ``id`` and a dictionary look-up).
-    t = LATEST_TERMS[0]
-    if t is None or t.guideline is not g:
-        t = toxin_terms(g)
+    # The guideline's toxin terms: those used last, without a call, when they are this guideline's (this runs
+    # for every injection).
+    latest = toxin_terms.latest
+    t = latest[1] if latest is not None and latest[0] is g else toxin_terms(g)
     a = c.after
     cycles = a.cycles
     # The injection's fields are read from its dictionary, for speed (as in ``_response_effect``).
@@ -144,11 +142,10 @@ def _response_effect(c: Change) -> None:
     r: BotoxResponse = c.event
     a = c.after
     g = c.guideline
-    # The guideline's toxin terms: those read last, without a call, when they are this guideline's (this runs
-    # for every response; a list item and an identity test cost less than ``id`` and a dictionary look-up).
-    t = LATEST_TERMS[0]
-    if t is None or t.guideline is not g:
-        t = toxin_terms(g)
+    # The guideline's toxin terms: those used last, without a call, when they are this guideline's (this runs
+    # for every response).
+    latest = toxin_terms.latest
+    t = latest[1] if latest is not None and latest[0] is g else toxin_terms(g)
     first = a.ongoing_response
     # A completing response replaces the first's values and keeps the worse severity (see ``_completed``). The
     # cycle reads only those values: the merged response (a model copy, about 1.5 us) is built only when it is
