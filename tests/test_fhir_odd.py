@@ -422,6 +422,18 @@ def test_several_dosage_lines_each_with_a_daily_amount_add_up_to_the_daily_dose(
     assert (started.type, started.dose_mg_per_day) == ("medication_started", 600)
 
 
+@pytest.mark.parametrize(("amounts", "daily"), [((1.4375,), 1.4375), ((0.1, 0.2), 0.3), ((0.5, 0.25), 0.75)])
+def test_a_daily_dose_keeps_its_decimals(amounts: tuple[float, ...], daily: float) -> None:
+    """One dosage line is read exactly (a dose of 1.4375 mg was read as 1.438); several add up without the noise
+    of binary decimals."""
+    lines = [
+        {"timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}}, "doseAndRate": [{"doseQuantity": q}]}
+        for q in ({"value": amount, "code": "mg"} for amount in amounts)
+    ]
+    imported = import_resources([*base_record("oral")[:-1], _with(carbamazepine(), dosage=lines)])
+    assert imported.case.events[-1].dose_mg_per_day == daily
+
+
 def test_a_refuted_diagnosis_is_no_diagnosis() -> None:
     record = base_record()
     record[1]["verificationStatus"]["coding"][0]["code"] = "refuted"

@@ -140,7 +140,11 @@ def _daily_mg(resource: Mapping[str, Any], where: Where) -> float | int | str:
         if isinstance(daily, str):
             return daily if len(lines) == 1 else f"{key}[{i}] of {len(lines)}: {daily}"
         total += daily
-    return int(total) if total.is_integer() else round(total, 3)
+    if total.is_integer():
+        return int(total)
+    # One line gives its amount exactly; a sum of several is rounded only past the noise of adding decimals in
+    # binary (0.1 + 0.2 mg is 0.3 mg), so every amount a record can give survives.
+    return total if len(lines) == 1 else round(total, 9)
 
 
 def _line_mg(line: Any, where: Where, path: str) -> float | str:
