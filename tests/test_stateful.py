@@ -388,6 +388,10 @@ class PathwayMachine(RuleBasedStateMachine):
                 imaged = False
             elif entry.event == "imaging_result" or (entry.event == "imaging_declined" and event["informed"]):
                 imaged = True
+            elif entry.event == "imaging_finding_recorded" and entry.to_stage is Stage.SECONDARY_CAUSE:
+                # A secondary cause coded on an earlier study's report leads to secondary_cause whatever work-up is
+                # open (invariant 3): that study is the imaging, and care resumes only once the cause is dealt with.
+                imaged = True
             if entry.from_stage is Stage.IMAGING and entry.to_stage not in (Stage.IMAGING, Stage.EXITED):
                 assert imaged, f"left imaging without a study or an informed refusal: {entry}"
             if entry.to_stage in TREATMENT_STAGES and entry.from_stage is not entry.to_stage:
