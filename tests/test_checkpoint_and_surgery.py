@@ -19,7 +19,7 @@ from hfs_pathway import (
     load_case,
     requirements_for,
 )
-from hfs_pathway._definition import Change
+from hfs_pathway._change import Change
 from hfs_pathway._events import RiskBenefitDecision
 from hfs_pathway._hfs import HFS_PATHWAY
 from hfs_pathway._pathway import Pathway

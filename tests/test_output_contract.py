@@ -178,7 +178,7 @@ def test_every_field_of_an_alert_raised_by_an_event_holds_what_its_name_says(cas
 
 def test_an_alert_keeps_the_severity_and_evidence_given_for_the_case_in_their_fields() -> None:
     from hfs_pathway._catalog import ALERTS
-    from hfs_pathway._definition import Change
+    from hfs_pathway._change import Change
     from hfs_pathway._record import Record
 
     story = CaseBuilder().to_surgical_evaluation()

@@ -8,80 +8,18 @@ explanations; nothing about the pathway's shape is written anywhere else.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from ._catalog import ALERTS
+from ._change import Change
 from ._errors import InvalidDefinition
-from ._results import Alert
-from ._vocabulary import EventType, Severity, Stage
+from ._vocabulary import EventType, Stage
 from ._words import with_article
 
 if TYPE_CHECKING:
     from transitions import Machine
-
-    from ._case import Patient
-    from ._events import Event
-    from ._guideline import Guideline
-    from ._record import Record
-
-_new_tuple = tuple.__new__
-
-
-class Change:
-    """An event under consideration: the record before it, a private copy being updated, and the
-    alerts it raises. Guards and requirements read it; effects write to ``after`` and ``alerts``."""
-
-    __slots__ = ("after", "alerts", "before", "event", "guideline", "index", "patient", "route")
-
-    def __init__(self, event: Event, index: int, before: Record, patient: Patient, guideline: Guideline) -> None:
-        # Typed ``Any``: each rule's functions know their event's model and annotate it where they read it.
-        self.event: Any = event
-        self.index = index
-        self.before = before
-        self.after = before.copy()
-        self.patient = patient
-        self.guideline = guideline
-        self.alerts: list[Alert] = []
-        self.route: Route | None = None
-
-    def alert(
-        self,
-        code: str,
-        text: str,
-        *,
-        date: dt.date | None = None,
-        severity: Severity | None = None,
-        evidence: tuple[str, ...] = (),
-    ) -> None:
-        """Raise the catalogued alert ``code`` with a case-specific ``text``.
-
-        ``severity`` replaces the catalogued one for alerts whose urgency depends on the case (the catalogue
-        names the highest; e.g. an HLA-B*1502-positive result is critical with carbamazepine, a warning with
-        phenytoin). ``evidence`` adds the sources particular to the case (the label of the drug concerned) in
-        front of the catalogued ones.
-        """
-        kind = ALERTS[code]
-        # Built from its fields in order with one C call (the named tuple's constructor is a Python function):
-        # tests/test_output_contract.py checks each field by name.
-        self.alerts.append(
-            _new_tuple(
-                Alert,
-                (
-                    code,
-                    severity or kind.severity,
-                    text,
-                    kind.rationale,
-                    (*evidence, *(e for e in kind.evidence if e not in evidence)) if evidence else kind.evidence,
-                    date or self.event.date,
-                    self.index,  # event_index
-                    True,  # active: marked when the pathway's alerts are read
-                ),
-            )
-        )
 
 
 class Condition(NamedTuple):

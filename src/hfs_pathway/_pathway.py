@@ -18,7 +18,8 @@ from pydantic import BaseModel
 from ._active import mark_active
 from ._arguments import as_date
 from ._case import Case, Patient, event_to_dict, load_case, parse_event
-from ._definition import Change, EventRule, PathwayDefinition, Route, describe_refusal
+from ._change import Change
+from ._definition import EventRule, PathwayDefinition, Route, describe_refusal
 from ._errors import (
     CheckpointNotSatisfied,
     EventNotAllowed,
@@ -30,6 +31,7 @@ from ._errors import (
 from ._events import EVENT_MODELS, Event
 from ._exit import exit_reason
 from ._record import Record
+from ._replay import run
 from ._results import Alert, BotoxCycle, Evaluation, HistoryEntry, RiskBenefitAssessment
 from ._vocabulary import CONTRACT_REVISION, Stage
 from ._words import with_article
@@ -46,7 +48,6 @@ SAVE_FORMAT_VERSION = 1
 
 _new_tuple = tuple.__new__
 """Builds a named tuple from a plain tuple of its fields in one C call (its constructor is a Python function)."""
-_new_object = object.__new__
 
 
 @cache
@@ -137,10 +138,7 @@ class Pathway:
         self._record = record
         self._plans = definition.plans
         # The event under consideration: one per pathway, refilled by every step (which sets the rest).
-        change = self._change = _new_object(Change)
-        change.patient = patient
-        change.guideline = guideline
-        change.alerts = []
+        self._change = Change(None, 0, record, patient, guideline, after=record)
 
     # Building ------------------------------------------------------------------------------------
 
@@ -273,96 +271,8 @@ class Pathway:
 
     def _run(self, events: Iterable[Event]) -> None:
         """Consider events in order; accept each (record, history, alerts, event list) or raise at the first
-        refused one, which changes nothing: the events before it stay applied.
-
-        Everything that can fail runs on ``change.after``, a private copy of the record. Only the last lines of
-        the loop, which cannot fail, publish the result.
-
-        This runs for every event of every case, so it is written for speed (see docs/performance.md): a replay
-        is one call, with what every event reads fetched once before the loop; the pathway keeps one ``Change``
-        and refills it (an event is considered only after the previous one is done); the record is copied
-        inline; each route's stage entry comes with the plan.
-        """
-        older_revision = self._older_revision
-        guideline = self._guideline
-        birth = self._patient.birth_date
-        plans = self._plans
-        table = self._engine == "table"
-        change = self._change
-        alerts = change.alerts
-        accept_event = self._events.append
-        add_history = self._history.append
-        record = self._record
-        stage = record.stage
-        stage_plans = plans[stage]  # what the current stage accepts; changed with the stage
-        index = len(self._events)
-        # The earliest date the next event may have: that of the last event, or else the birth date. An event
-        # dated before it is refused (``_misdated``); an accepted event's date becomes the next one's earliest.
-        earliest = record.last_date or birth or dt.date.min
-        try:
-            for event in events:
-                if older_revision:
-                    from ._revision import check_revision  # only for a guideline of an earlier contract revision
-
-                    check_revision(event, index, guideline)
-                # The event's fields are read from its dictionary: an attribute of a pydantic model costs about
-                # 20 ns to read, an item of a dictionary about 5 ns.
-                fields = event.__dict__
-                date = fields["date"]
-                if date < earliest:
-                    self._misdated(event, index, record.last_date)
-                kind = fields["type"]
-                plan = stage_plans.get(kind)
-                if plan is None:
-                    self._not_accepted(stage, event, index)
-                # The record's copy is one dictionary copy (every field holds an immutable value; see
-                # ``Record.copy``).
-                after = _new_object(Record)
-                after.__dict__ = record.__dict__.copy()
-                change.event = event
-                change.index = index
-                change.before = record
-                change.after = after
-                for check in plan.checks:
-                    if not check(change):
-                        self._refuse(plan.rule, change)
-                effect = plan.effect
-                if effect is not None:
-                    effect(change)
-                if table:
-                    choices = plan.choices if record.interrupted is not None else plan.uninterrupted
-                    for when, route, enter in choices:  # noqa: B007  # the route the loop stops at is the one taken
-                        if when is None or when(change):
-                            break
-                else:
-                    route = self._choose_by_machine(change)
-                    enter = self._definition.entering(stage, route)
-                if route.alert is not None:
-                    route.alert(change)
-                after.last_date = date
-                dest = route.dest or stage
-                if dest is not stage:
-                    after.stage = dest
-                    after.stage_entered = date
-                    if enter is not None:
-                        enter(change)
-                    stage_plans = plans[dest]  # (if this event is refused after all, the run ends with it)
-                # Accepted: publish. Nothing below can fail, so a refusal above has changed nothing.
-                record = after
-                earliest = date
-                accept_event(event)
-                add_history(_new_tuple(HistoryEntry, (index, date, kind, stage, dest, fields["source"])))
-                if alerts:
-                    self._alerts.extend(alerts)
-                    alerts.clear()
-                index += 1
-                stage = dest
-        finally:
-            alerts.clear()  # those of a refused event (an accepted event's were moved to the pathway's list)
-            # The record of the last accepted event (the one before the refused event, if one was refused).
-            if record is not self._record:
-                self._record = record
-                self._views = None
+        refused one, which changes nothing: the events before it stay applied (see ``_replay.run``)."""
+        run(self, events)
 
     def _misdated(self, event: Event, index: int, last: dt.date | None) -> NoReturn:
         date = event.date

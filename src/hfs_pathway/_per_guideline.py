@@ -10,7 +10,7 @@ a guideline per request does not grow the cache. A cached value on the guideline
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
 
 if TYPE_CHECKING:
     from ._guideline import Guideline
@@ -25,7 +25,7 @@ class PerGuideline(Generic[T]):
     ``latest[0] is guideline`` (a replay has one guideline) instead of making the call.
     """
 
-    KEPT = 16
+    KEPT: ClassVar[int] = 16
     """At most this many guidelines' values are kept."""
 
     __slots__ = ("_build", "by_id", "latest")

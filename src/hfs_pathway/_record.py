@@ -9,7 +9,8 @@ copying it costs the same at the first event and at the ten-thousandth.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, TypeAlias
+from types import FunctionType
+from typing import TYPE_CHECKING, Final, TypeAlias
 
 from ._events import BotoxResponse, ImagingResult, MedicationStarted, Presentation
 from ._results import BotoxCycle, RiskBenefitAssessment
@@ -28,6 +29,16 @@ judged on its own cycles."""
 
 NO_PLAN_RESPONSES: PlanTally = (0, 0, 0)
 """The tally of a plan with no response recorded yet."""
+
+
+def _compiled() -> bool:
+    # A function compiled by mypyc is a built-in function object, not a Python function.
+    return not isinstance(_compiled, FunctionType)
+
+
+COMPILED: Final = _compiled()
+"""Whether the replay core runs compiled: a wheel built with ``HFS_PATHWAY_COMPILE`` (see ``hatch_build.py`` and
+docs/performance.md) compiles this module, the change, the replay step and the rules with mypyc."""
 
 
 class Record:
@@ -96,8 +107,45 @@ class Record:
         return workup is not None and workup.is_open
 
     def copy(self) -> Record:
-        # A plain instance dictionary makes the copy one C-level dict copy; every field holds an
-        # immutable value (dates, tuples, frozen models), so a shallow copy is a full copy.
+        """A copy to change: every field holds an immutable value (dates, tuples, frozen models), so a shallow
+        copy is a full copy."""
+        if COMPILED:
+            # A native class has no instance dictionary: its fields are copied one by one (a C assignment
+            # each). ``tests/test_record.py`` checks that every field is copied.
+            clone = Record()
+            clone.stage = self.stage
+            clone.stage_entered = self.stage_entered
+            clone.last_date = self.last_date
+            clone.presentation = self.presentation
+            clone.imaging_clock = self.imaging_clock
+            clone.imaging = self.imaging
+            clone.studies = self.studies
+            clone.any_mri = self.any_mri
+            clone.any_dedicated_mri = self.any_dedicated_mri
+            clone.any_imaging = self.any_imaging
+            clone.workup = self.workup
+            clone.interrupted = self.interrupted
+            clone.neurosurgery_contact = self.neurosurgery_contact
+            clone.medication = self.medication
+            clone.last_review = self.last_review
+            clone.cycles = self.cycles
+            clone.responses = self.responses
+            clone.durations = self.durations
+            clone.plan_start = self.plan_start
+            clone.waning_reason = self.waning_reason
+            clone.ongoing_response = self.ongoing_response
+            clone.plan_tally = self.plan_tally
+            clone.tally_before_ongoing = self.tally_before_ongoing
+            clone.risk = self.risk
+            clone.mvd_date = self.mvd_date
+            clone.last_post_mvd_review = self.last_post_mvd_review
+            clone.last_post_mvd_outcome = self.last_post_mvd_outcome
+            clone.mvd_unsuccessful = self.mvd_unsuccessful
+            clone.referral_date = self.referral_date
+            clone.discharged_from = self.discharged_from
+            clone.recurrence_date = self.recurrence_date
+            return clone
+        # A plain instance dictionary makes the copy one C-level dict copy.
         clone = Record.__new__(Record)
         clone.__dict__ = self.__dict__.copy()
         return clone

@@ -4,8 +4,8 @@ guideline."""
 
 from __future__ import annotations
 
+from hfs_pathway._change import Change
 from hfs_pathway._dates import age_on
-from hfs_pathway._definition import Change
 from hfs_pathway._drugs import DRUG_LABELS, DrugLabel
 from hfs_pathway._events import MedicationStarted
 from hfs_pathway._vocabulary import HlaResult, Severity, Sex

@@ -6,7 +6,8 @@ when it answers the tier's question (``_workup.judge_study``), or leaves the ord
 
 from __future__ import annotations
 
-from hfs_pathway._definition import Change, Condition, EventRule, Requirement, Route
+from hfs_pathway._change import Change
+from hfs_pathway._definition import Condition, EventRule, Requirement, Route
 from hfs_pathway._events import ImagingBooked, ImagingDeclined, ImagingFindingRecorded, ImagingResult
 from hfs_pathway._vocabulary import SECONDARY_CAUSE_FINDINGS, ImagingFinding, Modality, Severity
 from hfs_pathway._workup import WorkupStatus, WorkupTier, judge_study

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from hfs_pathway._definition import Change, EventRule, Route, StageInfo
+from hfs_pathway._change import Change
+from hfs_pathway._definition import EventRule, Route, StageInfo
 from hfs_pathway._vocabulary import ExitReason
 
 from .common import E, S

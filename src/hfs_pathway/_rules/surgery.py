@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from hfs_pathway._change import Change
 from hfs_pathway._dates import add_months
-from hfs_pathway._definition import Change, Condition, EventRule, Requirement, Route
+from hfs_pathway._definition import Condition, EventRule, Requirement, Route
 from hfs_pathway._events import MvdPerformed, PostMvdReview, RiskBenefitDecision
 from hfs_pathway._surgery import (
     assess_risk,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from hfs_pathway._definition import Change, Condition, EventRule, Requirement, Route
+from hfs_pathway._change import Change
+from hfs_pathway._definition import Condition, EventRule, Requirement, Route
 from hfs_pathway._drugs import TOXIN_LABELS
 from hfs_pathway._events import BotoxInjection, BotoxResponse
 from hfs_pathway._record import NO_PLAN_RESPONSES
@@ -62,7 +63,7 @@ def _injection_effect(c: Change) -> None:
     fields = inj.__dict__
     date: dt.date = fields["date"]
     product: ToxinProduct = fields["product"]
-    units: float = fields["total_units"]
+    units: int | float = fields["total_units"]  # as written: compiled, a ``float`` local would make 71 71.0
     interval = (date - cycles[-1].injection_date).days if cycles else None
     known = (len(cycles) + 1, c.index, date, product, units, interval)
     cycle = _new_tuple(BotoxCycle, known + _NO_RESPONSE_YET)
@@ -154,7 +155,7 @@ def _response_effect(c: Change) -> None:
     # 20 ns to read, an item of a dictionary about 5 ns.
     fields = r.__dict__
     severity = fields["adverse_effect_severity"] if first is None else _worse_severity(first, r)
-    peak: float = fields["peak_improvement_percent"]
+    peak: int | float = fields["peak_improvement_percent"]  # as written (see ``units`` above)
     days: int | None = fields["benefit_duration_days"]
     ongoing: bool = fields["benefit_ongoing"]
     final_days = None if ongoing else days

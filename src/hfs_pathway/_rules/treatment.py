@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from hfs_pathway._definition import Change, Condition, EventRule, Requirement, Route
+from hfs_pathway._change import Change
+from hfs_pathway._definition import Condition, EventRule, Requirement, Route
 from hfs_pathway._events import MedicationReview, MedicationStarted
 from hfs_pathway._vocabulary import MedicationAdverseEffects, MedicationResponse, TreatmentOption
 

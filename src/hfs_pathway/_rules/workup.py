@@ -3,7 +3,8 @@ R2.1, R2.3, R2.14, R2.15). The imaging events that carry the work-up on are in `
 
 from __future__ import annotations
 
-from hfs_pathway._definition import Change, Condition, EventRule, Requirement, Route
+from hfs_pathway._change import Change
+from hfs_pathway._definition import Condition, EventRule, Requirement, Route
 from hfs_pathway._events import Presentation, RedFlag
 from hfs_pathway._vocabulary import (
     ClinicalImpression,
