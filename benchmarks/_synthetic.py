@@ -347,8 +347,12 @@ def versions_line() -> str:
         except metadata.PackageNotFoundError:
             found.append(f"{name} (not installed)")
     import hfs_pathway
+    from hfs_pathway._record import COMPILED
 
+    found.append("compiled core (mypyc)" if COMPILED else "pure Python")
     source = Path(hfs_pathway.__file__).resolve().parent
+    if "site-packages" in source.parts:  # an installed wheel: the checkout it was built from (make test-compiled)
+        source = Path(__file__).resolve().parent.parent / "src" / "hfs_pathway"
     try:
         head = subprocess.run(
             ["git", "-C", str(source), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
