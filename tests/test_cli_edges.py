@@ -12,6 +12,7 @@ import pytest
 
 import hfs_pathway
 from hfs_pathway import cli
+from hfs_pathway._record import COMPILED
 from hfs_pathway.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,7 +31,8 @@ def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) 
     with pytest.raises(SystemExit) as done:
         main(["--version"])
     assert done.value.code == 0
-    assert capsys.readouterr().out.strip() == f"hfs-pathway {hfs_pathway.__version__}"
+    build = "compiled core" if COMPILED else "pure Python"
+    assert capsys.readouterr().out.strip() == f"hfs-pathway {hfs_pathway.__version__} ({build})"
 
 
 def test_an_impossible_as_of_date_is_a_json_error_with_format_json(capsys: pytest.CaptureFixture[str]) -> None:

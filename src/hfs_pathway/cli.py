@@ -25,6 +25,7 @@ from ._case import DEFAULT_LIMITS, Case, check_size, load_case, read_limited
 from ._errors import InvalidArgument, PathwayError
 from ._guideline import Guideline, default_guideline
 from ._pathway import Pathway
+from ._record import COMPILED
 from ._text import render_evaluation, render_guideline
 
 EXIT_BAD_INPUT = 2
@@ -80,7 +81,8 @@ def _parser() -> argparse.ArgumentParser:
             "Decision support along the hemifacial spasm treatment pathway. Proposals only: a clinician decides."
         ),
     )
-    parser.add_argument("--version", action="version", version=f"hfs-pathway {__version__}")
+    build = "compiled core" if COMPILED else "pure Python"  # see docs/performance.md, "The compiled core"
+    parser.add_argument("--version", action="version", version=f"hfs-pathway {__version__} ({build})")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     evaluate = commands.add_parser("evaluate", help="evaluate a case as of a date")
