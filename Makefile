@@ -37,7 +37,7 @@ demo: $(STAMP)
 test: lint typecheck unit
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff check src tests benchmarks scripts hatch_build.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src
