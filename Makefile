@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	HFS_PATHWAY_COMPILE=0 $(BIN)/python -m pip install --quiet -e '.[dev]'  # editable: never compiled
 	touch $(STAMP)
 
 # The Node packages of the renderer checks and the docs (mermaid, puppeteer), pinned by package-lock.json. No

@@ -7,14 +7,17 @@ changes: the public API, the pydantic models, the pathway and its definition sta
 
 ``HFS_PATHWAY_COMPILE`` chooses, for a wheel (``pip install .``, ``python -m build``):
 
-- unset or ``auto``: compile when a C compiler is found; otherwise, or if compiling fails, build the
-  pure-Python wheel and say why;
+- unset or ``auto``: compile when a C compiler (gcc or clang) is found; otherwise, or if compiling fails, build
+  the pure-Python wheel and say why (pip shows build messages with ``-v``);
 - ``1``: compile, and fail the build if that is not possible (CI uses this);
-- ``0``: never compile.
+- ``0``: never compile, and install no compiling tools in the build environment.
 
-An editable install (``pip install -e .``, what ``make`` sets up for development) is never compiled: an edited
-source takes effect at once, with no stale extension beside it. Compiling happens in a temporary copy of the
-package, so no build product is left in ``src/``.
+An editable install (``pip install -e .``) is never compiled: an edited source takes effect at once, with no stale
+extension beside it. Hatchling asks for the build's tools before it knows that a build is editable, so an editable
+install still gets them in its build environment unless ``HFS_PATHWAY_COMPILE=0`` (what ``make`` sets). Compiling
+happens in a temporary copy of the package, so no build product is left in ``src/``; it reads the project's mypy
+settings (``[tool.mypy]`` in ``pyproject.toml``), not the user's. Windows is not supported for compiling: there
+the wheel is pure Python.
 """
 
 from __future__ import annotations
@@ -52,9 +55,12 @@ COMPILED = (
 """The modules compiled, relative to ``src/hfs_pathway``: the replay step and what it calls for every event.
 None of them defines a public name (mypyc drops the docstrings of the functions it compiles)."""
 
-TOOLS = ["mypy>=1.11", "setuptools>=70"]
-"""What compiling needs beside the project's own dependencies, which mypy reads for their types (mypy brings
-mypyc)."""
+TOOLS = ["mypy==2.4.1", "setuptools>=70"]
+"""What compiling needs beside the project's own dependencies, which mypy reads for their types. mypy (which
+brings mypyc) is pinned to the release the compiled build is tested with: another release may generate other
+code."""
+
+TIMEOUT_SECONDS = 1200
 
 _SETUP = """
 import sys
@@ -63,7 +69,7 @@ from mypyc.build import mypycify
 
 setup(
     name="hfs_pathway_core",
-    ext_modules=mypycify(["--ignore-missing-imports", *sys.argv[1:]], opt_level="3"),
+    ext_modules=mypycify(sys.argv[1:], opt_level="3"),
     script_args=["build_ext", "--build-lib", "out", "--build-temp", "tmp"],
 )
 """
@@ -77,7 +83,9 @@ def _mode() -> str:
 
 
 def _compiler() -> str | None:
-    """The C compiler Python's build tools would use, if it is installed."""
+    """The C compiler Python's build tools would use, if it is installed (``None`` on Windows: not supported)."""
+    if os.name == "nt":
+        return None
     return shutil.which((os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc").split()[0])
 
 
@@ -97,13 +105,19 @@ class CompileCore(BuildHookInterface):  # type: ignore[type-arg]
         strict = _mode() == "1"
         if _compiler() is None:
             if strict:
-                raise RuntimeError("HFS_PATHWAY_COMPILE=1, but no C compiler was found (set CC, or install gcc)")
+                raise RuntimeError(
+                    "HFS_PATHWAY_COMPILE=1, but no C compiler was found (install gcc or clang, or set CC; "
+                    "compiling is not supported on Windows)"
+                )
             self.app.display_warning("hfs-pathway: no C compiler found, so the wheel is pure Python")
             return
         self._work = Path(tempfile.mkdtemp(prefix="hfs-pathway-mypyc-"))
         try:
             built = self._compile(self._work)
-        except RuntimeError as error:
+        except (RuntimeError, OSError, subprocess.TimeoutExpired) as error:
+            # A failed build is not finalized: the temporary copy goes now.
+            shutil.rmtree(self._work, ignore_errors=True)
+            self._work = None
             if strict:
                 raise
             self.app.display_warning(f"hfs-pathway: {error}\nThe wheel is pure Python.")
@@ -119,9 +133,18 @@ class CompileCore(BuildHookInterface):  # type: ignore[type-arg]
         package = Path(self.root, "src", "hfs_pathway")
         shutil.copytree(package, work / "hfs_pathway", ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.pyd"))
         (work / "setup.py").write_text(_SETUP, encoding="utf-8")
+        shutil.copy2(Path(self.root, "pyproject.toml"), work / "pyproject.toml")
+        # The project's mypy settings (strict, the ``transitions`` override), for the interpreter building the wheel.
+        version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+        options = ["--config-file", "pyproject.toml", "--python-version", version]
         sources = [f"hfs_pathway/{name}" for name in COMPILED]
         done = subprocess.run(
-            [sys.executable, "setup.py", *sources], cwd=work, capture_output=True, text=True, check=False
+            [sys.executable, "setup.py", *options, *sources],
+            cwd=work,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=TIMEOUT_SECONDS,
         )
         if done.returncode != 0:
             raise RuntimeError(f"compiling with mypyc failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}")

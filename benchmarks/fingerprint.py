@@ -60,7 +60,7 @@ def main(out_path: str | None) -> None:
         lines += 1
         digest.update(line.encode())
         if out is not None:
-            write(line)
+            out.write(line)
 
     try:
         _fingerprint(write)

@@ -111,7 +111,7 @@ class Record:
         copy is a full copy."""
         if COMPILED:
             # A native class has no instance dictionary: its fields are copied one by one (a C assignment
-            # each). ``tests/test_record.py`` checks that every field is copied.
+            # each). ``tests/test_compiled_core.py`` checks that every field is copied.
             clone = Record()
             clone.stage = self.stage
             clone.stage_entered = self.stage_entered

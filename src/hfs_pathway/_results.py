@@ -140,11 +140,12 @@ class BotoxCycle(NamedTuple):
     injection_index: int
     injection_date: dt.date
     product: ToxinProduct
-    total_units: float
+    total_units: int | float
+    """As recorded: whole units stay whole (``20``, not ``20.0``), as in the event."""
     interval_days: int | None
     response_index: int | None = None
     response_class: ResponseClass | None = None
-    peak_improvement_percent: float | None = None
+    peak_improvement_percent: int | float | None = None
     benefit_duration_days: int | None = None
     poorly_tolerated: bool = False
     benefit_ongoing: bool = False
