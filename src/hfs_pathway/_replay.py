@@ -7,8 +7,9 @@ applied.
 
 This runs for every event of every case, so it is written for speed (see docs/performance.md): a replay is one
 call, with what every event reads fetched once before the loop; the pathway keeps one ``Change`` and refills it
-(an event is considered only after the previous one is done); the record is copied inline; each route's stage
-entry comes with the plan. A wheel compiles this module with the record, the change and the rules (mypyc; see
+(an event is considered only after the previous one is done); the record is copied once per event
+(``Record.copy``, one dictionary copy or, compiled, one C assignment per field); each route's stage entry comes
+with the plan. A wheel compiles this module with the record, the change and the rules (mypyc; see
 ``hatch_build.py``); the pathway itself, its public methods and the definition stay Python. This function is
 the pathway's own step, kept in a module of its own so that it can be compiled: it reads and updates the
 pathway's private fields as a method would.
@@ -20,7 +21,6 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from ._record import COMPILED, Record
 from ._results import HistoryEntry
 
 if TYPE_CHECKING:
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 
 _new_tuple = tuple.__new__
 """Builds a named tuple from a plain tuple of its fields in one C call (its constructor is a Python function)."""
-_new_object = object.__new__
 
 
 def run(pathway: Pathway, events: Iterable[Event]) -> None:
@@ -40,7 +39,6 @@ def run(pathway: Pathway, events: Iterable[Event]) -> None:
     birth = pathway._patient.birth_date
     plans = pathway._plans
     table = pathway._engine == "table"
-    compiled = COMPILED
     change = pathway._change
     alerts = change.alerts
     accept_event = pathway._events.append
@@ -68,13 +66,7 @@ def run(pathway: Pathway, events: Iterable[Event]) -> None:
             plan = stage_plans.get(kind)
             if plan is None:
                 pathway._not_accepted(stage, event, index)
-            # The record's copy is one dictionary copy (every field holds an immutable value; see
-            # ``Record.copy``), written out here to spare a call; compiled, the record has no dictionary.
-            if compiled:
-                after = record.copy()
-            else:
-                after = _new_object(Record)
-                after.__dict__ = record.__dict__.copy()
+            after = record.copy()  # a private copy: every field holds an immutable value (``Record.copy``)
             change.event = event
             change.index = index
             change.before = record
